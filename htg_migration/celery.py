@@ -1,0 +1,20 @@
+"""The Celery app. Periodic jobs are declared here, in one place; one scheduler instance runs them."""
+
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "htg_migration.settings.local")
+
+app = Celery("htg_migration")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+app.conf.beat_schedule = {
+    # After the programme deadline, every connection that is not live is recorded as missed.
+    "connections-mark-missed": {
+        "task": "connections.tasks.connections_mark_missed_task",
+        "schedule": crontab(minute=5, hour="*/1"),
+    },
+}

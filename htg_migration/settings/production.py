@@ -1,0 +1,21 @@
+"""Production: secure by default; everything that differs comes from the environment."""
+
+import os
+
+os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "true")
+os.environ.setdefault("DJANGO_SECURE_COOKIES", "true")
+os.environ.setdefault("DJANGO_SECURE_HSTS_SECONDS", "31536000")
+os.environ.setdefault("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", "true")
+os.environ.setdefault("DJANGO_SECURE_HSTS_PRELOAD", "true")
+os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+
+from htg_migration.settings.base import *  # noqa: E402,F403
+from htg_migration.settings.base import SECRET_KEY  # noqa: E402
+
+if SECRET_KEY.startswith("local-only-insecure"):
+    raise RuntimeError("DJANGO_SECRET_KEY must be set in production.")
+DEBUG = False
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
+}
