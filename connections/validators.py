@@ -29,7 +29,7 @@ def validate_eori(value: str) -> None:
         return
     if not FOREIGN_EORI_PATTERN.fullmatch(value):
         raise ValidationError(
-            _("An EORI number is a two-letter country code followed by up to 15 letters or digits, e.g. DE123456789012."),
+            _("An EORI number is a two-letter country code followed by up to 15 letters or digits, e.g. DE1234567890."),
             code="invalid_eori",
             params={"value": value},
         )

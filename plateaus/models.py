@@ -14,12 +14,12 @@ class BilingualNameMixin(models.Model):
     class Meta:
         abstract = True
 
+    def __str__(self) -> str:
+        return self.name
+
     @property
     def name(self) -> str:
         return self.name_nl if translation.get_language() == "nl" else self.name_en
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class Programme(BilingualNameMixin):

@@ -4,4 +4,4 @@ import os
 
 os.environ.setdefault("DJANGO_DEBUG", "true")
 
-from htg_migration.settings.base import *  # noqa: E402,F403
+from htg_migration.settings.base import *  # noqa: F403

@@ -9,8 +9,8 @@ os.environ.setdefault("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", "true")
 os.environ.setdefault("DJANGO_SECURE_HSTS_PRELOAD", "true")
 os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 
-from htg_migration.settings.base import *  # noqa: E402,F403
-from htg_migration.settings.base import SECRET_KEY  # noqa: E402
+from htg_migration.settings.base import *  # noqa: F403
+from htg_migration.settings.base import SECRET_KEY
 
 if SECRET_KEY.startswith("local-only-insecure"):
     raise RuntimeError("DJANGO_SECRET_KEY must be set in production.")

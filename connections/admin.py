@@ -1,0 +1,165 @@
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
+
+from connections.models import Connection, ConnectionEvent, Contact, Customer, HtgNumberAllocation
+from connections.selectors.connections import connection_available_transitions
+from connections.services.connections import channel_validate
+from connections.services.transitions import connection_transition
+from htg_migration.errors import ApplicationError
+
+
+class ContactInline(admin.TabularInline):
+    model = Contact
+    extra = 0
+    fields = ["name", "email", "phone", "language", "is_primary", "user"]
+    raw_id_fields = ["user"]
+
+
+class CustomerConnectionInline(admin.TabularInline):
+    model = Connection
+    extra = 0
+    fields = ["flow", "state", "channel", "assigned_to"]
+    readonly_fields = ["flow", "state", "channel", "assigned_to"]
+    show_change_link = True
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(Customer)
+class CustomerAdmin(admin.ModelAdmin):
+    list_display = ["legal_name", "htg_number", "kvk_number", "eori", "role", "hub"]
+    list_filter = ["role"]
+    search_fields = ["=htg_number", "=kvk_number", "=eori", "legal_name"]
+    readonly_fields = ["htg_number", "created_at", "updated_at"]
+    raw_id_fields = ["hub"]
+    inlines = [ContactInline, CustomerConnectionInline]
+    list_select_related = ["hub"]
+
+
+class ConnectionEventInline(admin.TabularInline):
+    model = ConnectionEvent
+    extra = 0
+    fields = ["created_at", "transition", "from_state", "to_state", "actor", "note"]
+    readonly_fields = fields
+    can_delete = False
+    ordering = ["created_at", "id"]
+    verbose_name_plural = _("timeline")
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+class ConnectionAdminForm(forms.ModelForm):
+    class Meta:
+        model = Connection
+        fields = ["channel", "tls_version", "vpn_peer_address", "vpn_details", "assigned_to"]
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if cleaned.get("channel"):
+            try:
+                channel_validate(
+                    channel=cleaned["channel"],
+                    tls_version=cleaned.get("tls_version") or "",
+                    vpn_peer_address=cleaned.get("vpn_peer_address") or "",
+                )
+            except ValidationError as error:
+                for field, field_messages in error.message_dict.items():
+                    self.add_error(field if field in self.fields else None, field_messages)
+        return cleaned
+
+
+@admin.register(Connection)
+class ConnectionAdmin(admin.ModelAdmin):
+    form = ConnectionAdminForm
+    change_form_template = "admin/connections/connection/change_form.html"
+    list_display = ["customer", "flow", "state", "channel", "assigned_to", "state_changed_at"]
+    list_filter = ["state", "flow", "channel"]
+    list_select_related = ["customer", "flow", "assigned_to"]
+    search_fields = ["=customer__htg_number", "=customer__eori", "=customer__kvk_number"]
+    readonly_fields = ["customer", "flow", "state", "state_changed_at", "created_at"]
+    fields = [
+        "customer",
+        "flow",
+        "state",
+        "state_changed_at",
+        "channel",
+        "tls_version",
+        "vpn_peer_address",
+        "vpn_details",
+        "assigned_to",
+        "created_at",
+    ]
+    raw_id_fields = ["assigned_to"]
+    inlines = [ConnectionEventInline]
+    show_full_result_count = False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def get_urls(self):  # type: ignore[no-untyped-def]
+        return [
+            path(
+                "<int:object_id>/transition/",
+                self.admin_site.admin_view(self.transition_view),
+                name="connections_connection_transition",
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None) -> HttpResponse:  # type: ignore[no-untyped-def]
+        connection = self.get_object(request, object_id)
+        extra_context = extra_context or {}
+        if connection is not None:
+            extra_context["available_transitions"] = connection_available_transitions(
+                connection=connection, user=request.user
+            )
+            extra_context["transition_url"] = reverse("admin:connections_connection_transition", args=[connection.pk])
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def transition_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        connection = get_object_or_404(Connection, pk=object_id)
+        if not self.has_view_permission(request, connection):
+            raise PermissionDenied
+        try:
+            connection = connection_transition(
+                connection_id=connection.pk,
+                transition=request.POST.get("transition", ""),
+                actor=request.user,
+                note=request.POST.get("note", ""),
+                expected_state=request.POST.get("expected_state") or None,
+            )
+        except ApplicationError as error:
+            self.message_user(request, error.message, level=messages.ERROR)
+        except PermissionDenied as error:
+            self.message_user(request, str(error), level=messages.ERROR)
+        else:
+            self.message_user(
+                request, _("Done: the connection is now “%(state)s”.") % {"state": connection.get_state_display()}
+            )
+        return HttpResponseRedirect(reverse("admin:connections_connection_change", args=[object_id]))
+
+
+@admin.register(HtgNumberAllocation)
+class HtgNumberAllocationAdmin(admin.ModelAdmin):
+    list_display = ["number", "customer", "issued_at"]
+    search_fields = ["=number"]
+    raw_id_fields = ["customer"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

@@ -1,0 +1,49 @@
+"""Reads about connections."""
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import QuerySet
+from django_fsm import has_transition_perm
+
+from connections.models import Connection, ConnectionEvent, ConnectionState
+from connections.services.transitions import transition_label
+
+
+@dataclass(frozen=True)
+class AvailableTransition:
+    name: str
+    label: str
+
+
+def connection_available_transitions(*, connection: Connection, user: Any) -> list[AvailableTransition]:
+    """The transitions this user may do now (state, conditions and permission all allow it)."""
+    available = connection.get_available_state_transitions()  # type: ignore[attr-defined]
+    return [
+        AvailableTransition(name=item.name, label=transition_label(item.name))
+        for item in available
+        if has_transition_perm(getattr(connection, item.name), user)
+    ]
+
+
+def connection_timeline(*, connection_id: int) -> QuerySet[ConnectionEvent]:
+    return (
+        ConnectionEvent.objects.filter(connection_id=connection_id).select_related("actor").order_by("created_at", "id")
+    )
+
+
+def timeline_replay(events: Iterable[ConnectionEvent], *, as_of: datetime.datetime | None = None) -> str:
+    """The state a connection was in, rebuilt from its timeline alone (as of a moment, if given).
+
+    Raises ValueError if an event does not start where the previous one ended: the timeline must be a chain.
+    """
+    state: str = ConnectionState.PLANNED
+    for event in events:
+        if as_of is not None and event.created_at > as_of:
+            break
+        if event.from_state != state:
+            raise ValueError(f"event {event.pk} starts at {event.from_state}, the timeline was at {state}")
+        state = event.to_state
+    return state

@@ -1,0 +1,68 @@
+"""Creating connections, recording their channel and assigning them."""
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_ipv46_address
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from connections.models import Channel, Connection, Customer, TlsVersion
+from htg_migration.errors import ApplicationError
+from plateaus.models import MessageFlow
+
+KNOWN_OLD_TLS_VERSIONS = {"1.0", "1.1", "SSL3", "SSLV3"}
+
+
+@transaction.atomic
+def connection_create(*, customer: Customer, flow: MessageFlow) -> Connection:
+    """A planned connection of the customer for the flow; one per customer and flow."""
+    if Connection.objects.filter(customer=customer, flow=flow).exists():
+        raise ApplicationError(
+            _("%(customer)s already has a connection for %(flow)s.")
+            % {"customer": customer.legal_name, "flow": flow.code}
+        )
+    return Connection.objects.create(customer=customer, flow=flow)
+
+
+def channel_validate(*, channel: str, tls_version: str = "", vpn_peer_address: str = "") -> dict[str, Any]:
+    """The channel fields to store, or ValidationError with a message per field."""
+    tls_version = (tls_version or "").strip().upper().removeprefix("TLS").strip()
+    vpn_peer_address = (vpn_peer_address or "").strip()
+    if channel == Channel.SMTP_MSA_POP3:
+        if not tls_version:
+            raise ValidationError(
+                {"tls_version": [_("SMTP-MSA/POP3 needs TLS: state the TLS version (1.2 or later).")]}
+            )
+        if tls_version not in TlsVersion.values:
+            if tls_version in KNOWN_OLD_TLS_VERSIONS:
+                message = _(
+                    "TLS %(version)s is no longer allowed: HTG accepts SMTP-MSA/POP3 only over TLS 1.2 or later. "
+                    "Ask your IT supplier to enable TLS 1.2 or 1.3."
+                ) % {"version": tls_version}
+            else:
+                message = _("Unknown TLS version %(version)s: choose TLS 1.2 or TLS 1.3.") % {"version": tls_version}
+            raise ValidationError({"tls_version": [message]})
+        return {"channel": channel, "tls_version": tls_version, "vpn_peer_address": None}
+    if channel == Channel.SMTP_MTA_IPSEC:
+        try:
+            validate_ipv46_address(vpn_peer_address)
+        except ValidationError:
+            raise ValidationError(
+                {"vpn_peer_address": [_("SMTP-MTA needs an IPsec VPN: enter the public IP address of your VPN peer.")]}
+            ) from None
+        return {"channel": channel, "tls_version": "", "vpn_peer_address": vpn_peer_address}
+    raise ValidationError({"channel": [_("Choose SMTP-MSA/POP3 (TLS) or SMTP-MTA (IPsec VPN).")]})
+
+
+@transaction.atomic
+def connection_channel_set(
+    *, connection_id: int, channel: str, tls_version: str = "", vpn_peer_address: str = "", vpn_details: str = ""
+) -> Connection:
+    values = channel_validate(channel=channel, tls_version=tls_version, vpn_peer_address=vpn_peer_address)
+    connection = Connection.objects.select_for_update().get(pk=connection_id)
+    for name, value in values.items():
+        setattr(connection, name, value)
+    connection.vpn_details = vpn_details.strip() if channel == Channel.SMTP_MTA_IPSEC else ""
+    connection.save(update_fields=[*values.keys(), "vpn_details"])
+    return connection
