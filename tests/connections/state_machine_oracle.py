@@ -3,8 +3,16 @@
 from collections import deque
 
 PLANNED = "planned"
-OPEN = ["planned", "invited", "intake_received", "slot_offered", "slot_booked", "technical_data_sent", "testing",
-        "test_passed"]
+OPEN = [
+    "planned",
+    "invited",
+    "intake_received",
+    "slot_offered",
+    "slot_booked",
+    "technical_data_sent",
+    "testing",
+    "test_passed",
+]
 ALL_STATES = [*OPEN, "live", "digipoort_closed", "on_hold", "withdrawn", "missed"]
 
 EDGES: dict[tuple[str, str], str] = {

@@ -21,7 +21,7 @@ def _run_in_threads(targets):
     def runner(index, target):
         try:
             results[index] = target()
-        except Exception as error:  # noqa: BLE001 - the test inspects what each thread met
+        except Exception as error:
             results[index] = error
         finally:
             connections.close_all()
@@ -76,7 +76,9 @@ def test_the_second_waits_for_the_first_and_then_sees_its_result():
 
     def second():
         first_has_lock.wait(timeout=10)
-        return connection_transition(connection_id=connection.pk, transition="hold", actor=user, expected_state="planned")
+        return connection_transition(
+            connection_id=connection.pk, transition="hold", actor=user, expected_state="planned"
+        )
 
     # when
     first_result, second_result = _run_in_threads([first, second])

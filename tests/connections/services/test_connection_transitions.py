@@ -116,9 +116,7 @@ def test_a_stale_expected_state_is_a_conflict_and_writes_nothing():
 
     # when: the user saw "planned", someone else has invited it since
     with pytest.raises(ConflictError) as error:
-        connection_transition(
-            connection_id=connection.pk, transition="invite", actor=walker, expected_state="planned"
-        )
+        connection_transition(connection_id=connection.pk, transition="invite", actor=walker, expected_state="planned")
 
     # then
     assert "Someone else changed this connection first" in error.value.message
@@ -167,12 +165,14 @@ def test_a_company_does_its_own_steps_and_its_hub_does_them_for_it_but_no_other_
     assert connection.state == "planned"
 
     # the company and its hub may; a company may not do the team's steps
-    assert connection_transition(
-        connection_id=connection.pk, transition="receive_intake", actor=own_contact.user
-    ).state == "intake_received"
-    assert connection_transition(
-        connection_id=other.pk, transition="receive_intake", actor=hub_contact.user
-    ).state == "intake_received"
+    assert (
+        connection_transition(connection_id=connection.pk, transition="receive_intake", actor=own_contact.user).state
+        == "intake_received"
+    )
+    assert (
+        connection_transition(connection_id=other.pk, transition="receive_intake", actor=hub_contact.user).state
+        == "intake_received"
+    )
     with pytest.raises(PermissionDenied):
         connection_transition(connection_id=connection.pk, transition="offer_slot", actor=own_contact.user)
 

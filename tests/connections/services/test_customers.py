@@ -17,7 +17,11 @@ def test_a_customer_is_created_with_its_contacts_and_normalised_identifiers():
         kvk_number="1234 5678",
         contacts=[ContactInput(name="Anna de Vries", email="anna@vandam.example", language="nl")],
     )
-    assert (customer.legal_name, customer.eori, customer.kvk_number) == ("Van Dam Logistiek B.V.", "NL123456789", "12345678")
+    assert (customer.legal_name, customer.eori, customer.kvk_number) == (
+        "Van Dam Logistiek B.V.",
+        "NL123456789",
+        "12345678",
+    )
     assert list(customer.contacts.values_list("email", "is_primary")) == [("anna@vandam.example", True)]
     assert customer.htg_number is None
 
