@@ -33,10 +33,7 @@ class ConnectionLifecycle(RuleBasedStateMachine):
             assert ConnectionEvent.objects.filter(connection=self.connection).count() == events_before
             return
         assert legal, f"{name} from {self.expected} was allowed"
-        if name == "resume":
-            target = self.held_from
-        else:
-            target = oracle.EDGES[(self.expected, name)]
+        target = self.held_from if name == "resume" else oracle.EDGES[(self.expected, name)]
         self.held_from = self.expected if name == "hold" else None if name == "resume" else self.held_from
         assert moved.state == target
         self.expected = target
