@@ -1,0 +1,26 @@
+# Shortcuts; the two commands of README.md work without make.
+PYTHON ?= .venv/bin/python
+
+.PHONY: run test lint bench graph messages
+
+run:
+	python3.11 dev.py run
+
+test:
+	python3.11 dev.py test
+
+lint:
+	$(PYTHON) -m ruff check . && $(PYTHON) -m ruff format --check . && $(PYTHON) -m mypy . && \
+	$(PYTHON) manage.py makemigrations --check --dry-run
+
+# Every performance budget on PostgreSQL at 10,000 and 100,000 customers, each beside its raw floor.
+bench:
+	$(PYTHON) bench/run.py --sizes 10000,100000 --output bench/results.json --docs docs/benchmarks.md
+
+# docs/state-diagram.md, generated from the code (Graphviz users: manage.py graph_transitions connections.Connection).
+graph:
+	$(PYTHON) manage.py state_diagram > docs/state-diagram.md
+
+messages:
+	$(PYTHON) manage.py makemessages -l nl --ignore=.venv --ignore=var --ignore=tests --ignore=bench
+	$(PYTHON) manage.py compilemessages --ignore=.venv
