@@ -44,7 +44,9 @@ def ensure_environment(extras: list[str]) -> None:
     if stamp.exists():
         return
     print("Installing the pinned requirements ...", flush=True)
-    subprocess.run([PYTHON, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *requirements], check=True)
+    subprocess.run(
+        [PYTHON, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *requirements], check=True
+    )
     stamp.touch()
 
 
@@ -62,8 +64,12 @@ def run() -> None:
     manage("demo_users", environment=environment)
     print(f"E-mails are written as files to {VAR / 'mail'}", flush=True)
     worker = subprocess.Popen(
-        [PYTHON, "-m", "celery", "-A", "htg_migration", "worker", "--beat", "--pool", "threads", "--concurrency", "2",
-         "--loglevel", "INFO", "--schedule", str(VAR / "celerybeat-schedule")],
+        [
+            PYTHON,
+            *"-m celery -A htg_migration worker --beat --pool threads --concurrency 2 --loglevel INFO".split(),
+            "--schedule",
+            str(VAR / "celerybeat-schedule"),
+        ],
         cwd=ROOT,
         env=environment,
     )
@@ -83,7 +89,7 @@ def run() -> None:
 def test(arguments: list[str]) -> int:
     ensure_environment(["test"])
     environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "htg_migration.settings.test"}
-    steps = [
+    steps: list[list[str | Path]] = [
         [PYTHON, "-m", "ruff", "check", "."],
         [PYTHON, "-m", "ruff", "format", "--check", "."],
         [PYTHON, "manage.py", "makemigrations", "--check", "--dry-run"],

@@ -1,9 +1,11 @@
+from typing import Any
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
-from django.urls import path, reverse
+from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext_lazy as _
 
 from connections.models import Connection, ConnectionEvent, Contact, Customer, HtgNumberAllocation
@@ -47,7 +49,7 @@ class ConnectionEventInline(admin.TabularInline):
     model = ConnectionEvent
     extra = 0
     fields = ["created_at", "transition", "from_state", "to_state", "actor", "note"]
-    readonly_fields = fields
+    readonly_fields = ["created_at", "transition", "from_state", "to_state", "actor", "note"]
     can_delete = False
     ordering = ["created_at", "id"]
     verbose_name_plural = _("timeline")
@@ -61,8 +63,8 @@ class ConnectionAdminForm(forms.ModelForm):
         model = Connection
         fields = ["channel", "tls_version", "vpn_peer_address", "vpn_details", "assigned_to"]
 
-    def clean(self) -> dict:
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
         if cleaned.get("channel"):
             try:
                 channel_validate(
@@ -104,7 +106,7 @@ class ConnectionAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def get_urls(self):  # type: ignore[no-untyped-def]
+    def get_urls(self) -> list[URLPattern]:
         return [
             path(
                 "<int:object_id>/transition/",
@@ -114,7 +116,13 @@ class ConnectionAdmin(admin.ModelAdmin):
             *super().get_urls(),
         ]
 
-    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None) -> HttpResponse:  # type: ignore[no-untyped-def]
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
         connection = self.get_object(request, object_id)
         extra_context = extra_context or {}
         if connection is not None:

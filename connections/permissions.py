@@ -1,9 +1,6 @@
 """Who may do what. Staff belong to groups; company contacts act through their linked user account."""
 
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from connections.models import Connection
+from typing import Any
 
 CONNECTION_TEAM = "connection team"
 CORE_TEAM = "core team"
@@ -49,14 +46,14 @@ def acts_for_customer(user: Any, customer_id: int, hub_id: int | None) -> bool:
     return contact.customer_id == customer_id or (hub_id is not None and contact.customer_id == hub_id)
 
 
-# The permission callables django-fsm asks, one per kind of actor.
-def team_may(connection: "Connection", user: Any) -> bool:
+# The permission callables django-fsm asks (with a Connection), one per kind of actor.
+def team_may(connection: Any, user: Any) -> bool:
     return is_team_member(user)
 
 
-def core_team_may(connection: "Connection", user: Any) -> bool:
+def core_team_may(connection: Any, user: Any) -> bool:
     return is_core_team(user)
 
 
-def company_or_team_may(connection: "Connection", user: Any) -> bool:
+def company_or_team_may(connection: Any, user: Any) -> bool:
     return is_team_member(user) or acts_for_customer(user, connection.customer_id, connection.customer.hub_id)

@@ -14,7 +14,7 @@ from htg_migration.errors import ApplicationError, ConflictError
 
 
 def transition_names() -> list[str]:
-    return [transition.name for transition in Connection._meta.get_field("state").get_all_transitions(Connection)]  # type: ignore[union-attr]
+    return [transition.name for transition in Connection._meta.get_field("state").get_all_transitions(Connection)]
 
 
 TRANSITION_NAMES = frozenset(transition_names())

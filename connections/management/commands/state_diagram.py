@@ -26,7 +26,7 @@ def state_diagram_markdown() -> str:
         edges = sorted(
             {
                 (transition.source, target, transition.name)
-                for transition in field.get_all_transitions(Connection)  # type: ignore[attr-defined]
+                for transition in field.get_all_transitions(Connection)
                 for target in (
                     transition.target.allowed_states
                     if hasattr(transition.target, "allowed_states")
