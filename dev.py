@@ -66,7 +66,8 @@ def run() -> None:
     worker = subprocess.Popen(
         [
             PYTHON,
-            *"-m celery -A htg_migration worker --beat --pool threads --concurrency 2 --loglevel INFO".split(),
+            *["-m", "celery", "-A", "htg_migration", "worker", "--beat", "--pool", "threads", "--concurrency", "2"],
+            *["--loglevel", "INFO"],
             "--schedule",
             str(VAR / "celerybeat-schedule"),
         ],
