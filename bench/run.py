@@ -1,0 +1,307 @@
+"""`make bench`: every performance budget, measured on PostgreSQL at each size beside its floor.
+
+    python bench/run.py [--sizes 10000,100000] [--output bench/results.json] [--docs docs/benchmarks.md]
+
+The bench database (BENCH_DATABASE_URL, else DATABASE_URL, else postgres://postgres@127.0.0.1:5432/htg_bench) is
+dropped and created afresh, migrated, and for each size filled by demo_seed (seed 1, as of 15 May 2020). Then
+every function of METRICS runs in order and returns its figures. A figure's floor is what the same work costs in
+raw form on the same machine in the same run (the SQL it needs and nothing else, plain smtplib, ...), so the
+ratio value / floor means something on a noisy or slower machine too.
+
+To add a budget: write `def metric_<name>(context: BenchContext) -> list[Metric]` whose docstring says what it
+measures and what its floor is (both go into docs/benchmarks.md), and append it to METRICS.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))  # run as a script from anywhere: the project's packages must import
+
+if TYPE_CHECKING:
+    from django.db.backends.base.base import BaseDatabaseWrapper
+    from django.db.models import Model
+
+    from connections.services.demo import DemoSeedResult
+
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/htg_bench"
+SEED = 1
+AS_OF = datetime.date(2020, 5, 15)
+
+
+@dataclass(frozen=True)
+class Metric:
+    name: str
+    size: int
+    value: float
+    unit: str
+    floor: float
+    ratio: float
+
+
+@dataclass(frozen=True)
+class BenchContext:
+    """What every metric gets: the size, the database connection, and the demo data that was seeded for it."""
+
+    size: int
+    connection: "BaseDatabaseWrapper"
+    seed: "DemoSeedResult"
+    seed_seconds: float
+
+
+def metric(name: str, size: int, value: float, unit: str, floor: float) -> Metric:
+    digits = 1 if unit == "ms" else 3
+    return Metric(
+        name=name,
+        size=size,
+        value=round(value, digits),
+        unit=unit,
+        floor=round(floor, digits),
+        ratio=round(value / floor, 2) if floor else 0.0,
+    )
+
+
+# --- the metrics ---------------------------------------------------------------------------------------------
+
+
+def metric_seed(context: BenchContext) -> list[Metric]:
+    """`seed_s`: seed_demo (demo_seed) writing N customers with their contacts, connections, timelines and HTG
+    numbers, on an empty database. Floor: PostgreSQL writing the same number of rows into unlogged copies of the
+    same tables (no indexes, no constraints), one `INSERT ... SELECT ... FROM generate_series` per table."""
+    from connections.models import Connection, ConnectionEvent, Contact, Customer, HtgNumberAllocation
+
+    rows: dict[type[Model], int] = {
+        Customer: context.seed.customers,
+        Contact: context.seed.contacts,
+        Connection: context.seed.connections,
+        ConnectionEvent: context.seed.events,
+        HtgNumberAllocation: context.seed.htg_numbers,
+    }
+    floor = sum(raw_insert_seconds(context.connection, model, count) for model, count in rows.items())
+    return [metric("seed_s", context.size, context.seed_seconds, "s", floor)]
+
+
+METRICS: list[Callable[[BenchContext], list[Metric]]] = [metric_seed]
+
+
+# --- floors --------------------------------------------------------------------------------------------------
+
+
+def _raw_value(field: Any) -> str:
+    """A constant SQL value of the field's type and about its usual width; `g` is the generate_series row."""
+    kind = field.get_internal_type()
+    if field.primary_key or kind in {"ForeignKey", "OneToOneField"}:
+        return "g"
+    if kind in {"IntegerField", "BigIntegerField", "PositiveIntegerField", "PositiveSmallIntegerField"}:
+        return "g"
+    if kind in {"CharField", "TextField", "EmailField", "SlugField"}:
+        width = min(field.max_length or 24, 24)
+        return "'" + "x" * width + "'"
+    if kind == "DateTimeField":
+        return "now()"
+    if kind == "DateField":
+        return "current_date"
+    if kind == "BooleanField":
+        return "false"
+    if kind == "GenericIPAddressField":
+        return "'192.0.2.1'::inet"
+    raise ValueError(f"no raw value for {field.model.__name__}.{field.name} ({kind})")
+
+
+def raw_insert_seconds(connection: "BaseDatabaseWrapper", model: "type[Model]", rows: int) -> float:
+    """How long PostgreSQL takes to write `rows` rows of the model's shape into an unlogged table without indexes."""
+    quote = connection.ops.quote_name
+    table = model._meta.db_table
+    copy = quote(f"bench_floor_{table}")
+    fields = [field for field in model._meta.concrete_fields if field.column]
+    columns = ", ".join(quote(str(field.column)) for field in fields)
+    values = ", ".join(_raw_value(field) for field in fields)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {copy}")
+        cursor.execute(f"CREATE UNLOGGED TABLE {copy} (LIKE {quote(table)} INCLUDING DEFAULTS)")
+        started = time.perf_counter()
+        cursor.execute(f"INSERT INTO {copy} ({columns}) SELECT {values} FROM generate_series(1, %s) AS g", [rows])  # noqa: S608
+        seconds = time.perf_counter() - started
+        cursor.execute(f"DROP TABLE {copy}")
+    return seconds
+
+
+# --- the run -------------------------------------------------------------------------------------------------
+
+
+def bench_database_url() -> str:
+    """The bench database's URL. It is dropped and created again, so its name must say it is a bench database."""
+    url = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
+    parts = urlsplit(url)
+    if parts.scheme not in {"postgres", "postgresql", "pgsql"}:
+        raise SystemExit(f"bench: the benchmarks run on PostgreSQL only, not on {parts.scheme}: set BENCH_DATABASE_URL")
+    name = parts.path.lstrip("/")
+    if "bench" not in name:
+        # Never drop the database someone works in: use a sibling bench database on the same server.
+        url = urlunsplit(parts._replace(path=f"/{name}_bench"))
+    return url
+
+
+def recreate_database(url: str) -> None:
+    import psycopg2
+    from psycopg2 import sql
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    server = psycopg2.connect(urlunsplit(parts._replace(path="/postgres")))
+    server.autocommit = True
+    try:
+        with server.cursor() as cursor:
+            cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+            cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    finally:
+        server.close()
+
+
+def machine_info(connection: "BaseDatabaseWrapper") -> dict[str, str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        postgres_version = cursor.fetchone()[0]
+    cpu = platform.processor() or platform.machine()
+    memory = ""
+    if Path("/proc/cpuinfo").exists():
+        lines = Path("/proc/cpuinfo").read_text().splitlines()
+        cpu = next((line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")), cpu)
+    if Path("/proc/meminfo").exists():
+        total_kb = int(Path("/proc/meminfo").read_text().split()[1])
+        memory = f"{total_kb / 1024 / 1024:.0f} GiB"
+    return {
+        "nproc": str(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()),
+        "cpu": cpu,
+        "memory": memory,
+        "postgresql": postgres_version,
+        "python": platform.python_version(),
+        "date": datetime.date.today().isoformat(),
+    }
+
+
+def _checkpoint(connection: "BaseDatabaseWrapper") -> None:
+    """Start each measurement with the dirty pages written out, so a checkpoint does not land in the middle of it."""
+    from django.db import DatabaseError
+
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")
+            cursor.execute("CHECKPOINT")
+    except DatabaseError:
+        pass  # not a superuser: measure anyway
+
+
+def run(sizes: list[int]) -> tuple[list[Metric], dict[str, str]]:
+    import django
+    from django.core.management import call_command
+    from django.db import connection
+
+    django.setup()
+    call_command("migrate", interactive=False, verbosity=0)
+    from connections.services.demo import demo_reset, demo_seed
+
+    metrics: list[Metric] = []
+    for size in sizes:
+        demo_reset()
+        _checkpoint(connection)
+        print(f"bench: seeding {size} customers ...", flush=True)
+        started = time.perf_counter()
+        seeded = demo_seed(customers=size, seed=SEED, as_of=AS_OF)
+        seconds = time.perf_counter() - started
+        print(
+            f"bench: {seeded.customers} customers, {seeded.contacts} contacts, {seeded.connections} connections, "
+            f"{seeded.events} events, {seeded.htg_numbers} HTG numbers in {seconds:.1f} s",
+            flush=True,
+        )
+        _checkpoint(connection)
+        context = BenchContext(size=size, connection=connection, seed=seeded, seed_seconds=seconds)
+        for measure in METRICS:
+            for figure in measure(context):
+                print(f"bench: {figure.name} at {figure.size}: {figure.value} {figure.unit}", end=" ")
+                print(f"(floor {figure.floor}, ratio {figure.ratio})", flush=True)
+                metrics.append(figure)
+    return metrics, machine_info(connection)
+
+
+def render_docs(metrics: list[Metric], machine: dict[str, str], sizes: list[int]) -> str:
+    lines = [
+        "# Benchmarks",
+        "",
+        "Every performance budget, measured on PostgreSQL at "
+        + " and ".join(f"{size:,}" for size in sizes)
+        + " customers (built with `seed_demo`, seed 1, as of 15 May 2020), each figure beside its *floor*: what "
+        "the same work costs in raw form on the same machine in the same run. The ratio value / floor survives a "
+        "noisy or slower machine better than the bare figure. Budgets are never asserted as times in the test "
+        "suite; query counts are.",
+        "",
+        "Run it with `make bench` (or `.venv/bin/python bench/run.py --sizes 10000,100000`). It drops and creates "
+        "the bench database (`BENCH_DATABASE_URL`, else `DATABASE_URL`, else "
+        f"`{DEFAULT_DATABASE_URL}`; a name without `bench` in it gets `_bench` appended, so a working database is "
+        "never dropped), migrates it, and writes `bench/results.json` and this page. Generated: do not edit.",
+        "",
+        "## What each figure measures, and its floor",
+        "",
+    ]
+    for measure in METRICS:
+        doc = " ".join((measure.__doc__ or measure.__name__).split())
+        lines.append(f"- {doc}")
+    lines += [
+        "",
+        "## Machine",
+        "",
+        f"- CPUs (nproc): {machine['nproc']} ({machine['cpu']})",
+        f"- memory: {machine['memory']}",
+        f"- PostgreSQL {machine['postgresql']}, Python {machine['python']}",
+        f"- run on {machine['date']}",
+        "",
+        "## Figures",
+        "",
+        "| metric | size | value | unit | floor | ratio |",
+        "|---|---:|---:|---|---:|---:|",
+    ]
+    for figure in metrics:
+        lines.append(
+            f"| `{figure.name}` | {figure.size:,} | {figure.value} | {figure.unit} | {figure.floor} | {figure.ratio} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Measure every performance budget on PostgreSQL.")
+    parser.add_argument("--sizes", default="10000,100000", help="customer counts, comma-separated")
+    parser.add_argument("--output", default=str(ROOT / "bench" / "results.json"))
+    parser.add_argument("--docs", default=str(ROOT / "docs" / "benchmarks.md"))
+    arguments = parser.parse_args(argv)
+    sizes = [int(size) for size in arguments.sizes.split(",") if size.strip()]
+
+    url = bench_database_url()
+    recreate_database(url)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "htg_migration.settings.local"
+    os.environ["DATABASE_URL"] = url
+    os.environ["DJANGO_DEBUG"] = "false"  # DEBUG keeps every query in memory: not what production does
+    metrics, machine = run(sizes)
+
+    output = Path(arguments.output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps({"metrics": [asdict(figure) for figure in metrics]}, indent=2) + "\n")
+    docs = Path(arguments.docs)
+    docs.parent.mkdir(parents=True, exist_ok=True)
+    docs.write_text(render_docs(metrics, machine, sizes))
+    print(f"bench: wrote {output} and {docs}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
