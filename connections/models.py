@@ -3,6 +3,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
@@ -52,7 +53,10 @@ class Customer(models.Model):
             models.UniqueConstraint(fields=["kvk_number"], condition=~Q(kvk_number=""), name="customer_kvk_unique"),
             models.CheckConstraint(condition=~Q(hub=models.F("id")), name="customer_not_its_own_hub"),
         ]
-        indexes = [models.Index(fields=["role"], name="customer_role_idx")]
+        indexes = [
+            models.Index(fields=["role"], name="customer_role_idx"),
+            models.Index(fields=["legal_name", "id"], name="customer_name_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.legal_name} ({self.htg_number or self.eori})"
@@ -81,7 +85,7 @@ class Contact(models.Model):
         verbose_name_plural = _("contacts")
         ordering = ["-is_primary", "name", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["customer", "email"], name="contact_email_unique_per_customer"),
+            models.UniqueConstraint("customer", Lower("email"), name="contact_email_unique_per_customer"),
         ]
         indexes = [models.Index(fields=["email"], name="contact_email_idx")]
 
@@ -201,10 +205,14 @@ class Connection(ConcurrentTransitionMixin, models.Model):
             models.UniqueConstraint(fields=["customer", "flow"], name="connection_one_per_customer_and_flow"),
             # Defence in depth for the service's checks: an MSA channel needs TLS 1.2+, an MTA one a VPN peer.
             models.CheckConstraint(
-                condition=Q(channel="")
-                | Q(channel=Channel.SMTP_MSA_POP3, tls_version__in=[v.value for v in TlsVersion])
-                | Q(channel=Channel.SMTP_MTA_IPSEC, vpn_peer_address__isnull=False),
-                name="connection_channel_complete",
+                condition=Q(channel="", tls_version="", vpn_peer_address__isnull=True)
+                | Q(
+                    channel=Channel.SMTP_MSA_POP3,
+                    tls_version__in=[v.value for v in TlsVersion],
+                    vpn_peer_address__isnull=True,
+                )
+                | Q(channel=Channel.SMTP_MTA_IPSEC, tls_version="", vpn_peer_address__isnull=False),
+                name="connection_channel_consistent",
             ),
         ]
         indexes = [
@@ -233,6 +241,7 @@ class Connection(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=[S.PLANNED, S.INVITED],
         target=S.INTAKE_RECEIVED,
+        conditions=[flow_is_open_for_migration],
         permission=permissions.company_or_team_may,
         custom={"label": _("Receive intake")},
     )

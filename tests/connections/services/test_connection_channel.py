@@ -73,3 +73,17 @@ def test_one_connection_per_customer_and_flow(programme_flows):
     with pytest.raises(ApplicationError, match="already has a connection for AGS"):
         connection_create(customer=customer, flow=programme_flows["AGS"])
     assert Connection.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"channel": "", "tls_version": "1.2"},
+        {"channel": "smtp_msa_pop3", "tls_version": "1.3", "vpn_peer_address": "192.0.2.1"},
+        {"channel": "smtp_mta_ipsec", "tls_version": "1.2", "vpn_peer_address": "192.0.2.1"},
+    ],
+)
+def test_the_database_refuses_leftover_channel_values(values):
+    connection = ConnectionFactory()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Connection.objects.filter(pk=connection.pk).update(**values)

@@ -197,12 +197,14 @@ def test_a_flow_is_not_invited_before_its_government_parties_are_connected_to_ht
     GovernmentParty.objects.filter(code="nvwa").update(htg_status=GovernmentParty.HtgStatus.CONNECTING)
     connection = ConnectionFactory(flow=MessageFlow.objects.get(code="NVWA"))
 
-    # when / then
-    with pytest.raises(ApplicationError) as error:
-        connection_transition(connection_id=connection.pk, transition="invite", actor=team_member())
-    assert "not open for migration" in error.value.message
+    # when / then: neither an invitation nor an intake moves it
+    for name in ("invite", "receive_intake"):
+        with pytest.raises(ApplicationError) as error:
+            connection_transition(connection_id=connection.pk, transition=name, actor=team_member())
+        assert "not open for migration" in error.value.message
     connection.refresh_from_db()
     assert connection.state == "planned"
+    assert not ConnectionEvent.objects.filter(connection=connection).exists()
 
 
 def test_unknown_step_and_unknown_connection_are_clear_errors():

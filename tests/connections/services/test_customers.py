@@ -117,3 +117,13 @@ def test_bad_contacts_are_refused():
         "Choose Dutch or English as the preferred language.",
     ]
     assert not Customer.objects.exists()
+
+
+def test_the_database_refuses_the_same_contact_address_in_another_case():
+    from django.db import IntegrityError, transaction
+
+    customer = CustomerFactory()
+    Contact.objects.create(customer=customer, name="Anna", email="anna@vandam.example")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Contact.objects.create(customer=customer, name="Anna", email="Anna@VanDam.example")
+    assert customer.contacts.count() == 1
