@@ -1,15 +1,15 @@
 """Celery tasks: ids in, one service call, safe to run twice."""
 
 from celery import shared_task
-from django.utils import timezone
 
 from connections.services.missed import connections_mark_missed
 from connections.services.transitions import connection_transition
+from htg_migration import clock
 
 
 @shared_task
 def connections_mark_missed_task() -> int:
-    return connections_mark_missed(today=timezone.localdate())
+    return connections_mark_missed(today=clock.today())
 
 
 @shared_task

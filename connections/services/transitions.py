@@ -5,11 +5,11 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
 
 from connections.models import Connection, ConnectionEvent, ConnectionState
+from htg_migration import clock
 from htg_migration.errors import ApplicationError, ConflictError
 
 
@@ -79,7 +79,7 @@ def connection_transition(
         raise PermissionDenied(_("You are not allowed to do “%(step)s”.") % {"step": transition_label(transition)})
 
     from_state = connection.state
-    moment = at or timezone.now()
+    moment = at or clock.now()
     method()
     connection.state_changed_at = moment
     try:

@@ -3,6 +3,7 @@
 local, test and production only choose defaults; production differs from local by environment alone.
 """
 
+import datetime
 import os
 from pathlib import Path
 
@@ -161,6 +162,9 @@ SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_SECURE_HSTS_SECONDS", "0"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
 SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", False)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("DJANGO_BEHIND_TLS_PROXY", False) else None
+
+# Pins the programme's date (htg_migration/clock.py), e.g. 2020-05-15 for the demo of the 2020 programme; empty: real.
+HTG_CLOCK_DATE = datetime.date.fromisoformat(os.environ["HTG_CLOCK_DATE"]) if os.environ.get("HTG_CLOCK_DATE") else None
 
 # HTG numbers: "HTG-" + 7-digit serial + "-" + Luhn check digit (docs/architecture.md).
 HTG_NUMBER_PREFIX = os.environ.get("HTG_NUMBER_PREFIX", "HTG")
