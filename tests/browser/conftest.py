@@ -27,8 +27,11 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.browser)
 
 
-@pytest.fixture(scope="session")
-def chromium_browser():
+# One Playwright per test, started after the test database is set up and stopped before it is torn down: while
+# Playwright's sync API runs, its event loop changes which database connection object Django hands this thread, and
+# pytest-django's flush and serialized rollback must see the original one (`transactional_db` orders the fixtures).
+@pytest.fixture
+def chromium_browser(transactional_db):
     from tests.conftest import REQUIRE_SERVICES
 
     if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
@@ -41,6 +44,9 @@ def chromium_browser():
     browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGUMENTS, headless=True)
     yield browser
     browser.close()
+    from django.db import connections
+
+    connections.close_all()  # the connection objects made while Playwright ran
     playwright.stop()
 
 
