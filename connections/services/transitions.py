@@ -1,15 +1,26 @@
 """Moving a connection through its state machine: the only way its state changes."""
 
+import datetime
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
 
-from connections.models import Connection, ConnectionEvent, ConnectionState
+from connections.models import (
+    WAITING_ON_CUSTOMER,
+    Connection,
+    ConnectionEvent,
+    ConnectionState,
+    Escalation,
+    SlotBooking,
+)
 from htg_migration import clock
+from htg_migration.calendar import add_business_days
 from htg_migration.errors import ApplicationError, ConflictError
 
 
@@ -82,10 +93,13 @@ def connection_transition(
     moment = at or clock.now()
     method()
     connection.state_changed_at = moment
+    connection.due_on = _due_on(state=connection.state, moment=moment)
     try:
-        connection.save(update_fields=["state", "state_before_hold", "state_changed_at"])
+        connection.save(update_fields=["state", "state_before_hold", "state_changed_at", "due_on"])
     except ConcurrentTransition:
         raise ConflictError(_("Someone else changed this connection first. Nothing was changed.")) from None
+    _release_booking(connection=connection, from_state=from_state, transition=transition, moment=moment)
+    _close_escalation(connection=connection, from_state=from_state, moment=moment)
     ConnectionEvent.objects.create(
         connection=connection,
         transition=transition,
@@ -96,3 +110,41 @@ def connection_transition(
         created_at=moment,
     )
     return connection
+
+
+def _due_on(*, state: str, moment: datetime.datetime) -> datetime.date | None:
+    """A step that waits on the company is due a number of Dutch business days after it starts."""
+    if state not in WAITING_ON_CUSTOMER:
+        return None
+    local_day = timezone.localtime(moment).date()
+    return add_business_days(local_day, settings.HTG_DUE_BUSINESS_DAYS[state])
+
+
+_BOOKING_END_REASONS = {
+    "reschedule": SlotBooking.EndReason.RESCHEDULED,
+    "record_no_show": SlotBooking.EndReason.NO_SHOW,
+}
+
+
+def _release_booking(*, connection: Connection, from_state: str, transition: str, moment: datetime.datetime) -> None:
+    """Leaving "slot booked" other than forward (or on hold) frees the slot for another company."""
+    if from_state != ConnectionState.SLOT_BOOKED or connection.state in (
+        ConnectionState.TECHNICAL_DATA_SENT,
+        ConnectionState.ON_HOLD,
+    ):
+        return
+    SlotBooking.objects.filter(connection=connection, cancelled_at__isnull=True).update(
+        cancelled_at=moment, end_reason=_BOOKING_END_REASONS.get(transition, SlotBooking.EndReason.CANCELLED)
+    )
+
+
+def _close_escalation(*, connection: Connection, from_state: str, moment: datetime.datetime) -> None:
+    """An escalation about a waiting step closes itself once the connection leaves that step."""
+    if from_state not in WAITING_ON_CUSTOMER:
+        return
+    outcome = (
+        Escalation.Outcome.CLOSED_OTHERWISE
+        if connection.state in (ConnectionState.WITHDRAWN, ConnectionState.MISSED, ConnectionState.ON_HOLD)
+        else Escalation.Outcome.CUSTOMER_ACTED
+    )
+    Escalation.objects.filter(connection=connection, closed_at__isnull=True).update(closed_at=moment, outcome=outcome)

@@ -166,6 +166,13 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("DJANG
 # Pins the programme's date (htg_migration/clock.py), e.g. 2020-05-15 for the demo of the 2020 programme; empty: real.
 HTG_CLOCK_DATE = datetime.date.fromisoformat(os.environ["HTG_CLOCK_DATE"]) if os.environ.get("HTG_CLOCK_DATE") else None
 
+# Business days a company has for each step that waits on it (Dutch public holidays excluded), before reminders.
+HTG_DUE_BUSINESS_DAYS = {
+    "invited": int(os.environ.get("HTG_DUE_DAYS_INVITED", "10")),
+    "slot_offered": int(os.environ.get("HTG_DUE_DAYS_SLOT_OFFERED", "5")),
+    "testing": int(os.environ.get("HTG_DUE_DAYS_TESTING", "10")),
+}
+
 # HTG numbers: "HTG-" + 7-digit serial + "-" + Luhn check digit (docs/architecture.md).
 HTG_NUMBER_PREFIX = os.environ.get("HTG_NUMBER_PREFIX", "HTG")
 

@@ -11,11 +11,9 @@ import pytest
 from django.db import connection as database
 
 from connections.models import Connection, ConnectionEvent
-from connections.services.transitions import connection_transition
 from connections.tasks import connection_transition_task, connections_mark_missed_task
 from htg_migration.celery import app as celery_app
-from tests.connections.factories import ConnectionFactory, UserFactory
-from tests.connections.state_machine_oracle import path_to
+from tests.connections.factories import ConnectionFactory, UserFactory, walk_to
 
 pytestmark = [
     pytest.mark.postgres,
@@ -93,10 +91,7 @@ def _wait_for(condition, timeout=45.0):
 
 
 def _live_connection(flow, actor):
-    connection = ConnectionFactory(flow=flow, channel="smtp_msa_pop3", tls_version="1.3")
-    for name in path_to("live"):
-        connection_transition(connection_id=connection.pk, transition=name, actor=actor)
-    return connection
+    return walk_to(ConnectionFactory(flow=flow), "live", actor)
 
 
 def test_the_worker_records_open_connections_as_missed_after_the_deadline_once(worker_queue, programme_flows):

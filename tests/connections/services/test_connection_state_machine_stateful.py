@@ -10,7 +10,7 @@ from connections.services.connections import connection_channel_set
 from connections.services.transitions import connection_transition
 from htg_migration.errors import ConflictError
 from tests.connections import state_machine_oracle as oracle
-from tests.connections.factories import ConnectionFactory, UserFactory
+from tests.connections.factories import ConnectionFactory, UserFactory, reserve_slot
 
 
 class ConnectionLifecycle(RuleBasedStateMachine):
@@ -26,6 +26,8 @@ class ConnectionLifecycle(RuleBasedStateMachine):
     def attempt(self, name):
         legal = name in oracle.allowed(self.expected)
         events_before = ConnectionEvent.objects.filter(connection=self.connection).count()
+        if name == "book_slot" and legal:
+            reserve_slot(self.connection)
         try:
             moved = connection_transition(connection_id=self.connection.pk, transition=name, actor=self.actor)
         except ConflictError:

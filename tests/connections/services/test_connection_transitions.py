@@ -3,7 +3,6 @@ from django.core.exceptions import PermissionDenied
 
 from connections.models import Connection, ConnectionEvent, ConnectionState
 from connections.selectors.connections import connection_available_transitions, timeline_replay
-from connections.services.connections import connection_channel_set
 from connections.services.transitions import TRANSITION_NAMES, connection_transition
 from htg_migration.errors import ApplicationError, ConflictError
 from plateaus.models import GovernmentParty, MessageFlow
@@ -15,16 +14,16 @@ from tests.connections.factories import (
     UserFactory,
     core_team_member,
     helpdesk_member,
+    reserve_slot,
     team_member,
+    walk_to,
 )
 
 pytestmark = pytest.mark.django_db
 
 
 def _walk(connection: Connection, state: str, actor) -> Connection:
-    connection_channel_set(connection_id=connection.pk, channel="smtp_msa_pop3", tls_version="1.2")
-    for name in oracle.path_to(state):
-        connection = connection_transition(connection_id=connection.pk, transition=name, actor=actor)
+    connection = walk_to(connection, state, actor)
     assert connection.state == state
     return connection
 
@@ -48,6 +47,8 @@ def test_each_allowed_transition_moves_the_state_and_records_one_event(source, n
     else:
         connection = _walk(connection, source, walker)
     events_before = ConnectionEvent.objects.filter(connection=connection).count()
+    if name == "book_slot":
+        reserve_slot(connection)
 
     # when
     moved = connection_transition(connection_id=connection.pk, transition=name, actor=actor, note="per phone")
@@ -182,6 +183,8 @@ def test_technical_data_needs_a_channel_first():
     walker = UserFactory(is_superuser=True)
     connection = ConnectionFactory()
     for name in oracle.path_to("slot_booked"):
+        if name == "book_slot":
+            reserve_slot(connection)
         connection_transition(connection_id=connection.pk, transition=name, actor=walker)
 
     # when / then

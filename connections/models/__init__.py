@@ -1,0 +1,40 @@
+"""The connections app's models, one module per subject; import them from here."""
+
+from connections.models.connections import (
+    FINAL_STATES,
+    HAPPY_PATH,
+    OPEN_STATES,
+    WAITING_ON_CUSTOMER,
+    Channel,
+    Connection,
+    ConnectionEvent,
+    ConnectionState,
+    TlsVersion,
+)
+from connections.models.customers import Contact, Customer, HtgNumberAllocation, Language
+from connections.models.escalations import Escalation
+from connections.models.jobs import BulkJob, BulkJobItem, ImportBatch
+from connections.models.slots import Slot, SlotBooking, TeamAvailability
+
+__all__ = [
+    "FINAL_STATES",
+    "HAPPY_PATH",
+    "OPEN_STATES",
+    "WAITING_ON_CUSTOMER",
+    "BulkJob",
+    "BulkJobItem",
+    "Channel",
+    "Connection",
+    "ConnectionEvent",
+    "ConnectionState",
+    "Contact",
+    "Customer",
+    "Escalation",
+    "HtgNumberAllocation",
+    "ImportBatch",
+    "Language",
+    "Slot",
+    "SlotBooking",
+    "TeamAvailability",
+    "TlsVersion",
+]

@@ -1,0 +1,325 @@
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
+
+from connections import permissions
+from connections.models.customers import Customer
+from plateaus.models import MessageFlow
+
+
+class ConnectionState(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    INVITED = "invited", _("Invited")
+    INTAKE_RECEIVED = "intake_received", _("Intake received")
+    SLOT_OFFERED = "slot_offered", _("Slot offered")
+    SLOT_BOOKED = "slot_booked", _("Slot booked")
+    TECHNICAL_DATA_SENT = "technical_data_sent", _("Technical data sent")
+    TESTING = "testing", _("Testing")
+    TEST_PASSED = "test_passed", _("Test passed")
+    LIVE = "live", _("Live on HTG")
+    DIGIPOORT_CLOSED = "digipoort_closed", _("Digipoort closed")
+    ON_HOLD = "on_hold", _("On hold")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    MISSED = "missed", _("Missed the deadline")
+
+
+S = ConnectionState
+# The road to HTG in order; the side states (on hold, withdrawn, missed) are off it.
+HAPPY_PATH = (
+    S.PLANNED,
+    S.INVITED,
+    S.INTAKE_RECEIVED,
+    S.SLOT_OFFERED,
+    S.SLOT_BOOKED,
+    S.TECHNICAL_DATA_SENT,
+    S.TESTING,
+    S.TEST_PASSED,
+    S.LIVE,
+    S.DIGIPOORT_CLOSED,
+)
+# Not yet live: may still be put on hold, withdrawn or missed.
+OPEN_STATES = HAPPY_PATH[: HAPPY_PATH.index(S.LIVE)]
+# Waiting on the customer: these steps have a due date, reminders and escalation.
+WAITING_ON_CUSTOMER = (S.INVITED, S.SLOT_OFFERED, S.TESTING)
+FINAL_STATES = (S.DIGIPOORT_CLOSED, S.WITHDRAWN, S.MISSED)
+
+
+class Channel(models.TextChoices):
+    SMTP_MSA_POP3 = "smtp_msa_pop3", _("SMTP-MSA/POP3 over TLS")
+    SMTP_MTA_IPSEC = "smtp_mta_ipsec", _("SMTP-MTA over an IPsec VPN")
+
+
+class TlsVersion(models.TextChoices):
+    TLS_1_2 = "1.2", "TLS 1.2"
+    TLS_1_3 = "1.3", "TLS 1.3"
+
+
+def flow_is_open_for_migration(connection: Any) -> bool:
+    return connection.flow.is_open_for_migration()
+
+
+flow_is_open_for_migration.message = _(  # type: ignore[attr-defined]
+    "This message flow is not open for migration yet: its government parties are not all connected to HTG."
+)
+
+
+def channel_is_configured(connection: Any) -> bool:
+    return bool(connection.channel)
+
+
+channel_is_configured.message = _(  # type: ignore[attr-defined]
+    "Record the channel (SMTP-MSA/POP3 with TLS, or SMTP-MTA over IPsec) before sending the technical data."
+)
+
+
+def slot_is_reserved(connection: Any) -> bool:
+    return bool(connection.bookings.filter(cancelled_at__isnull=True).exists())
+
+
+slot_is_reserved.message = _(  # type: ignore[attr-defined]
+    "Choose a free slot first: a connection is booked through slot planning."
+)
+
+
+class Connection(ConcurrentTransitionMixin, models.Model):
+    """One customer's migration of one message flow to HTG. Its state changes only through transitions."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="connections")
+    flow = models.ForeignKey(MessageFlow, on_delete=models.PROTECT, related_name="connections")
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices, blank=True)
+    tls_version = models.CharField(_("TLS version"), max_length=3, choices=TlsVersion.choices, blank=True)
+    vpn_peer_address = models.GenericIPAddressField(_("IPsec VPN peer address"), null=True, blank=True)
+    vpn_details = models.TextField(_("IPsec VPN details"), blank=True)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_connections",
+        verbose_name=_("team member"),
+    )
+    state = FSMField(_("state"), default=S.PLANNED, choices=ConnectionState.choices, protected=True, max_length=30)
+    state_before_hold = models.CharField(max_length=30, blank=True, editable=False)
+    state_changed_at = models.DateTimeField(_("state changed"), default=timezone.now)
+    # Set on entering a step that waits on the customer (WAITING_ON_CUSTOMER), cleared on leaving it.
+    due_on = models.DateField(_("due"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("connection")
+        verbose_name_plural = _("connections")
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "flow"], name="connection_one_per_customer_and_flow"),
+            # Defence in depth for the service's checks: an MSA channel needs TLS 1.2+, an MTA one a VPN peer.
+            models.CheckConstraint(
+                condition=Q(channel="", tls_version="", vpn_peer_address__isnull=True)
+                | Q(
+                    channel=Channel.SMTP_MSA_POP3,
+                    tls_version__in=[v.value for v in TlsVersion],
+                    vpn_peer_address__isnull=True,
+                )
+                | Q(channel=Channel.SMTP_MTA_IPSEC, tls_version="", vpn_peer_address__isnull=False),
+                name="connection_channel_consistent",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["state", "flow"], name="connection_state_flow_idx"),
+            models.Index(fields=["flow", "state"], name="connection_flow_state_idx"),
+            models.Index(fields=["assigned_to", "state"], name="connection_assignee_state_idx"),
+            models.Index(fields=["due_on"], name="connection_due_idx", condition=Q(due_on__isnull=False)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer.legal_name} · {self.flow.code}"
+
+    # --- transitions: they change fields only; the service locks, saves, records and enqueues. ---
+
+    @transition(
+        field=state,
+        source=S.PLANNED,
+        target=S.INVITED,
+        conditions=[flow_is_open_for_migration],
+        permission=permissions.team_may,
+        custom={"label": _("Invite")},
+    )
+    def invite(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=[S.PLANNED, S.INVITED],
+        target=S.INTAKE_RECEIVED,
+        conditions=[flow_is_open_for_migration],
+        permission=permissions.company_or_team_may,
+        custom={"label": _("Receive intake")},
+    )
+    def receive_intake(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=S.INTAKE_RECEIVED,
+        target=S.SLOT_OFFERED,
+        permission=permissions.team_may,
+        custom={"label": _("Offer a slot")},
+    )
+    def offer_slot(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=S.SLOT_OFFERED,
+        target=S.SLOT_BOOKED,
+        conditions=[slot_is_reserved],
+        permission=permissions.company_or_team_may,
+        custom={"label": _("Book the slot")},
+    )
+    def book_slot(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=S.SLOT_BOOKED,
+        target=S.SLOT_OFFERED,
+        permission=permissions.company_or_team_may,
+        custom={"label": _("Reschedule")},
+    )
+    def reschedule(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=S.SLOT_BOOKED,
+        target=S.SLOT_OFFERED,
+        permission=permissions.team_may,
+        custom={"label": _("Record a no-show")},
+    )
+    def record_no_show(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=S.SLOT_BOOKED,
+        target=S.TECHNICAL_DATA_SENT,
+        conditions=[channel_is_configured],
+        permission=permissions.team_may,
+        custom={"label": _("Send technical data")},
+    )
+    def send_technical_data(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=S.TECHNICAL_DATA_SENT,
+        target=S.TESTING,
+        permission=permissions.team_may,
+        custom={"label": _("Start testing")},
+    )
+    def start_testing(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=S.TESTING,
+        target=S.TEST_PASSED,
+        permission=permissions.team_may,
+        custom={"label": _("Pass the test")},
+    )
+    def pass_test(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=S.TEST_PASSED,
+        target=S.LIVE,
+        permission=permissions.team_may,
+        custom={"label": _("Go live")},
+    )
+    def go_live(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=S.LIVE,
+        target=S.DIGIPOORT_CLOSED,
+        permission=permissions.team_may,
+        custom={"label": _("Close the Digipoort route")},
+    )
+    def close_digipoort(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=list(OPEN_STATES),
+        target=S.ON_HOLD,
+        permission=permissions.team_may,
+        custom={"label": _("Put on hold")},
+    )
+    def hold(self) -> None:
+        self.state_before_hold = self.state
+
+    @transition(
+        field=state,
+        source=S.ON_HOLD,
+        target=RETURN_VALUE(*OPEN_STATES),
+        permission=permissions.team_may,
+        custom={"label": _("Resume")},
+    )
+    def resume(self) -> str:
+        previous = self.state_before_hold
+        self.state_before_hold = ""
+        return previous
+
+    @transition(
+        field=state,
+        source=[*OPEN_STATES, S.ON_HOLD],
+        target=S.WITHDRAWN,
+        permission=permissions.team_may,
+        custom={"label": _("Withdraw (flow no longer used)")},
+    )
+    def withdraw(self) -> None:
+        self.state_before_hold = ""
+
+    @transition(
+        field=state,
+        source=[*OPEN_STATES, S.ON_HOLD],
+        target=S.MISSED,
+        permission=permissions.core_team_may,
+        custom={"label": _("Record as missed")},
+    )
+    def mark_missed(self) -> None:
+        self.state_before_hold = ""
+
+
+class ConnectionEvent(models.Model):
+    """One step in a connection's timeline: who moved it, when, from where to where, and why."""
+
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="events")
+    transition = models.CharField(_("step"), max_length=50)
+    from_state = models.CharField(_("from"), max_length=30, choices=ConnectionState.choices)
+    to_state = models.CharField(_("to"), max_length=30, choices=ConnectionState.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("timeline event")
+        verbose_name_plural = _("timeline events")
+        ordering = ["connection", "created_at", "id"]
+        indexes = [models.Index(fields=["connection", "created_at"], name="event_connection_time_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.transition}: {self.from_state} → {self.to_state}"

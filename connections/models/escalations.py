@@ -1,0 +1,52 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from connections.models.connections import Connection, ConnectionState
+
+
+class Escalation(models.Model):
+    """A company that did not respond in time, handed to the core team to approach directly."""
+
+    class Outcome(models.TextChoices):
+        CUSTOMER_ACTED = "customer_acted", _("The company acted")
+        REACHED = "reached", _("Reached, agreement made")
+        UNREACHABLE = "unreachable", _("Unreachable")
+        CLOSED_OTHERWISE = "closed_otherwise", _("Closed otherwise")
+
+    connection = models.ForeignKey(
+        Connection, on_delete=models.CASCADE, related_name="escalations", verbose_name=_("connection")
+    )
+    waiting_state = models.CharField(_("waiting in"), max_length=30, choices=ConnectionState.choices)
+    reason = models.TextField(_("reason"))
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="owned_escalations",
+        verbose_name=_("owner"),
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    opened_at = models.DateTimeField(_("opened"), default=timezone.now)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)
+
+    class Meta:
+        verbose_name = _("escalation")
+        verbose_name_plural = _("escalations")
+        ordering = ["-opened_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connection"], condition=Q(closed_at__isnull=True), name="escalation_one_open_per_connection"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.connection_id} ({self.waiting_state})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None

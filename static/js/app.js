@@ -1,0 +1,52 @@
+/* HTG Migration Tracker: small progressive enhancements; every page works without them. */
+(function () {
+  "use strict";
+
+  // Background job progress: poll the JSON endpoint until the job has finished, then reload to show the summary.
+  function watchProgress(element) {
+    var url = element.getAttribute("data-progress-url");
+    if (!url || element.getAttribute("data-finished") === "true") return;
+    var bar = element.querySelector("progress");
+    var done = element.querySelector("[data-progress-done]");
+    var total = element.querySelector("[data-progress-total]");
+    function poll() {
+      fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+        .then(function (response) { return response.json(); })
+        .then(function (data) {
+          bar.max = Math.max(data.total, 1);
+          bar.value = data.done;
+          bar.textContent = data.done + " / " + data.total;
+          done.textContent = data.done;
+          total.textContent = data.total;
+          if (data.finished) {
+            window.location.reload();
+          } else {
+            window.setTimeout(poll, 700);
+          }
+        })
+        .catch(function () { window.setTimeout(poll, 2000); });
+    }
+    poll();
+  }
+
+  // "Select all on this page" for bulk actions.
+  function wireSelectAll(box) {
+    var form = box.form;
+    box.addEventListener("change", function () {
+      form.querySelectorAll("input[name='connection']").forEach(function (item) { item.checked = box.checked; });
+    });
+  }
+
+  // Buttons that ask before they act: data-confirm="question".
+  function wireConfirm(button) {
+    button.addEventListener("click", function (event) {
+      if (!window.confirm(button.getAttribute("data-confirm"))) event.preventDefault();
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-progress-url]").forEach(watchProgress);
+    document.querySelectorAll("[data-select-all]").forEach(wireSelectAll);
+    document.querySelectorAll("[data-confirm]").forEach(wireConfirm);
+  });
+})();
