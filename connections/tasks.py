@@ -2,6 +2,7 @@
 
 from celery import shared_task
 
+from connections.services.bulk import bulk_job_run, bulk_jobs_unfinished
 from connections.services.missed import connections_mark_missed
 from connections.services.transitions import connection_transition
 from htg_migration import clock
@@ -23,3 +24,18 @@ def connection_transition_task(connection_id: int, transition: str, note: str = 
     except ApplicationError as error:
         return f"skipped: {error.message}"
     return connection.state
+
+
+@shared_task(acks_late=True)
+def bulk_job_run_task(job_id: int) -> str:
+    job = bulk_job_run(job_id=job_id)
+    return f"{job.status}: {job.done_count} done, {job.skipped_count} skipped of {job.total}"
+
+
+@shared_task
+def bulk_jobs_resume_task() -> int:
+    """The sweep for bulk jobs whose task was lost (a worker crashed, the broker lost it): run them again."""
+    job_ids = bulk_jobs_unfinished()
+    for job_id in job_ids:
+        bulk_job_run_task.delay(job_id)
+    return len(job_ids)

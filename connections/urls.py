@@ -1,9 +1,13 @@
 from django.urls import path
 
 from connections import views
+from connections.views import imports, slots, team
 
 app_name = "connections"
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.health, name="health"),
+    *team.urlpatterns,
+    *slots.urlpatterns,
+    *imports.urlpatterns,
 ]

@@ -12,6 +12,11 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 app.conf.beat_schedule = {
+    # Bulk jobs whose task was lost are picked up again (items already done are never redone).
+    "bulk-jobs-resume": {
+        "task": "connections.tasks.bulk_jobs_resume_task",
+        "schedule": 60.0,
+    },
     # After the programme deadline, every connection that is not live is recorded as missed.
     "connections-mark-missed": {
         "task": "connections.tasks.connections_mark_missed_task",

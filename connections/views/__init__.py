@@ -2,10 +2,15 @@ from django.db import connection as database
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 
+from connections.permissions import is_team_member
+
 
 def home(request: HttpRequest) -> HttpResponse:
-    # The team workspace, portal and helpdesk come in their own issues; until then staff work in the admin.
-    return redirect("admin:index")
+    if request.user.is_authenticated and is_team_member(request.user):
+        return redirect("connections:connection_list")
+    if request.user.is_authenticated and request.user.is_staff:
+        return redirect("admin:index")
+    return redirect("login")
 
 
 def health(request: HttpRequest) -> JsonResponse:

@@ -1,0 +1,135 @@
+"""Bulk actions over many connections: every item is a row first, then a background task works through them."""
+
+import datetime
+import logging
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from connections.models import BulkJob, BulkJobItem, Connection
+from connections.permissions import is_team_member
+from connections.services.transitions import TRANSITION_NAMES, connection_transition
+from htg_migration.errors import ApplicationError
+
+logger = logging.getLogger(__name__)
+
+BULK_MAX_ITEMS = 100_000
+ITEM_BATCH = 2_000
+
+
+@transaction.atomic
+def bulk_job_create(
+    *,
+    created_by: Any,
+    action: str,
+    connections: QuerySet[Connection],
+    transition: str = "",
+    assignee_id: int | None = None,
+    note: str = "",
+    selection: str = "",
+    limit: int | None = None,
+) -> BulkJob:
+    """Record a bulk job and its items, and queue it once the transaction commits."""
+    if action == BulkJob.Action.TRANSITION and transition not in TRANSITION_NAMES:
+        raise ValidationError({"action": [_("Choose a step to run.")]})
+    if action not in BulkJob.Action.values:
+        raise ValidationError({"action": [_("Choose an action.")]})
+    if action == BulkJob.Action.ASSIGN and assignee_id is not None:
+        assignee = get_user_model().objects.filter(pk=assignee_id, is_active=True).first()
+        if assignee is None or not is_team_member(assignee):
+            raise ValidationError({"assignee": [_("Choose a member of the connection team.")]})
+    if limit is not None and not 0 < limit <= BULK_MAX_ITEMS:
+        raise ValidationError({"limit": [_("Choose a number from 1 to %(max)s.") % {"max": f"{BULK_MAX_ITEMS:,}"}]})
+    ids = list(connections.values_list("id", flat=True)[: limit or BULK_MAX_ITEMS + 1])
+    if not ids:
+        raise ValidationError({"selection": [_("Select at least one connection.")]})
+    if len(ids) > BULK_MAX_ITEMS:
+        raise ValidationError(
+            {
+                "selection": [
+                    _("At most %(max)s connections at once: narrow the filter or set a limit.")
+                    % {"max": f"{BULK_MAX_ITEMS:,}"}
+                ]
+            }
+        )
+    job = BulkJob.objects.create(
+        created_by=created_by,
+        action=action,
+        transition=transition if action == BulkJob.Action.TRANSITION else "",
+        assignee_id=assignee_id if action == BulkJob.Action.ASSIGN else None,
+        note=note.strip()[:2000],
+        selection=selection[:4000],
+        total=len(ids),
+    )
+    for start in range(0, len(ids), ITEM_BATCH):
+        BulkJobItem.objects.bulk_create(
+            [BulkJobItem(job=job, connection_id=connection_id) for connection_id in ids[start : start + ITEM_BATCH]]
+        )
+    from connections.tasks import bulk_job_run_task
+
+    transaction.on_commit(lambda: bulk_job_run_task.delay(job.pk))
+    return job
+
+
+def _process_item(*, job: BulkJob, item_id: int) -> None:
+    """One item, in its own transaction: the work and the item's outcome commit together, or neither does."""
+    with transaction.atomic():
+        item = BulkJobItem.objects.select_for_update(skip_locked=True).filter(pk=item_id, status="pending").first()
+        if item is None:  # done by another run of this job meanwhile
+            return
+        status, message = BulkJobItem.Status.DONE, ""
+        try:
+            with transaction.atomic():
+                if job.action == BulkJob.Action.TRANSITION:
+                    connection_transition(
+                        connection_id=item.connection_id, transition=job.transition, actor=job.created_by, note=job.note
+                    )
+                else:
+                    connection_assign(connection_id=item.connection_id, assignee_id=job.assignee_id)
+        except ApplicationError as error:
+            status, message = BulkJobItem.Status.SKIPPED, error.message
+        except PermissionDenied as error:
+            status, message = BulkJobItem.Status.SKIPPED, str(error)
+        item.status, item.message, item.processed_at = status, message, timezone.now()
+        item.save(update_fields=["status", "message", "processed_at"])
+        counter = "done_count" if status == BulkJobItem.Status.DONE else "skipped_count"
+        BulkJob.objects.filter(pk=job.pk).update(**{counter: F(counter) + 1})
+
+
+def bulk_job_run(*, job_id: int) -> BulkJob:
+    """Work through the job's pending items. Safe to run twice, or again after a crash: done items stay done."""
+    job = BulkJob.objects.select_related("created_by").get(pk=job_id)
+    if job.status == BulkJob.Status.FINISHED:
+        return job
+    BulkJob.objects.filter(pk=job.pk, started_at__isnull=True).update(started_at=timezone.now())
+    BulkJob.objects.filter(pk=job.pk).update(status=BulkJob.Status.RUNNING)
+    pending = BulkJobItem.objects.filter(job=job, status=BulkJobItem.Status.PENDING).order_by("id")
+    for item_id in list(pending.values_list("id", flat=True)):
+        _process_item(job=job, item_id=item_id)
+    if not BulkJobItem.objects.filter(job=job, status=BulkJobItem.Status.PENDING).exists():
+        BulkJob.objects.filter(pk=job.pk).update(status=BulkJob.Status.FINISHED, finished_at=timezone.now())
+    job.refresh_from_db()
+    return job
+
+
+@transaction.atomic
+def connection_assign(*, connection_id: int, assignee_id: int | None) -> Connection:
+    """Give a connection to a team member (or to nobody). Not a state change, so no transition."""
+    updated = Connection.objects.filter(pk=connection_id).update(assigned_to_id=assignee_id)
+    if not updated:
+        raise ApplicationError(_("This connection does not exist (any more)."))
+    return Connection.objects.get(pk=connection_id)
+
+
+def bulk_jobs_unfinished(*, older_than: datetime.timedelta = datetime.timedelta(minutes=2)) -> list[int]:
+    """Jobs not finished some time after they were created: their task may have been lost."""
+    return list(
+        BulkJob.objects.exclude(status=BulkJob.Status.FINISHED)
+        .filter(created_at__lt=timezone.now() - older_than)
+        .values_list("id", flat=True)
+    )

@@ -1,0 +1,29 @@
+from typing import Any
+
+from django import template
+from django.utils.http import urlencode
+
+register = template.Library()
+
+
+@register.simple_tag
+def filter_url(filters: Any, **changes: Any) -> str:
+    """The list URL's query for this filter with some values changed (page resets unless given)."""
+    return "?" + urlencode(filters.as_query(**changes))
+
+
+@register.simple_tag
+def sort_url(filters: Any, column: str) -> str:
+    current = filters.sort
+    target = f"-{column}" if current == column else column
+    return "?" + urlencode(filters.as_query(sort=target))
+
+
+@register.simple_tag
+def sort_state(filters: Any, column: str) -> str:
+    """aria-sort for a column header."""
+    if filters.sort == column:
+        return "ascending"
+    if filters.sort == f"-{column}":
+        return "descending"
+    return "none"

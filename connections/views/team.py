@@ -1,0 +1,177 @@
+"""The connection team's workspace: the connection list, a connection's page, its steps, bulk actions."""
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse, QueryDict
+from django.shortcuts import get_object_or_404, render
+from django.urls import path, reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from connections.models import BulkJob, BulkJobItem, Connection, ConnectionState, Customer
+from connections.permissions import CONNECTION_TEAM, CORE_TEAM
+from connections.selectors.connection_detail import connection_detail
+from connections.selectors.connection_list import UNASSIGNED, ConnectionFilters, connection_list
+from connections.services.bulk import bulk_job_create
+from connections.services.transitions import connection_transition, transition_label, transition_names
+from connections.views.access import team_required
+from htg_migration import clock
+from htg_migration.errors import ApplicationError
+from plateaus.models import MessageFlow, Plateau
+
+PAGE_SIZE = 50
+
+
+def team_members() -> list[Any]:
+    return list(
+        get_user_model()
+        .objects.filter(is_active=True, groups__name__in=[CONNECTION_TEAM, CORE_TEAM])
+        .distinct()
+        .order_by("first_name", "username")
+    )
+
+
+def filter_options() -> dict[str, Any]:
+    """The choices of the filter form: three queries, whatever the data size."""
+    return {
+        "plateaus": list(Plateau.objects.order_by("number").values_list("number", flat=True).distinct()),
+        "flows": list(MessageFlow.objects.select_related("plateau").order_by("plateau__number", "code")),
+        "states": ConnectionState.choices,
+        "roles": Customer.Role.choices,
+        "team_members": team_members(),
+        "unassigned": UNASSIGNED,
+    }
+
+
+@team_required
+def connection_list_view(request: HttpRequest) -> HttpResponse:
+    filters = ConnectionFilters.from_query(request.GET)
+    queryset = connection_list(filters=filters, today=clock.today())
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    hub = Customer.objects.filter(pk=filters.hub).only("legal_name").first() if filters.hub else None
+    context = {
+        "nav_active": "connections",
+        "filters": filters,
+        "page": page,
+        "hub": hub,
+        "bulk_transitions": _bulk_transitions(),
+        **filter_options(),
+    }
+    return render(request, "connections/connection_list.html", context)
+
+
+@team_required
+def connection_detail_view(request: HttpRequest, connection_id: int) -> HttpResponse:
+    context = connection_detail(connection_id=connection_id, user=request.user)
+    context["nav_active"] = "connections"
+    return render(request, "connections/connection_detail.html", context)
+
+
+@require_POST
+@team_required
+def connection_transition_view(request: HttpRequest, connection_id: int) -> HttpResponse:
+    get_object_or_404(Connection.objects.only("id"), pk=connection_id)
+    try:
+        connection = connection_transition(
+            connection_id=connection_id,
+            transition=request.POST.get("transition", ""),
+            actor=request.user,
+            note=request.POST.get("note", "")[:2000],
+            expected_state=request.POST.get("expected_state") or None,
+        )
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    except PermissionDenied as error:
+        messages.error(request, str(error) or _("You are not allowed to do this."))
+    else:
+        messages.success(
+            request, _("Done: the connection is now “%(state)s”.") % {"state": connection.get_state_display()}
+        )
+    return HttpResponseRedirect(reverse("connections:connection_detail", args=[connection_id]))
+
+
+urlpatterns = [
+    path("team/connections/", connection_list_view, name="connection_list"),
+    path("team/connections/<int:connection_id>/", connection_detail_view, name="connection_detail"),
+    path("team/connections/<int:connection_id>/step/", connection_transition_view, name="connection_transition"),
+]
+
+
+def _bulk_transitions() -> list[tuple[str, str]]:
+    return [(name, transition_label(name)) for name in transition_names() if name not in {"resume"}]
+
+
+@require_POST
+@team_required
+def bulk_job_create_view(request: HttpRequest) -> HttpResponse:
+    selection = request.POST.get("selection", "")
+    back = reverse("connections:connection_list") + (f"?{selection}" if selection else "")
+    action_value = request.POST.get("action", "")
+    action, _separator, transition = action_value.partition(":")
+    limit_text = request.POST.get("limit", "").strip()
+    assignee_text = request.POST.get("assignee", "").strip()
+    if request.POST.get("scope") == "all":
+        filters = ConnectionFilters.from_query(QueryDict(selection))
+        connections = connection_list(filters=filters, today=clock.today())
+    else:
+        ids = [int(value) for value in request.POST.getlist("connection") if value.isdigit()]
+        connections = Connection.objects.filter(pk__in=ids).order_by("id")
+    try:
+        if limit_text and not limit_text.isdigit():
+            raise ValidationError({"limit": [_("Enter a whole number.")]})
+        job = bulk_job_create(
+            created_by=request.user,
+            action=action,
+            transition=transition,
+            connections=connections,
+            assignee_id=int(assignee_text) if assignee_text.isdigit() else None,
+            note=request.POST.get("note", ""),
+            selection=selection,
+            limit=int(limit_text) if limit_text else None,
+        )
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        return HttpResponseRedirect(back)
+    return HttpResponseRedirect(reverse("connections:bulk_job_detail", args=[job.pk]))
+
+
+@team_required
+def bulk_job_detail_view(request: HttpRequest, job_id: int) -> HttpResponse:
+    job = get_object_or_404(BulkJob.objects.select_related("created_by", "assignee"), pk=job_id)
+    skipped = (
+        BulkJobItem.objects.filter(job=job, status=BulkJobItem.Status.SKIPPED)
+        .select_related("connection__customer", "connection__flow")
+        .order_by("id")[:500]
+    )
+    context = {
+        "nav_active": "connections",
+        "job": job,
+        "job_label": transition_label(job.transition) if job.transition else job.get_action_display(),
+        "skipped": skipped,
+        "processed": job.done_count + job.skipped_count,
+    }
+    return render(request, "connections/bulk_job_detail.html", context)
+
+
+@team_required
+def bulk_job_progress_view(request: HttpRequest, job_id: int) -> JsonResponse:
+    job = get_object_or_404(BulkJob, pk=job_id)
+    return JsonResponse(
+        {
+            "done": job.done_count + job.skipped_count,
+            "total": job.total,
+            "finished": job.status == BulkJob.Status.FINISHED,
+        }
+    )
+
+
+urlpatterns += [
+    path("team/bulk/", bulk_job_create_view, name="bulk_job_create"),
+    path("team/bulk/<int:job_id>/", bulk_job_detail_view, name="bulk_job_detail"),
+    path("team/bulk/<int:job_id>/progress.json", bulk_job_progress_view, name="bulk_job_progress"),
+]
