@@ -27,3 +27,11 @@ def sort_state(filters: Any, column: str) -> str:
     if filters.sort == f"-{column}":
         return "descending"
     return "none"
+
+
+@register.filter
+def person(user: Any, empty: str = "—") -> str:
+    """A user's full name, else the username; `empty` for nobody."""
+    if user is None:
+        return empty
+    return user.get_full_name() or user.username
