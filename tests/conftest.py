@@ -2,9 +2,16 @@
 
 import os
 import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
 
 import pytest
 from django.db import connection as database
+
+from htg_migration.celery import app as celery_app
 
 REQUIRE_SERVICES = os.environ.get("HTG_REQUIRE_SERVICES", "").lower() in {"1", "true", "yes"}
 
@@ -36,3 +43,73 @@ def programme_flows(db):
     from plateaus.models import MessageFlow
 
     return {flow.code: flow for flow in MessageFlow.objects.select_related("plateau")}
+
+
+ROOT = Path(__file__).resolve().parent.parent
+BROKER_URL = os.environ.get("HTG_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def _database_url() -> str:
+    options = database.settings_dict
+    return f"postgres://{options['USER']}@{options['HOST'] or '127.0.0.1'}:{options['PORT'] or 5432}/{options['NAME']}"
+
+
+@pytest.fixture
+def celery_worker_queue(transactional_db, tmp_path):
+    """A worker process of its own on a queue of its own, so parallel test runs never take each other's tasks."""
+    queue = f"htg-test-{uuid.uuid4().hex[:12]}"
+    log_path = tmp_path / "worker.log"
+    log_file = log_path.open("w")  # a file, not a pipe: a full pipe would stall the worker
+    environment = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "htg_migration.settings.test",
+        "DATABASE_URL": _database_url(),
+        "CELERY_BROKER_URL": BROKER_URL,
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+    }
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "htg_migration",
+            "worker",
+            "-P",
+            "solo",
+            "-Q",
+            queue,
+            "-l",
+            "INFO",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ],
+        cwd=ROOT,
+        env=environment,
+        stdout=log_file,
+        stderr=subprocess.STDOUT,
+    )
+    previous = {key: celery_app.conf[key] for key in ("broker_url", "task_always_eager", "task_default_queue")}
+    celery_app.conf.update(broker_url=BROKER_URL, task_always_eager=False, task_default_queue=queue)
+    try:
+        yield queue
+    finally:
+        celery_app.conf.update(previous)
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log_file.close()
+        print(log_path.read_text()[-20000:])  # shown when the test fails
+
+
+def wait_for(condition, timeout=45.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.2)
+    return False

@@ -82,3 +82,18 @@ def sign_in_to_admin(page, live_server, username, password):
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
+
+
+def sign_in(page, live_server, username, password):
+    """The staff sign-in page, as a person uses it."""
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def staff_user(factory, username, password="correct horse battery staple", **kwargs):
+    user = factory(username=username, **kwargs)
+    user.set_password(password)
+    user.save()
+    return user

@@ -1,0 +1,124 @@
+"""The connection team's day in a real browser: the list, a step with a note, a conflict, a bulk invite."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from connections.models import Connection, ConnectionEvent
+from connections.services.staff import staff_groups_sync
+from tests.browser.conftest import assert_accessible, sign_in, staff_user
+from tests.connections.factories import ConnectionFactory, CustomerFactory, UserFactory, team_member, walk_to
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def tessa(db):
+    staff_groups_sync()
+    return staff_user(team_member, "tessa", first_name="Tessa", last_name="de Boer")
+
+
+def test_filter_and_search_the_list_then_take_a_step_with_a_note(page, live_server, tessa, programme_flows):
+    # given
+    van_dam = CustomerFactory(legal_name="Van Dam Logistiek B.V.", kvk_number="12345678")
+    ConnectionFactory(customer=van_dam, flow=programme_flows["AGS"])
+    ConnectionFactory(customer=van_dam, flow=programme_flows["NCTS"])
+    ConnectionFactory(customer=CustomerFactory(legal_name="Other Transport B.V."), flow=programme_flows["AGS"])
+
+    # when: she signs in, the list opens
+    sign_in(page, live_server, "tessa", PASSWORD)
+    expect(page.get_by_role("heading", name="Connections")).to_be_visible()
+    expect(page.get_by_text("3 connections")).to_be_visible()
+    assert_accessible(page)
+
+    # when: she filters by flow, then searches by KvK number
+    page.get_by_label("Message flow").select_option("AGS")
+    page.get_by_role("button", name="Filter").click()
+    expect(page.get_by_text("2 connections")).to_be_visible()
+    assert "flow=AGS" in page.url
+    page.get_by_label("Search").fill("1234 5678")
+    page.get_by_role("button", name="Filter").click()
+
+    # then: one row, and the URL carries the filter (shareable)
+    expect(page.get_by_text("1 connection", exact=False)).to_be_visible()
+    assert re.search(r"q=1234\+5678", page.url)
+    row_link = page.get_by_role("link", name="Van Dam Logistiek B.V.")
+    expect(row_link).to_have_count(1)
+
+    # when: she opens it and invites with a note
+    row_link.click()
+    expect(page.get_by_role("heading", name="Van Dam Logistiek B.V. · AGS")).to_be_visible()
+    expect(page.get_by_text("by the core team")).to_be_visible()  # who may record it as missed
+    assert_accessible(page)
+    page.get_by_label("Note for the timeline (optional)").fill("Called Anna, invitation agreed")
+    page.get_by_role("button", name="Invite", exact=True).click()
+
+    # then
+    expect(page.get_by_text("Done: the connection is now “Invited”.")).to_be_visible()
+    expect(page.get_by_text("Called Anna, invitation agreed")).to_be_visible()
+    event = ConnectionEvent.objects.get(connection__customer=van_dam, connection__flow__code="AGS")
+    assert (event.transition, event.actor_id, event.note) == ("invite", tessa.pk, "Called Anna, invitation agreed")
+    assert_accessible(page)
+
+
+def test_two_colleagues_act_on_one_connection_the_second_sees_a_conflict(chromium_browser, live_server, tessa):
+    # given: Tessa and Ruud both have the connection's page open
+    staff_user(team_member, "ruud")
+    connection = ConnectionFactory(customer__legal_name="Haven Expeditie B.V.")
+    pages = []
+    for username in ("tessa", "ruud"):
+        context = chromium_browser.new_context(locale="en-GB", timezone_id="Europe/Amsterdam")
+        page = context.new_page()
+        sign_in(page, live_server, username, PASSWORD)
+        page.goto(f"{live_server.url}/team/connections/{connection.pk}/")
+        pages.append(page)
+    tessa_page, ruud_page = pages
+
+    # when: Tessa invites, then Ruud (on the old page) puts it on hold
+    tessa_page.get_by_role("button", name="Invite", exact=True).click()
+    expect(tessa_page.get_by_text("Done: the connection is now “Invited”.")).to_be_visible()
+    ruud_page.get_by_role("button", name="Put on hold").click()
+
+    # then: Ruud sees who won and the current state; nothing of his was written
+    expect(ruud_page.get_by_text("Someone else changed this connection first: it is now “Invited”.")).to_be_visible()
+    expect(ruud_page.get_by_role("region", name="This connection").get_by_text("Invited")).to_be_visible()
+    assert list(ConnectionEvent.objects.filter(connection=connection).values_list("transition", flat=True)) == [
+        "invite"
+    ]
+    assert_accessible(ruud_page)
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+@pytest.mark.worker
+def test_a_bulk_invite_of_the_next_plateau_one_companies_shows_its_progress(
+    page, live_server, tessa, celery_worker_queue, programme_flows
+):
+    # given: 250 planned AGS connections and one live one
+    customers = CustomerFactory.create_batch(250)
+    Connection.objects.bulk_create(
+        [Connection(customer=customer, flow=programme_flows["AGS"]) for customer in customers]
+    )
+    walk_to(ConnectionFactory(), "live", UserFactory(is_superuser=True))
+
+    # when: she filters plateau 1, planned, and invites the first 200 of everything that matches
+    sign_in(page, live_server, "tessa", PASSWORD)
+    page.goto(f"{live_server.url}/team/connections/?plateau=1&state=planned")
+    expect(page.get_by_text("250 connections")).to_be_visible()
+    page.get_by_label(re.compile("every connection that matches the filter")).check()
+    page.get_by_label("At most (optional)").fill("200")
+    page.get_by_label("Action", exact=True).select_option(label="Invite")
+    page.get_by_label("Note for the timeline (optional)").fill("Plateau 1, wave 1")
+    page.get_by_role("button", name="Start the bulk action").click()
+
+    # then: a progress bar, then the summary
+    expect(page.get_by_role("heading", name="Bulk action: Invite")).to_be_visible()
+    expect(page.get_by_role("progressbar")).to_be_visible()
+    assert_accessible(page)
+    expect(page.get_by_role("heading", name="Summary")).to_be_visible(timeout=60_000)
+    expect(page.get_by_role("definition").first).to_have_text("200")
+    assert Connection.objects.filter(state="invited").count() == 200
+    assert ConnectionEvent.objects.filter(transition="invite", note="Plateau 1, wave 1", actor=tessa).count() == 200
+    assert_accessible(page)
