@@ -129,7 +129,9 @@ class Connection(ConcurrentTransitionMixin, models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["state", "flow"], name="connection_state_flow_idx"),
+            # The list's default order (latest change first), alone and within a state.
+            models.Index(fields=["state_changed_at", "id"], name="connection_changed_idx"),
+            models.Index(fields=["state", "state_changed_at", "id"], name="connection_state_changed_idx"),
             models.Index(fields=["flow", "state"], name="connection_flow_state_idx"),
             models.Index(fields=["assigned_to", "state"], name="connection_assignee_state_idx"),
             models.Index(fields=["due_on"], name="connection_due_idx", condition=Q(due_on__isnull=False)),
