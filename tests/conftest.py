@@ -54,6 +54,11 @@ def _database_url() -> str:
     return f"postgres://{options['USER']}@{options['HOST'] or '127.0.0.1'}:{options['PORT'] or 5432}/{options['NAME']}"
 
 
+def _drop_broker_pools() -> None:
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+
+
 @pytest.fixture
 def celery_worker_queue(transactional_db, tmp_path):
     """A worker process of its own on a queue of its own, so parallel test runs never take each other's tasks."""
@@ -91,10 +96,13 @@ def celery_worker_queue(transactional_db, tmp_path):
         stderr=subprocess.STDOUT,
     )
     previous = {key: celery_app.conf[key] for key in ("broker_url", "task_always_eager", "task_default_queue")}
+    # Eager calls earlier in this process may have opened a producer pool on the default broker: drop it.
+    _drop_broker_pools()
     celery_app.conf.update(broker_url=BROKER_URL, task_always_eager=False, task_default_queue=queue)
     try:
         yield queue
     finally:
+        _drop_broker_pools()
         celery_app.conf.update(previous)
         process.terminate()
         try:
