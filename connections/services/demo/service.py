@@ -14,7 +14,7 @@ from connections.models import Channel, Connection, ConnectionEvent, Contact, Cu
 from connections.models import ConnectionState as S
 from connections.services.demo.customers import CustomerPlan, contact_rows, plan_customers
 from connections.services.demo.names import EMAIL_DOMAIN, VPN_DETAILS, VPN_PREFIXES
-from connections.services.demo.timeline import RANK, Calendar, Flow, simulate
+from connections.services.demo.timeline import RANK, Calendar, DueDates, Flow, simulate
 from connections.services.demo.writer import RowSink, reserve_ids
 from connections.services.htg_numbers import htg_number_format
 from htg_migration.errors import ApplicationError
@@ -88,7 +88,13 @@ def demo_reset() -> None:
 
 
 def _write_rows(
-    rng: random.Random, sink: RowSink, *, plans: list[CustomerPlan], team_ids: list[int], last: int
+    rng: random.Random,
+    sink: RowSink,
+    *,
+    plans: list[CustomerPlan],
+    team_ids: list[int],
+    last: int,
+    due_dates: DueDates,
 ) -> tuple[dict[str, int], dict[str, int]]:
     """Simulate every customer's connections and hand all rows to the sink; the row counts and states."""
     connection_ids = iter(reserve_ids(Connection, sum(len(plan.flows) for plan in plans)))
@@ -133,6 +139,7 @@ def _write_rows(
                     state,
                     events[-1][2] if state == S.ON_HOLD else "",
                     events[-1][0] if events else plan.created,
+                    due_dates.due_on(state, events[-1][0]) if events else None,
                     plan.created,
                 ),
             )
@@ -203,7 +210,9 @@ def demo_seed(*, customers: int, seed: int, as_of: datetime.date = DEMO_AS_OF, r
     rng = random.Random(seed)
     plans, _ids = plan_customers(rng, count=customers, flows=flows, setup_days=max(calendar.index_until(setup_end), 1))
     with RowSink(calendar=calendar) as sink:
-        counts, by_state = _write_rows(rng, sink, plans=plans, team_ids=team_ids, last=last)
+        counts, by_state = _write_rows(
+            rng, sink, plans=plans, team_ids=team_ids, last=last, due_dates=DueDates(calendar)
+        )
     return DemoSeedResult(
         customers=customers,
         contacts=counts["contacts"],

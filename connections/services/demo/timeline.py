@@ -5,9 +5,11 @@ import random
 import zoneinfo
 from dataclasses import dataclass
 
+from django.conf import settings
+
 from connections.models import HAPPY_PATH, OPEN_STATES
 from connections.models import ConnectionState as S
-from htg_migration.calendar import is_business_day
+from htg_migration.calendar import add_business_days, is_business_day
 
 HOLD_SHARE, WITHDRAW_SHARE, RESCHEDULE_SHARE = 0.04, 0.015, 0.07
 # (transition, target, fixed gap, random gap in business days, waits on the customer): the happy path after invite.
@@ -121,3 +123,20 @@ def simulate(
     if flow.missed is not None and (state in OPEN_STATES or state == S.ON_HOLD):
         events.append((flow.missed * 1440 + 360, "mark_missed", state, S.MISSED))  # the morning sweep
     return events
+
+
+class DueDates:
+    """A seeded connection that waits on the company is due as a live one would be (see services/transitions.py)."""
+
+    def __init__(self, calendar: Calendar) -> None:
+        self.calendar = calendar
+        self.periods: dict[str, int] = dict(settings.HTG_DUE_BUSINESS_DAYS)
+        self.cache: dict[tuple[str, int], datetime.date] = {}
+
+    def due_on(self, state: str, moment: int) -> datetime.date | None:
+        if state not in self.periods:
+            return None
+        key = (state, moment // 1440)
+        if key not in self.cache:
+            self.cache[key] = add_business_days(self.calendar.days[moment // 1440], self.periods[state])
+        return self.cache[key]

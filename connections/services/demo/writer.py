@@ -32,6 +32,7 @@ COLUMNS: dict[type[models.Model], tuple[str, ...]] = {
         "state",
         "state_before_hold",
         "state_changed_at",
+        "due_on",
         "created_at",
     ),
     ConnectionEvent: ("connection_id", "transition", "from_state", "to_state", "note", "created_at"),

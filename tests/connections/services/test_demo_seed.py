@@ -6,6 +6,7 @@ from collections import defaultdict
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import timezone
 
 from connections.models import (
     HAPPY_PATH,
@@ -272,3 +273,22 @@ def test_the_service_reports_the_counts_it_wrote():
     assert result.events == ConnectionEvent.objects.count()
     assert result.htg_numbers == HtgNumberAllocation.objects.count()
     assert sum(result.connections_by_state.values()) == result.connections
+
+
+@pytest.mark.django_db
+def test_seeded_connections_that_wait_on_the_company_are_due_like_live_ones(settings):
+    # given
+    from connections.models import WAITING_ON_CUSTOMER, Connection
+    from connections.services.demo import demo_seed
+    from htg_migration.calendar import add_business_days
+
+    # when
+    demo_seed(customers=80, seed=3, as_of=datetime.date(2020, 5, 15))
+
+    # then
+    waiting = list(Connection.objects.filter(state__in=WAITING_ON_CUSTOMER))
+    assert waiting
+    for connection in waiting:
+        started = timezone.localtime(connection.state_changed_at).date()
+        assert connection.due_on == add_business_days(started, settings.HTG_DUE_BUSINESS_DAYS[connection.state])
+    assert not Connection.objects.exclude(state__in=WAITING_ON_CUSTOMER).filter(due_on__isnull=False).exists()
