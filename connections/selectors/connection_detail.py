@@ -12,10 +12,12 @@ from connections.models import Connection, ConnectionEvent, Escalation, SlotBook
 from connections.services.transitions import transition_label
 
 WHO_MAY = {
-    permissions.team_may: _("connection team"),
-    permissions.core_team_may: _("core team"),
-    permissions.company_or_team_may: _("the company, its hub or the team"),
+    permissions.team_may: _("by the connection team"),
+    permissions.core_team_may: _("by the core team only"),
+    permissions.company_or_team_may: _("by the company, its hub or the team"),
 }
+# Forward steps first, in the order of the process; then the side roads.
+SIDE_ROADS = ("reschedule", "record_no_show", "hold", "resume", "withdraw", "mark_missed")
 
 
 @dataclass(frozen=True)
@@ -47,7 +49,7 @@ def connection_steps(*, connection: Connection, user: Any) -> list[StepOption]:
                 blocked_reason=" ".join(unmet),
             )
         )
-    return options
+    return sorted(options, key=lambda option: SIDE_ROADS.index(option.name) + 1 if option.name in SIDE_ROADS else 0)
 
 
 def connection_detail(*, connection_id: int, user: Any) -> dict[str, Any]:

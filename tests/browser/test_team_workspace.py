@@ -50,7 +50,7 @@ def test_filter_and_search_the_list_then_take_a_step_with_a_note(page, live_serv
     # when: she opens it and invites with a note
     row_link.click()
     expect(page.get_by_role("heading", name="Van Dam Logistiek B.V. · AGS")).to_be_visible()
-    expect(page.get_by_text("by the core team")).to_be_visible()  # who may record it as missed
+    expect(page.get_by_text("by the core team only")).to_be_visible()  # who may record it as missed
     assert_accessible(page)
     page.get_by_label("Note for the timeline (optional)").fill("Called Anna, invitation agreed")
     page.get_by_role("button", name="Invite", exact=True).click()

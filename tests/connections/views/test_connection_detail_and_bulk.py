@@ -65,7 +65,7 @@ def test_the_page_shows_the_customer_its_connections_the_timeline_and_who_may_ta
     steps = {step.name: step for step in response.context["steps"]}
     assert steps["receive_intake"].allowed
     assert not steps["mark_missed"].allowed
-    assert steps["mark_missed"].who == "core team"
+    assert steps["mark_missed"].who == "by the core team only"
     assert 'value="mark_missed"' not in page
 
 
