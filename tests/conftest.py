@@ -27,7 +27,7 @@ def _redis_reachable() -> bool:
 def _unavailable(item: pytest.Item, reason: str) -> None:
     if REQUIRE_SERVICES:
         pytest.fail(f"{reason} (HTG_REQUIRE_SERVICES is set: this test must run here)", pytrace=False)
-    item.add_marker(pytest.mark.skip(reason=reason))
+    pytest.skip(reason)
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:

@@ -1,17 +1,218 @@
-"""Slot planning (the team's availability, one-hour slots, capacity, the iCalendar feed)."""
+"""Slot planning (the team's availability, one-hour slots, capacity, the iCalendar feed) and booking a slot."""
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.urls import path
+import datetime
+from typing import Any
 
+from django import forms
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import path, reverse
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST, require_safe
+
+from connections.ical import CalendarEvent, calendar_render, calendar_token, calendar_token_user_id
+from connections.models import Connection, ConnectionState, SlotBooking
+from connections.permissions import is_team_member
+from connections.selectors.slots import (
+    availability_list,
+    connection_for_slots,
+    slot_booked_list,
+    slot_capacity_per_day,
+    slot_free_list,
+)
+from connections.services.slots import (
+    availability_publish,
+    availability_withdraw,
+    local_zone,
+    slot_book,
+    slot_record_no_show,
+    slot_reschedule,
+)
 from connections.views.access import team_required
+from htg_migration import clock
+from htg_migration.errors import ApplicationError
+
+CAPACITY_DAYS = 28  # the coming four weeks
+# The feed keeps recent meetings for a while, so a calendar does not lose this week's history.
+CALENDAR_HISTORY = datetime.timedelta(days=90)
+
+
+class AvailabilityForm(forms.Form):
+    date = forms.DateField(label=gettext_lazy("Date"))
+    start_time = forms.TimeField(label=gettext_lazy("From"))
+    end_time = forms.TimeField(label=gettext_lazy("Until"))
+
+
+def _start_of_today() -> datetime.datetime:
+    return datetime.datetime.combine(clock.today(), datetime.time.min, tzinfo=local_zone())
+
+
+def _slot_text(starts_at: datetime.datetime) -> str:
+    return formats.date_format(timezone.localtime(starts_at, local_zone()), "l j F Y H:i")
+
+
+def _planning_context(request: HttpRequest, form: AvailabilityForm) -> dict[str, Any]:
+    today = clock.today()
+    return {
+        "nav_active": "slots",
+        "form": form,
+        "availabilities": availability_list(team_member=request.user, date_from=today),
+        "capacity": slot_capacity_per_day(date_from=today, date_to=today + datetime.timedelta(days=CAPACITY_DAYS - 1)),
+        "capacity_until": today + datetime.timedelta(days=CAPACITY_DAYS - 1),
+        "bookings": list(slot_booked_list(team_member=request.user, since=_start_of_today())),
+        "calendar_url": request.build_absolute_uri(
+            reverse("connections:slot_calendar", args=[calendar_token(user=request.user)])
+        ),
+        "today": today,
+    }
 
 
 @team_required
 def slot_planning(request: HttpRequest) -> HttpResponse:
-    return render(request, "connections/slot_planning.html", {"nav_active": "slots"})
+    form = AvailabilityForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            availability = availability_publish(team_member=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request,
+                _("Availability published for %(date)s, %(start)s until %(end)s. One-hour slots made: %(count)s.")
+                % {
+                    "date": formats.date_format(availability.date, "l j F Y"),
+                    "start": availability.start_time.strftime("%H:%M"),
+                    "end": availability.end_time.strftime("%H:%M"),
+                    "count": availability.slots.count(),
+                },
+            )
+            return HttpResponseRedirect(reverse("connections:slot_planning"))
+    return render(request, "connections/slot_planning.html", _planning_context(request, form))
+
+
+@require_POST
+@team_required
+def availability_withdraw_view(request: HttpRequest, availability_id: int) -> HttpResponse:
+    try:
+        availability_withdraw(availability_id=availability_id, team_member=request.user)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Availability withdrawn: its free slots are no longer offered."))
+    return HttpResponseRedirect(reverse("connections:slot_planning"))
+
+
+def _connection_or_404(connection_id: int) -> Connection:
+    connection = connection_for_slots(connection_id=connection_id)
+    if connection is None:
+        raise Http404
+    return connection
+
+
+@team_required
+def connection_slot(request: HttpRequest, connection_id: int) -> HttpResponse:
+    if request.method == "POST":
+        return _connection_slot_post(request, connection_id)
+    connection = _connection_or_404(connection_id)
+    active: list[SlotBooking] = connection.active_bookings  # type: ignore[attr-defined]
+    choosing = connection.state in (ConnectionState.SLOT_OFFERED, ConnectionState.SLOT_BOOKED)
+    context = {
+        "nav_active": "connections",
+        "connection": connection,
+        "customer": connection.customer,
+        "booking": active[0] if active else None,
+        "free_slots": slot_free_list(connection=connection, now=clock.now()) if choosing else [],
+        "choosing": choosing,
+        "plateau": connection.flow.plateau,
+    }
+    return render(request, "connections/connection_slot.html", context)
+
+
+def _connection_slot_post(request: HttpRequest, connection_id: int) -> HttpResponse:
+    get_object_or_404(Connection.objects.only("id"), pk=connection_id)
+    back = HttpResponseRedirect(reverse("connections:connection_slot", args=[connection_id]))
+    action = request.POST.get("action", "")
+    slot_text = request.POST.get("slot", "")
+    expected_state = request.POST.get("expected_state") or None
+    try:
+        if action == "no_show":
+            slot_record_no_show(connection_id=connection_id, actor=request.user)
+            messages.success(
+                request, _("No-show recorded: the connection is back in “Slot offered” and the slot is free.")
+            )
+            return back
+        if action != "book":
+            raise ApplicationError(_("Unknown action."))
+        if not slot_text.isdigit():
+            raise ApplicationError(_("Choose a slot first."))
+        if expected_state == ConnectionState.SLOT_BOOKED:
+            booking = slot_reschedule(connection_id=connection_id, new_slot_id=int(slot_text), actor=request.user)
+            done = _("Rescheduled to %(slot)s: the old slot is free again.")
+        else:
+            booking = slot_book(
+                slot_id=int(slot_text), connection_id=connection_id, actor=request.user, expected_state=expected_state
+            )
+            done = _("Booked: %(slot)s. The connection is now “Slot booked”.")
+        messages.success(request, done % {"slot": _slot_text(booking.slot.starts_at)})
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    except PermissionDenied as error:
+        messages.error(request, str(error) or _("You are not allowed to do this."))
+    return back
+
+
+@require_safe
+def slot_calendar(request: HttpRequest, token: str) -> HttpResponse:
+    """The member's booked slots for a calendar app; the secret address is the only key (no sign-in)."""
+    user_id = calendar_token_user_id(token=token)
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).first() if user_id is not None else None
+    if user is None or not is_team_member(user):
+        raise Http404
+    bookings = slot_booked_list(team_member=user, since=clock.now() - CALENDAR_HISTORY)
+    events = [_calendar_event(request, booking) for booking in bookings]
+    name = _("HTG connection slots of %(name)s") % {"name": user.get_full_name() or user.get_username()}
+    response = HttpResponse(calendar_render(name=name, events=events), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="htg-slots.ics"'
+    response["Cache-Control"] = "private, no-cache"
+    return response
+
+
+def _calendar_event(request: HttpRequest, booking: SlotBooking) -> CalendarEvent:
+    connection = booking.connection
+    customer = connection.customer
+    htg_number = customer.htg_number or _("not issued yet")
+    page = request.build_absolute_uri(reverse("connections:connection_detail", args=[connection.pk]))
+    return CalendarEvent(
+        uid=f"slot-booking-{booking.pk}@htg-migration-tracker",
+        stamp=booking.booked_at,
+        starts_at=booking.slot.starts_at,
+        ends_at=booking.slot.ends_at,
+        summary=_("HTG connection: %(company)s, %(flow)s (%(number)s)")
+        % {"company": customer.legal_name, "flow": connection.flow.code, "number": htg_number},
+        description="\n".join(
+            [
+                _("Company: %(company)s") % {"company": customer.legal_name},
+                _("Message flow: %(flow)s") % {"flow": connection.flow.name},
+                _("HTG number: %(number)s") % {"number": htg_number},
+                _("Connection page: %(page)s") % {"page": page},
+            ]
+        ),
+        url=page,
+    )
 
 
 urlpatterns = [
     path("team/slots/", slot_planning, name="slot_planning"),
+    path(
+        "team/slots/availability/<int:availability_id>/withdraw/",
+        availability_withdraw_view,
+        name="availability_withdraw",
+    ),
+    path("team/connections/<int:connection_id>/slot/", connection_slot, name="connection_slot"),
+    path("team/calendar/<str:token>.ics", slot_calendar, name="slot_calendar"),
 ]
