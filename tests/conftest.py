@@ -4,12 +4,14 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from pathlib import Path
 
 import pytest
 from django.db import connection as database
+from django.db import connections
 
 from htg_migration.celery import app as celery_app
 
@@ -121,3 +123,23 @@ def wait_for(condition, timeout=45.0):
             return True
         time.sleep(0.2)
     return False
+
+
+def run_in_threads(targets):
+    """Run each callable in its own thread with its own database connection; what each returned or raised."""
+    results: list[object] = [None] * len(targets)
+
+    def runner(index, target):
+        try:
+            results[index] = target()
+        except Exception as error:
+            results[index] = error
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=runner, args=(index, target)) for index, target in enumerate(targets)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return results

@@ -4,34 +4,16 @@ import threading
 import time
 
 import pytest
-from django.db import connections, transaction
+from django.db import transaction
 
 from connections.models import ConnectionEvent, HtgNumberAllocation
 from connections.services.htg_numbers import customer_htg_number_issue, htg_number_normalise
 from connections.services.transitions import connection_transition
 from htg_migration.errors import ConflictError
+from tests.conftest import run_in_threads
 from tests.connections.factories import ConnectionFactory, CustomerFactory, team_member
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-
-def _run_in_threads(targets):
-    results: list[object] = [None] * len(targets)
-
-    def runner(index, target):
-        try:
-            results[index] = target()
-        except Exception as error:
-            results[index] = error
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=runner, args=(index, target)) for index, target in enumerate(targets)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return results
 
 
 def test_two_people_invite_at_once_one_wins_the_other_gets_a_conflict():
@@ -50,7 +32,7 @@ def test_two_people_invite_at_once_one_wins_the_other_gets_a_conflict():
         return target
 
     # when
-    results = _run_in_threads([act(alice), act(bob)])
+    results = run_in_threads([act(alice), act(bob)])
 
     # then
     winners = [result for result in results if not isinstance(result, Exception)]
@@ -81,7 +63,7 @@ def test_the_second_waits_for_the_first_and_then_sees_its_result():
         )
 
     # when
-    first_result, second_result = _run_in_threads([first, second])
+    first_result, second_result = run_in_threads([first, second])
 
     # then
     assert first_result.state == "invited"
@@ -107,7 +89,7 @@ def test_twenty_intakes_completing_at_once_get_twenty_distinct_htg_numbers():
         return target
 
     # when
-    numbers = _run_in_threads([issue(customer.pk) for customer in customers])
+    numbers = run_in_threads([issue(customer.pk) for customer in customers])
 
     # then
     assert all(isinstance(number, str) for number in numbers), numbers
@@ -124,6 +106,6 @@ def test_one_customer_asked_ten_times_at_once_gets_one_number():
         barrier.wait()
         return customer_htg_number_issue(customer_id=customer.pk)
 
-    numbers = _run_in_threads([target] * 10)
+    numbers = run_in_threads([target] * 10)
     assert len(set(numbers)) == 1, numbers
     assert HtgNumberAllocation.objects.filter(customer=customer).count() == 1

@@ -4,11 +4,11 @@ import datetime
 import threading
 
 import pytest
-from django.db import connections
 
 from connections.models import ConnectionEvent, Slot, SlotBooking
 from connections.services.slots import availability_publish, slot_book
 from htg_migration.errors import ConflictError
+from tests.conftest import run_in_threads
 from tests.connections.factories import (
     AMSTERDAM,
     ConnectionFactory,
@@ -19,25 +19,6 @@ from tests.connections.factories import (
 )
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-
-def _run_in_threads(targets):
-    results: list[object] = [None] * len(targets)
-
-    def runner(index, target):
-        try:
-            results[index] = target()
-        except Exception as error:
-            results[index] = error
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=runner, args=(index, target)) for index, target in enumerate(targets)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return results
 
 
 def test_two_companies_booking_the_same_slot_at_once_get_one_booking_and_one_conflict(settings):
@@ -67,7 +48,7 @@ def test_two_companies_booking_the_same_slot_at_once_get_one_booking_and_one_con
         return target
 
     # when
-    results = _run_in_threads([book(connection, user) for connection, user in contenders])
+    results = run_in_threads([book(connection, user) for connection, user in contenders])
 
     # then: exactly one booking, the other a clear conflict
     winners = [result for result in results if isinstance(result, SlotBooking)]
