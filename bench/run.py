@@ -29,6 +29,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # run as a script from anywhere: the project's packages must import
 
+from bench.metrics_team import metric_connection_list  # noqa: E402 - needs the path above
+
 if TYPE_CHECKING:
     from django.db.backends.base.base import BaseDatabaseWrapper
     from django.db.models import Model
@@ -92,7 +94,20 @@ def metric_seed(context: BenchContext) -> list[Metric]:
     return [metric("seed_s", context.size, context.seed_seconds, "s", floor)]
 
 
-METRICS: list[Callable[[BenchContext], list[Metric]]] = [metric_seed]
+def metric_import(context: BenchContext) -> list[Metric]:
+    """`import_s`: checking and then importing a CSV registration list of N rows (bench/metrics_imports.py), through
+    the import's own services as its two tasks run them: the seeded register exported in the import format and every
+    row turned into a new company (new EORI, KvK, names and e-mail addresses; a client's hub is the new twin of its
+    hub, defined elsewhere in the file), so the import adds N companies with their contacts and planned connections
+    to a register of N, checked against it. Floor: PostgreSQL's COPY of the very rows it added (companies,
+    contacts, connections) into unlogged copies of those tables without indexes. The added rows are removed again
+    afterwards."""
+    from bench.metrics_imports import import_metrics
+
+    return import_metrics(context)
+
+
+METRICS: list[Callable[[BenchContext], list[Metric]]] = [metric_seed, metric_connection_list, metric_import]
 
 
 # --- floors --------------------------------------------------------------------------------------------------

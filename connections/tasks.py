@@ -39,3 +39,22 @@ def bulk_jobs_resume_task() -> int:
     for job_id in job_ids:
         bulk_job_run_task.delay(job_id)
     return len(job_ids)
+
+
+@shared_task(acks_late=True)
+def import_batch_validate_task(batch_id: int) -> str:
+    from connections.services.imports import import_batch_validate
+
+    batch = import_batch_validate(batch_id=batch_id)
+    return f"{batch.status}: {batch.error_count} errors in {batch.total_rows} rows"
+
+
+@shared_task(acks_late=True)
+def import_batch_apply_task(batch_id: int) -> str:
+    from connections.services.imports import import_batch_apply
+
+    batch = import_batch_apply(batch_id=batch_id)
+    return (
+        f"{batch.status}: {batch.created_customers} companies added, {batch.updated_customers} updated, "
+        f"{batch.created_connections} connections added"
+    )

@@ -16,6 +16,8 @@ LOCALE = Path(__file__).resolve().parent / "nl"
 
 def main() -> int:
     po = polib.pofile(str(LOCALE / "LC_MESSAGES" / "django.po"))
+    for obsolete in po.obsolete_entries():  # strings the code no longer has
+        po.remove(obsolete)
     entries = {entry.msgid: entry for entry in po}
     for pending in sorted((LOCALE / "pending").glob("*.json")):
         translations = json.loads(pending.read_text(encoding="utf-8"))

@@ -37,6 +37,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # Trigram similarity for the helpdesk lookup (PostgreSQL only; SQLite falls back to a substring match).
+    "django.contrib.postgres",
     "rest_framework",
     "django_fsm",
     "plateaus",
@@ -178,8 +180,18 @@ HTG_DUE_BUSINESS_DAYS = {
     "testing": int(os.environ.get("HTG_DUE_DAYS_TESTING", "10")),
 }
 
+# Callback requests: the service level in helpdesk hours (working days 07:00-17:00 Europe/Amsterdam, Dutch public
+# holidays excluded) by urgency; a request still open after it is escalated.
+HTG_CALLBACK_SLA_HOURS = {
+    "urgent": float(os.environ.get("HTG_CALLBACK_SLA_HOURS_URGENT", "4")),
+    "normal": float(os.environ.get("HTG_CALLBACK_SLA_HOURS_NORMAL", "16")),
+}
+
 # HTG numbers: "HTG-" + 7-digit serial + "-" + Luhn check digit (docs/architecture.md).
 HTG_NUMBER_PREFIX = os.environ.get("HTG_NUMBER_PREFIX", "HTG")
+
+# The largest registration list an upload may be (docs/import-format.md); 100,000 rows as CSV are about 20 MB.
+HTG_IMPORT_MAX_BYTES = int(os.environ.get("HTG_IMPORT_MAX_BYTES", str(50_000_000)))
 
 LOGGING = {
     "version": 1,
@@ -187,3 +199,11 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
 }
+
+# The e-mail outbox (notifications/): a private CA for the SMTP server's certificate (empty: the system's CAs),
+# how long one SMTP conversation may take, and how often a temporary failure is retried with doubling waits.
+EMAIL_SSL_CAFILE = os.environ.get("EMAIL_SSL_CAFILE", "")
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
+HTG_EMAIL_MAX_ATTEMPTS = int(os.environ.get("HTG_EMAIL_MAX_ATTEMPTS", "8"))
+HTG_EMAIL_RETRY_BASE_SECONDS = int(os.environ.get("HTG_EMAIL_RETRY_BASE_SECONDS", "60"))
+HTG_EMAIL_RETRY_MAX_SECONDS = int(os.environ.get("HTG_EMAIL_RETRY_MAX_SECONDS", str(6 * 3600)))
