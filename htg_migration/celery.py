@@ -17,6 +17,11 @@ app.conf.beat_schedule = {
         "task": "connections.tasks.bulk_jobs_resume_task",
         "schedule": 60.0,
     },
+    # E-mails whose task was lost, or whose retry is due, are sent (a row already sent is never sent again).
+    "emails-sweep": {
+        "task": "notifications.tasks.emails_sweep_task",
+        "schedule": 60.0,
+    },
     # After the programme deadline, every connection that is not live is recorded as missed.
     "connections-mark-missed": {
         "task": "connections.tasks.connections_mark_missed_task",

@@ -1,1 +1,109 @@
-"""E-mail outbox, templates and news: built in the notifications issue; knows nothing about connections."""
+"""E-mail outbox, templates and suppression. Knows nothing about connections: callers give a recipient, a template
+key, a context and a dedupe key (docs/architecture.md)."""
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.template import Template, TemplateSyntaxError
+from django.utils.translation import gettext_lazy as _
+
+
+class EmailLanguage(models.TextChoices):
+    DUTCH = "nl", _("Dutch")
+    ENGLISH = "en", _("English")
+
+
+class EmailTemplate(models.Model):
+    """One e-mail in one language, in Django template syntax; administrators edit it in the admin, no deploy."""
+
+    key = models.CharField(_("key"), max_length=100, help_text=_("For example connection.invited."))
+    language = models.CharField(_("language"), max_length=2, choices=EmailLanguage.choices)
+    subject = models.CharField(_("subject"), max_length=255)
+    body_text = models.TextField(_("text body"))
+    body_html = models.TextField(_("HTML body"), blank=True)
+    example_context = models.JSONField(
+        _("example data"), default=dict, blank=True, help_text=_("The values the preview renders the template with.")
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("e-mail template")
+        verbose_name_plural = _("e-mail templates")
+        ordering = ["key", "language"]
+        constraints = [models.UniqueConstraint(fields=["key", "language"], name="notifications_template_key_language")]
+
+    def __str__(self) -> str:
+        return f"{self.key} ({self.language})"
+
+    def clean(self) -> None:
+        errors: dict[str, list[Any]] = {}
+        for field in ("subject", "body_text", "body_html"):
+            try:
+                Template(getattr(self, field))
+            except TemplateSyntaxError as error:
+                errors[field] = [_("This is not a valid template: %(error)s") % {"error": error}]
+        if not isinstance(self.example_context, dict):
+            errors["example_context"] = [_('Enter an object, for example {"company_name": "Example B.V."}.')]
+        if errors:
+            raise ValidationError(errors)
+
+
+class OutboxEmail(models.Model):
+    """An e-mail that must go out: written in the same transaction as the change that causes it, rendered then, and
+    sent by a task (or by the sweep when that task was lost). Status, attempts and errors are recorded here."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        SENT = "sent", _("sent")
+        FAILED = "failed", _("failed")
+        SUPPRESSED = "suppressed", _("suppressed")
+
+    dedupe_key = models.CharField(_("dedupe key"), max_length=255, unique=True)
+    template_key = models.CharField(_("template"), max_length=100)
+    language = models.CharField(_("language"), max_length=2, choices=EmailLanguage.choices)
+    to_address = models.EmailField(_("to"), max_length=254)
+    subject = models.CharField(_("subject"), max_length=255)
+    body_text = models.TextField(_("text body"))
+    body_html = models.TextField(_("HTML body"), blank=True)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    message_id = models.CharField(_("Message-ID"), max_length=255, blank=True)
+    queued_at = models.DateTimeField(_("queued at"))
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("outgoing e-mail")
+        verbose_name_plural = _("outgoing e-mails")
+        ordering = ["-queued_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="notifications_outbox_due"),
+            models.Index(fields=["to_address"], name="notifications_outbox_to"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.template_key} → {self.to_address} ({self.status})"
+
+
+class SuppressedAddress(models.Model):
+    """An address we no longer send to: it bounced hard, the server refused it, or someone stopped it by hand."""
+
+    class Reason(models.TextChoices):
+        HARD_BOUNCE = "hard_bounce", _("hard bounce")
+        REFUSED = "refused", _("refused by the mail server")
+        MANUAL = "manual", _("stopped by hand")
+
+    address = models.EmailField(_("address"), max_length=254, unique=True, help_text=_("Stored in lower case."))
+    reason = models.CharField(_("reason"), max_length=12, choices=Reason.choices)
+    detail = models.TextField(_("detail"), blank=True)
+    created_at = models.DateTimeField(_("suppressed at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("suppressed address")
+        verbose_name_plural = _("suppressed addresses")
+        ordering = ["address"]
+
+    def __str__(self) -> str:
+        return f"{self.address} ({self.reason})"

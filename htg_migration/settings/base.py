@@ -202,6 +202,7 @@ LOGGING = {
 
 # The e-mail outbox (notifications/): a private CA for the SMTP server's certificate (empty: the system's CAs),
 # how long one SMTP conversation may take, and how often a temporary failure is retried with doubling waits.
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 EMAIL_SSL_CAFILE = os.environ.get("EMAIL_SSL_CAFILE", "")
 EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
 HTG_EMAIL_MAX_ATTEMPTS = int(os.environ.get("HTG_EMAIL_MAX_ATTEMPTS", "8"))

@@ -7,7 +7,10 @@ os.environ.setdefault("DJANGO_SECURE_COOKIES", "true")
 os.environ.setdefault("DJANGO_SECURE_HSTS_SECONDS", "31536000")
 os.environ.setdefault("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", "true")
 os.environ.setdefault("DJANGO_SECURE_HSTS_PRELOAD", "true")
-os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+# SMTP with TLS 1.2 or later and a verified certificate, failing closed (notifications/backends.py).
+os.environ.setdefault("EMAIL_BACKEND", "notifications.backends.StrictTlsEmailBackend")
+if not os.environ.get("EMAIL_USE_SSL"):
+    os.environ.setdefault("EMAIL_USE_TLS", "true")
 
 from htg_migration.settings.base import *  # noqa: F403
 from htg_migration.settings.base import SECRET_KEY

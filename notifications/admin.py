@@ -1,0 +1,83 @@
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.template import TemplateSyntaxError
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from notifications.models import EmailTemplate, OutboxEmail, SuppressedAddress
+from notifications.services import email_template_render
+
+
+@admin.register(EmailTemplate)
+class EmailTemplateAdmin(admin.ModelAdmin):
+    list_display = ("key", "language", "subject", "updated_at", "preview_link")
+    list_filter = ("language",)
+    search_fields = ("key", "subject")
+    fields = ("key", "language", "subject", "body_text", "body_html", "example_context")
+
+    @admin.display(description=_("preview"))
+    def preview_link(self, template: EmailTemplate) -> str:
+        url = reverse("admin:notifications_emailtemplate_preview", args=[template.pk])
+        return format_html('<a href="{}">{}</a>', url, _("Preview with example data"))
+
+    def get_urls(self) -> list[URLPattern]:
+        preview = path(
+            "<int:template_id>/preview/",
+            self.admin_site.admin_view(self.preview_view),
+            name="notifications_emailtemplate_preview",
+        )
+        return [preview, *super().get_urls()]
+
+    def preview_view(self, request: HttpRequest, template_id: int) -> HttpResponse:
+        template = get_object_or_404(EmailTemplate, pk=template_id)
+        if not self.has_view_permission(request, template):
+            raise PermissionDenied
+        error = ""
+        subject = body_text = body_html = ""
+        try:
+            example = template.example_context if isinstance(template.example_context, dict) else {}
+            subject, body_text, body_html = email_template_render(template=template, context=example)
+        except TemplateSyntaxError as syntax_error:
+            error = str(syntax_error)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "original": template,
+            "title": _("Preview of %(template)s") % {"template": template},
+            "subject": subject,
+            "body_text": body_text,
+            "body_html": body_html,
+            "error": error,
+        }
+        return TemplateResponse(request, "notifications/emailtemplate_preview.html", context)
+
+
+@admin.register(OutboxEmail)
+class OutboxEmailAdmin(admin.ModelAdmin):
+    list_display = ("queued_at", "template_key", "language", "to_address", "status", "attempts", "sent_at")
+    list_filter = ("status", "language", "template_key")
+    search_fields = ("to_address", "dedupe_key", "message_id")
+    date_hierarchy = "queued_at"
+    readonly_fields = [field.name for field in OutboxEmail._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # an e-mail is written by the change that causes it, never by hand
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(SuppressedAddress)
+class SuppressedAddressAdmin(admin.ModelAdmin):
+    list_display = ("address", "reason", "created_at")
+    list_filter = ("reason",)
+    search_fields = ("address",)
+    readonly_fields = ("created_at",)
+
+    def save_model(self, request: HttpRequest, obj: SuppressedAddress, form: object, change: bool) -> None:
+        obj.address = obj.address.strip().lower()
+        super().save_model(request, obj, form, change)

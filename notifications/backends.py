@@ -1,0 +1,88 @@
+"""SMTP for production: TLS 1.2 or later with a verified certificate, enforced here in code, failing closed.
+
+Django's SMTP backend builds its SSL context from `ssl.create_default_context()` and calls `starttls()` only when
+EMAIL_USE_TLS is on; a server that does not offer STARTTLS then makes smtplib raise, but nothing stops a plain
+connection when both TLS settings are off, and the minimum protocol is left to the system's OpenSSL configuration.
+This backend pins both.
+"""
+
+import contextlib
+import smtplib
+import ssl
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import get_connection
+from django.core.mail.backends.base import BaseEmailBackend
+from django.core.mail.backends.smtp import EmailBackend as SmtpEmailBackend
+from django.utils.functional import cached_property
+
+
+class TlsRequiredError(smtplib.SMTPNotSupportedError):
+    """The server (or the configuration) would have us send without TLS: we refuse."""
+
+
+def strict_ssl_context(*, cafile: str | None = None) -> ssl.SSLContext:
+    context = ssl.create_default_context(cafile=cafile or None)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.check_hostname = True
+    context.verify_mode = ssl.CERT_REQUIRED
+    return context
+
+
+class StrictTlsEmailBackend(SmtpEmailBackend):
+    """SMTP over STARTTLS (EMAIL_USE_TLS) or implicit TLS (EMAIL_USE_SSL) only, TLS 1.2 or later, certificate and
+    host name verified against the system's CAs or EMAIL_SSL_CAFILE (a private CA)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Checked at open() rather than here, so that the outbox records the reason on the row.
+        self.tls_configured = bool(self.use_tls or self.use_ssl)
+
+    @cached_property
+    def ssl_context(self) -> ssl.SSLContext:
+        context = strict_ssl_context(cafile=getattr(settings, "EMAIL_SSL_CAFILE", "") or None)
+        if self.ssl_certfile:
+            context.load_cert_chain(self.ssl_certfile, self.ssl_keyfile)
+        return context
+
+    def open(self) -> bool | None:
+        if self.connection:
+            return False
+        if not self.tls_configured:
+            raise TlsRequiredError("TLS is required: set EMAIL_USE_TLS (STARTTLS) or EMAIL_USE_SSL.")
+        if self.use_ssl:
+            return super().open()
+        # STARTTLS: check the offer ourselves, so the error names the server instead of smtplib's generic text.
+        connection = self.connection_class(self.host, self.port, **self._connection_params())
+        try:
+            connection.ehlo()
+            if not connection.has_extn("starttls"):
+                raise TlsRequiredError(f"{self.host}:{self.port} does not offer STARTTLS; not sending in the clear.")
+            connection.starttls(context=self.ssl_context)
+            connection.ehlo()
+            if self.username and self.password:
+                connection.login(self.username, self.password)
+        except BaseException:
+            self._close_connection_quietly(connection)
+            raise
+        self.connection = connection
+        return True
+
+    def _connection_params(self) -> dict[str, Any]:
+        from django.core.mail.utils import DNS_NAME
+
+        params: dict[str, Any] = {"local_hostname": DNS_NAME.get_fqdn()}
+        if self.timeout is not None:
+            params["timeout"] = self.timeout
+        return params
+
+    @staticmethod
+    def _close_connection_quietly(connection: smtplib.SMTP) -> None:
+        with contextlib.suppress(OSError):
+            connection.close()
+
+
+def email_connection() -> BaseEmailBackend:
+    """The connection the outbox sends over: settings.EMAIL_BACKEND (StrictTlsEmailBackend in production)."""
+    return get_connection(settings.EMAIL_BACKEND, fail_silently=False)

@@ -1,0 +1,13 @@
+"""Reading the outbox and the suppression list."""
+
+from collections.abc import Iterable
+
+from notifications.models import SuppressedAddress
+
+
+def suppression_for_addresses(addresses: Iterable[str]) -> dict[str, SuppressedAddress]:
+    """The suppressed addresses among these, keyed by the address in lower case (one query)."""
+    wanted = {address.strip().lower() for address in addresses if address}
+    if not wanted:
+        return {}
+    return {suppressed.address: suppressed for suppressed in SuppressedAddress.objects.filter(address__in=wanted)}

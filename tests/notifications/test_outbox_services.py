@@ -1,0 +1,259 @@
+"""The outbox: a row in the caller's transaction, sent on commit, once; suppression and language fallback."""
+
+import datetime
+
+import pytest
+from django.core import mail
+from django.db import transaction
+from django.utils import timezone
+
+from htg_migration.errors import ApplicationError
+from notifications.models import OutboxEmail, SuppressedAddress
+from notifications.selectors import suppression_for_addresses
+from notifications.services import email_bounce_record, email_enqueue, email_send, emails_sweep
+from tests.notifications.factories import EmailTemplateFactory, OutboxEmailFactory
+
+pytestmark = pytest.mark.django_db
+
+INVITED_CONTEXT = {
+    "contact_name": "Jan de Vries",
+    "company_name": "Voorbeeld B.V.",
+    "flow_name": "NCTS",
+    "intake_url": "https://example.org/intake/abc/",
+    "due_date": "15 mei 2020",
+}
+
+
+class Boom(Exception):
+    pass
+
+
+def _enqueue(**overrides):
+    arguments = {
+        "to_address": "Jan@Example.NL",
+        "template_key": "connection.invited",
+        "language": "nl",
+        "context": INVITED_CONTEXT,
+        "dedupe_key": "connection:1:invited:1",
+        **overrides,
+    }
+    return email_enqueue(**arguments)
+
+
+def test_an_enqueued_email_is_rendered_in_the_contacts_language_and_sent_once_the_transaction_commits(
+    django_capture_on_commit_callbacks,
+):
+    # when
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+        email = _enqueue()
+        assert mail.outbox == []  # nothing goes out before the commit
+
+    # then
+    assert len(callbacks) == 1
+    email.refresh_from_db()
+    assert email.status == OutboxEmail.Status.SENT
+    assert email.to_address == "jan@example.nl"
+    assert email.language == "nl"
+    assert email.subject == "Uitnodiging: migratie NCTS van Digipoort naar HTG"
+    assert "https://example.org/intake/abc/" in email.body_text
+    assert email.attempts == 1
+    assert email.sent_at is not None
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == ["jan@example.nl"]
+    assert mail.outbox[0].extra_headers["Message-ID"] == email.message_id
+    assert mail.outbox[0].alternatives[0].mimetype == "text/html"
+
+
+def test_an_enqueue_in_a_transaction_that_rolls_back_leaves_no_row_and_sends_nothing(
+    django_capture_on_commit_callbacks,
+):
+    # when
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(Boom), transaction.atomic():
+        _enqueue()
+        raise Boom
+
+    # then
+    assert callbacks == []
+    assert OutboxEmail.objects.count() == 0
+    assert mail.outbox == []
+
+
+def test_the_same_dedupe_key_returns_the_existing_row_and_writes_nothing(django_capture_on_commit_callbacks):
+    # given
+    with django_capture_on_commit_callbacks(execute=True):
+        first = _enqueue()
+
+    # when
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        second = _enqueue(to_address="someone.else@example.nl", context={**INVITED_CONTEXT, "flow_name": "AGS"})
+
+    # then
+    assert second.pk == first.pk
+    assert callbacks == []
+    assert OutboxEmail.objects.count() == 1
+    assert OutboxEmail.objects.get().to_address == "jan@example.nl"
+    assert len(mail.outbox) == 1
+
+
+def test_an_email_to_a_suppressed_address_is_recorded_as_suppressed_and_never_sent(
+    django_capture_on_commit_callbacks,
+):
+    # given
+    email_bounce_record(address="JAN@example.nl", detail="550 5.1.1 user unknown")
+
+    # when
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        email = _enqueue()
+
+    # then
+    assert callbacks == []
+    assert email.status == OutboxEmail.Status.SUPPRESSED
+    assert "550 5.1.1 user unknown" in email.last_error
+    assert mail.outbox == []
+
+
+def test_a_queued_email_whose_address_was_suppressed_since_is_not_sent():
+    # given
+    email = OutboxEmailFactory(to_address="late@example.com")
+    email_bounce_record(address="late@example.com", detail="bounced")
+
+    # when
+    email_send(email_id=email.pk)
+
+    # then
+    email.refresh_from_db()
+    assert email.status == OutboxEmail.Status.SUPPRESSED
+    assert mail.outbox == []
+
+
+def test_a_missing_language_falls_back_to_the_other_one(django_capture_on_commit_callbacks):
+    # given: this template exists in English only
+    template = EmailTemplateFactory(key="test.english_only", language="en")
+
+    # when
+    with django_capture_on_commit_callbacks(execute=False):
+        email = _enqueue(template_key=template.key, context={"name": "Jan", "code": "7"}, language="nl")
+
+    # then
+    assert email.language == "en"
+    assert email.subject == "Hello Jan"
+    assert email.body_text == "Dear Jan,\n\nYour code is 7."
+
+
+def test_a_missing_template_is_an_application_error_and_writes_nothing():
+    with pytest.raises(ApplicationError) as raised:
+        _enqueue(template_key="connection.no_such_step")
+
+    assert raised.value.extra == {"template_key": "connection.no_such_step"}
+    assert OutboxEmail.objects.count() == 0
+
+
+def test_html_is_escaped_but_text_and_subject_are_not(django_capture_on_commit_callbacks):
+    # given
+    template = EmailTemplateFactory(subject="For {{ name }}", body_text="{{ name }}", body_html="<p>{{ name }}</p>")
+
+    # when
+    with django_capture_on_commit_callbacks(execute=False):
+        email = _enqueue(template_key=template.key, language="en", context={"name": "Smit & <Zn>"})
+
+    # then
+    assert email.subject == "For Smit & <Zn>"
+    assert email.body_text == "Smit & <Zn>"
+    assert email.body_html == "<p>Smit &amp; &lt;Zn&gt;</p>"
+
+
+def test_a_later_template_edit_does_not_change_an_enqueued_email(django_capture_on_commit_callbacks):
+    # given
+    template = EmailTemplateFactory(subject="Before")
+    with django_capture_on_commit_callbacks(execute=False):
+        email = _enqueue(template_key=template.key, language="en")
+
+    # when
+    template.subject = "After"
+    template.save(update_fields=["subject"])
+
+    # then
+    email.refresh_from_db()
+    assert email.subject == "Before"
+
+
+def test_the_sweep_picks_queued_emails_that_are_due_only():
+    # given
+    now = timezone.now()
+    lost = OutboxEmailFactory(queued_at=now - datetime.timedelta(minutes=2))
+    retry_due = OutboxEmailFactory(next_attempt_at=now - datetime.timedelta(seconds=1), attempts=1)
+    OutboxEmailFactory(queued_at=now - datetime.timedelta(seconds=10))  # its task is surely still on its way
+    OutboxEmailFactory(next_attempt_at=now + datetime.timedelta(minutes=4), attempts=1)  # waiting for its retry
+    OutboxEmailFactory(status=OutboxEmail.Status.SENT)
+    OutboxEmailFactory(status=OutboxEmail.Status.FAILED)
+    OutboxEmailFactory(status=OutboxEmail.Status.SUPPRESSED)
+
+    # when
+    due = emails_sweep(now=now)
+
+    # then
+    assert sorted(due) == sorted([lost.pk, retry_due.pk])
+
+
+def test_sending_an_email_that_is_already_sent_or_not_yet_due_does_nothing():
+    # given
+    now = timezone.now()
+    sent = OutboxEmailFactory(status=OutboxEmail.Status.SENT, message_id="<x@example.org>", attempts=1)
+    waiting = OutboxEmailFactory(next_attempt_at=now + datetime.timedelta(minutes=4), attempts=1)
+
+    # when
+    email_send(email_id=sent.pk, now=now)
+    email_send(email_id=waiting.pk, now=now)
+
+    # then
+    assert mail.outbox == []
+    assert OutboxEmail.objects.get(pk=sent.pk).attempts == 1
+    assert OutboxEmail.objects.get(pk=waiting.pk).status == OutboxEmail.Status.QUEUED
+    assert OutboxEmail.objects.get(pk=waiting.pk).attempts == 1
+
+
+def test_a_bounce_suppresses_the_address_once_in_lower_case_and_keeps_the_first_reason():
+    # when
+    email_bounce_record(address=" Jan@Example.NL ", detail="550 user unknown")
+    email_bounce_record(address="jan@example.nl", detail="again")
+
+    # then
+    suppressed = SuppressedAddress.objects.get()
+    assert (suppressed.address, suppressed.reason, suppressed.detail) == (
+        "jan@example.nl",
+        SuppressedAddress.Reason.HARD_BOUNCE,
+        "550 user unknown",
+    )
+
+
+def test_the_suppression_selector_answers_for_many_addresses_in_one_query(django_assert_num_queries):
+    # given
+    email_bounce_record(address="a@example.com", detail="bounced")
+    email_bounce_record(address="b@example.com", detail="bounced")
+
+    # when
+    with django_assert_num_queries(1):
+        found = suppression_for_addresses(["A@example.com", "b@example.com", "c@example.com"])
+
+    # then
+    assert sorted(found) == ["a@example.com", "b@example.com"]
+    assert found["a@example.com"].reason == SuppressedAddress.Reason.HARD_BOUNCE
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_an_enqueue_outside_a_transaction_is_refused_and_writes_nothing():
+    from django.db.transaction import TransactionManagementError
+
+    with pytest.raises(TransactionManagementError):
+        _enqueue()
+
+    assert OutboxEmail.objects.count() == 0
+
+
+def test_the_sweep_runs_every_minute_from_the_one_schedule():
+    from htg_migration.celery import app
+
+    entry = app.conf.beat_schedule["emails-sweep"]
+
+    assert (entry["task"], entry["schedule"]) == ("notifications.tasks.emails_sweep_task", 60.0)
+    assert entry["task"] in app.tasks
