@@ -58,3 +58,11 @@ def import_batch_apply_task(batch_id: int) -> str:
         f"{batch.status}: {batch.created_customers} companies added, {batch.updated_customers} updated, "
         f"{batch.created_connections} connections added"
     )
+
+
+@shared_task
+def callback_requests_escalate_task() -> int:
+    """Escalate open callback requests past their service level (safe to run twice: escalated ones are skipped)."""
+    from connections.services.helpdesk import callback_requests_escalate
+
+    return callback_requests_escalate(now=clock.now())

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from connections import views
-from connections.views import imports, slots, team
+from connections.views import helpdesk, imports, slots, team
 
 app_name = "connections"
 urlpatterns = [
@@ -10,4 +10,5 @@ urlpatterns = [
     *team.urlpatterns,
     *slots.urlpatterns,
     *imports.urlpatterns,
+    *helpdesk.urlpatterns,
 ]

@@ -1,6 +1,7 @@
 """Dutch business days: weekdays that are not a Dutch public holiday."""
 
 import datetime
+import zoneinfo
 from functools import cache
 
 import holidays
@@ -37,3 +38,45 @@ def business_days_between(start: datetime.date, end: datetime.date) -> int:
         if is_business_day(current):
             count += 1
     return count
+
+
+# The helpdesk's working hours, in Amsterdam wall-clock time, on business days.
+HELPDESK_TIME_ZONE = zoneinfo.ZoneInfo("Europe/Amsterdam")
+HELPDESK_OPENS = datetime.time(7, 0)
+HELPDESK_CLOSES = datetime.time(17, 0)
+
+
+def _helpdesk_opening(day: datetime.date) -> datetime.datetime:
+    return datetime.datetime.combine(day, HELPDESK_OPENS, tzinfo=HELPDESK_TIME_ZONE)
+
+
+def _helpdesk_closing(day: datetime.date) -> datetime.datetime:
+    return datetime.datetime.combine(day, HELPDESK_CLOSES, tzinfo=HELPDESK_TIME_ZONE)
+
+
+def helpdesk_hours_add(start: datetime.datetime, hours: float) -> datetime.datetime:
+    """The moment `hours` helpdesk hours after `start` (Europe/Amsterdam, business days 07:00-17:00).
+
+    Time outside the helpdesk's hours does not count: a start in the evening, at a weekend or on a public holiday
+    counts from the next opening. The hours are wall-clock hours in Amsterdam, so a daylight-saving change (always
+    at night) never shortens or lengthens a helpdesk day. Zero hours gives `start` moved to the next helpdesk moment.
+    """
+    if start.tzinfo is None:
+        raise ValueError("start must be an aware datetime")
+    if hours < 0:
+        raise ValueError("hours must not be negative")
+    current = start.astimezone(HELPDESK_TIME_ZONE)
+    remaining = datetime.timedelta(hours=hours)
+    day = current.date()
+    while True:
+        if is_business_day(day):
+            opening, closing = _helpdesk_opening(day), _helpdesk_closing(day)
+            begin = max(current, opening)
+            if begin < closing:
+                # Wall-clock difference: both ends are on the same day, between 07:00 and 17:00.
+                available = closing.replace(tzinfo=None) - begin.replace(tzinfo=None)
+                if remaining <= available:
+                    return (begin.replace(tzinfo=None) + remaining).replace(tzinfo=HELPDESK_TIME_ZONE)
+                remaining -= available
+        day += datetime.timedelta(days=1)
+        current = _helpdesk_opening(day)

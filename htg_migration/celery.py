@@ -27,4 +27,9 @@ app.conf.beat_schedule = {
         "task": "connections.tasks.connections_mark_missed_task",
         "schedule": crontab(minute=5, hour="*/1"),
     },
+    # Callback requests still open after their service level go to the top of the queue, for the core team too.
+    "callback-requests-escalate": {
+        "task": "connections.tasks.callback_requests_escalate_task",
+        "schedule": 300.0,
+    },
 }

@@ -18,6 +18,9 @@ def main() -> int:
     po = polib.pofile(str(LOCALE / "LC_MESSAGES" / "django.po"))
     for obsolete in po.obsolete_entries():  # strings the code no longer has
         po.remove(obsolete)
+    for entry in po:  # "#|" hints of fuzzy matching; msgfmt rejects a half one
+        if entry.translated() and "fuzzy" not in entry.flags:
+            entry.previous_msgid = entry.previous_msgid_plural = entry.previous_msgctxt = None
     entries = {entry.msgid: entry for entry in po}
     for pending in sorted((LOCALE / "pending").glob("*.json")):
         translations = json.loads(pending.read_text(encoding="utf-8"))
@@ -35,6 +38,8 @@ def main() -> int:
             if "fuzzy" in entry.flags:
                 entry.flags.remove("fuzzy")
             entry.previous_msgid = None
+            entry.previous_msgid_plural = None
+            entry.previous_msgctxt = None
         print(f"{pending.name}: {len(translations) - len(unknown)} merged, {len(unknown)} not in the catalogue")
         for msgid in unknown:
             print(f"  not found: {msgid!r}")

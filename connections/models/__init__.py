@@ -13,6 +13,7 @@ from connections.models.connections import (
 )
 from connections.models.customers import Contact, Customer, HtgNumberAllocation, Language
 from connections.models.escalations import Escalation
+from connections.models.helpdesk import CallbackRequest, HelpdeskContact, LookupAudit
 from connections.models.jobs import BulkJob, BulkJobItem, ImportBatch
 from connections.models.slots import Slot, SlotBooking, TeamAvailability
 
@@ -23,6 +24,7 @@ __all__ = [
     "WAITING_ON_CUSTOMER",
     "BulkJob",
     "BulkJobItem",
+    "CallbackRequest",
     "Channel",
     "Connection",
     "ConnectionEvent",
@@ -30,9 +32,11 @@ __all__ = [
     "Contact",
     "Customer",
     "Escalation",
+    "HelpdeskContact",
     "HtgNumberAllocation",
     "ImportBatch",
     "Language",
+    "LookupAudit",
     "Slot",
     "SlotBooking",
     "TeamAvailability",

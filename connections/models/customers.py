@@ -82,7 +82,11 @@ class Contact(models.Model):
         constraints = [
             models.UniqueConstraint("customer", Lower("email"), name="contact_email_unique_per_customer"),
         ]
-        indexes = [models.Index(fields=["email"], name="contact_email_idx")]
+        indexes = [
+            models.Index(fields=["email"], name="contact_email_idx"),
+            # The helpdesk finds a company by a contact's phone number.
+            models.Index(fields=["phone"], name="contact_phone_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} <{self.email}>"

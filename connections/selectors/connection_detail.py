@@ -9,6 +9,7 @@ from django_fsm import has_transition_perm
 
 from connections import permissions
 from connections.models import Connection, ConnectionEvent, Escalation, SlotBooking
+from connections.selectors.helpdesk import connection_helpdesk_history
 from connections.services.transitions import transition_label
 
 WHO_MAY = {
@@ -80,4 +81,5 @@ def connection_detail(*, connection_id: int, user: Any) -> dict[str, Any]:
         "escalation": Escalation.objects.filter(connection=connection, closed_at__isnull=True)
         .select_related("owner")
         .first(),
+        **connection_helpdesk_history(connection=connection),
     }

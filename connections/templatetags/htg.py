@@ -3,6 +3,8 @@ from typing import Any
 from django import template
 from django.utils.http import urlencode
 
+from connections import permissions
+
 register = template.Library()
 
 
@@ -35,3 +37,15 @@ def person(user: Any, empty: str = "—") -> str:
     if user is None:
         return empty
     return user.get_full_name() or user.username
+
+
+@register.filter
+def is_team_member(user: Any) -> bool:
+    """For the navigation: the connection team and the core team."""
+    return permissions.is_team_member(user)
+
+
+@register.filter
+def is_staff_worker(user: Any) -> bool:
+    """For the navigation: everyone who works with companies (the team, the core team and the helpdesk)."""
+    return permissions.is_team_member(user) or permissions.is_helpdesk(user)

@@ -2,12 +2,14 @@ from django.db import connection as database
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 
-from connections.permissions import is_team_member
+from connections.permissions import is_helpdesk, is_team_member
 
 
 def home(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated and is_team_member(request.user):
         return redirect("connections:connection_list")
+    if request.user.is_authenticated and is_helpdesk(request.user):
+        return redirect("connections:helpdesk_lookup")
     if request.user.is_authenticated and request.user.is_staff:
         return redirect("admin:index")
     return redirect("login")

@@ -1,0 +1,236 @@
+"""The helpdesk's reads: the lookup, the customer on one screen, the team's callback queue."""
+
+import datetime
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection as database
+from django.db.models import (
+    BooleanField,
+    Case,
+    Exists,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.functions import Replace, Upper
+from django.shortcuts import get_object_or_404
+
+from connections.helpdesk_scripts import step_guide
+from connections.models import (
+    CallbackRequest,
+    Connection,
+    Contact,
+    Customer,
+    Escalation,
+    HelpdeskContact,
+)
+from connections.services.htg_numbers import htg_number_normalise
+from connections.validators import normalise_identifier
+
+LOOKUP_LIMIT = 50
+RECENT_CONTACTS = 10
+# Below this many characters a name search would match half the register: only identifiers are looked up.
+MIN_NAME_LENGTH = 3
+
+
+def _connections_prefetch() -> Prefetch:
+    return Prefetch("connections", queryset=Connection.objects.select_related("flow").order_by("flow__code", "id"))
+
+
+def _digits(text: str) -> str:
+    return re.sub(r"\D", "", text)
+
+
+def _identifier_filters(text: str) -> tuple[Q, Q]:
+    """(exact, partial): the exact identifier hits, and the partial matches on identifiers and contacts."""
+    compact = normalise_identifier(text)
+    htg_number = htg_number_normalise(text)
+    exact = Q(eori=compact) | Q(Exists(Contact.objects.filter(customer_id=OuterRef("pk"), email__iexact=text.strip())))
+    if htg_number:
+        exact |= Q(htg_number=htg_number)
+    if re.fullmatch(r"\d{8}", compact):
+        exact |= Q(kvk_number=compact)
+    partial = Q(pk__in=[])
+    if len(compact) >= MIN_NAME_LENGTH:
+        partial = Q(kvk_number__contains=compact) | Q(eori__contains=compact)
+        partial |= Q(Exists(Contact.objects.filter(customer_id=OuterRef("pk"), email__icontains=text.strip())))
+    digits = _digits(text)
+    if len(digits) >= 6 and re.fullmatch(r"[\d\s+\-()./]+", text.strip()):
+        compact_phone = Replace(Replace(Replace("phone", Value(" "), Value("")), Value("-"), Value("")), Value("."))
+        contacts = Contact.objects.annotate(phone_digits=compact_phone).filter(
+            customer_id=OuterRef("pk"), phone_digits__contains=digits[-9:]
+        )
+        partial |= Q(Exists(contacts))
+    return exact, partial
+
+
+def _base(text: str) -> tuple[QuerySet[Customer], Q, Q]:
+    exact, partial = _identifier_filters(text)
+    queryset = (
+        Customer.objects.select_related("hub")
+        .prefetch_related(_connections_prefetch())
+        .annotate(
+            is_exact=ExpressionWrapper(exact, output_field=BooleanField()),
+            name_upper=Upper("legal_name"),
+        )
+    )
+    return queryset, exact, partial
+
+
+def customer_lookup_fallback(*, text: str) -> list[Customer]:
+    """The lookup without trigram similarity (SQLite): exact identifiers first, then names containing the text."""
+    text = text.strip()[:200]
+    if not text:
+        return []
+    queryset, exact, partial = _base(text)
+    name = Q(name_upper__contains=text.upper()) if len(text) >= MIN_NAME_LENGTH else Q(pk__in=[])
+    return list(
+        queryset.annotate(score=Value(0.0, output_field=FloatField()))
+        .filter(exact | partial | name)
+        .order_by(
+            Case(When(is_exact=True, then=Value(0)), default=Value(1), output_field=IntegerField()),
+            "legal_name",
+            "id",
+        )[:LOOKUP_LIMIT]
+    )
+
+
+def customer_lookup(*, text: str) -> list[Customer]:
+    """Customers matching what the helpdesk typed, best first, in two queries (the rows, their connections).
+
+    An HTG number (with or without prefix, dashes or spaces), EORI, KvK number or a contact's e-mail address that
+    matches exactly comes first; then partial matches on those and on phone numbers; then names by trigram
+    similarity, which forgives a typo ("Van Dma Logistiek"). Trigram operators use the GIN index on
+    UPPER(legal_name) (migration 0005). On SQLite the similarity is not available: `customer_lookup_fallback`.
+    """
+    if database.vendor != "postgresql":
+        return customer_lookup_fallback(text=text)
+    from django.contrib.postgres.search import TrigramSimilarity, TrigramWordSimilarity
+
+    text = text.strip()[:200]
+    if not text:
+        return []
+    queryset, exact, partial = _base(text)
+    upper = text.upper()
+    if len(text) >= MIN_NAME_LENGTH:
+        name = (
+            Q(name_upper__contains=upper)
+            | Q(name_upper__trigram_similar=upper)
+            | Q(name_upper__trigram_word_similar=upper)
+        )
+        # Word similarity finds the text inside a longer name; whole-name similarity then prefers the closer name.
+        score: Any = TrigramWordSimilarity(upper, "name_upper") + TrigramSimilarity("name_upper", upper)
+    else:
+        name = Q(pk__in=[])
+        score = Value(0.0, output_field=FloatField())
+    return list(
+        queryset.annotate(score=score)
+        .filter(exact | partial | name)
+        .order_by(
+            Case(When(is_exact=True, then=Value(0)), default=Value(1), output_field=IntegerField()),
+            F("score").desc(),
+            "legal_name",
+            "id",
+        )[:LOOKUP_LIMIT]
+    )
+
+
+@dataclass(frozen=True)
+class ConnectionSummary:
+    """One flow of the customer as the helpdesk explains it."""
+
+    connection: Connection
+    company_next: str
+    customs_next: str
+    script: str
+    escalation: Escalation | None
+    is_overdue: bool
+
+
+def customer_overview(*, customer_id: int, today: datetime.date) -> dict[str, Any]:
+    """Everything the helpdesk's customer screen shows, in a fixed number of queries."""
+    customer = get_object_or_404(Customer.objects.select_related("hub"), pk=customer_id)
+    connections = list(
+        Connection.objects.filter(customer=customer).select_related("flow", "assigned_to").order_by("flow__code", "id")
+    )
+    escalations = {
+        escalation.connection_id: escalation
+        for escalation in Escalation.objects.filter(
+            connection__customer=customer, closed_at__isnull=True
+        ).select_related("owner")
+    }
+    summaries = []
+    for connection in connections:
+        guide = step_guide(connection.state)
+        summaries.append(
+            ConnectionSummary(
+                connection=connection,
+                company_next=str(guide.company_next),
+                customs_next=str(guide.customs_next),
+                script=str(guide.script),
+                escalation=escalations.get(connection.pk),
+                is_overdue=connection.due_on is not None and connection.due_on < today,
+            )
+        )
+    callbacks = list(
+        CallbackRequest.objects.filter(customer=customer)
+        .select_related("connection__flow", "assigned_to", "requested_by", "closed_by")
+        .order_by("-created_at", "-id")[:RECENT_CONTACTS]
+    )
+    return {
+        "customer": customer,
+        "clients_count": customer.clients.count() if customer.role == Customer.Role.HUB else None,
+        "contacts": list(customer.contacts.order_by("-is_primary", "name", "id")),
+        "summaries": summaries,
+        "connections": connections,
+        "helpdesk_contacts": list(
+            HelpdeskContact.objects.filter(customer=customer)
+            .select_related("connection__flow", "recorded_by")
+            .order_by("-created_at", "-id")[:RECENT_CONTACTS]
+        ),
+        "open_callbacks": [callback for callback in callbacks if callback.is_open],
+        "closed_callbacks": [callback for callback in callbacks if not callback.is_open],
+    }
+
+
+def connection_helpdesk_history(*, connection: Connection) -> dict[str, Any]:
+    """The helpdesk contacts and callback requests of a connection's page: its own and the company's general ones."""
+    about = Q(customer_id=connection.customer_id) & (Q(connection__isnull=True) | Q(connection_id=connection.pk))
+    return {
+        "helpdesk_contacts": list(
+            HelpdeskContact.objects.filter(about).select_related("recorded_by").order_by("-created_at", "-id")[:20]
+        ),
+        "callbacks": list(
+            CallbackRequest.objects.filter(about)
+            .select_related("assigned_to", "closed_by")
+            .order_by("-created_at", "-id")[:20]
+        ),
+    }
+
+
+CALLBACK_SCOPES = ("all", "mine", "unassigned", "escalated")
+
+
+def callback_queue(*, scope: str, user: Any, now: datetime.datetime) -> QuerySet[CallbackRequest]:
+    """Open callback requests, escalated first, then overdue, then by due time; everything a row shows is loaded."""
+    queryset = (
+        CallbackRequest.objects.filter(status=CallbackRequest.Status.OPEN)
+        .select_related("customer", "connection__flow", "assigned_to", "requested_by")
+        .annotate(is_overdue=ExpressionWrapper(Q(due_at__lt=now), output_field=BooleanField()))
+    )
+    if scope == "mine":
+        queryset = queryset.filter(assigned_to=user)
+    elif scope == "unassigned":
+        queryset = queryset.filter(assigned_to__isnull=True)
+    elif scope == "escalated":
+        queryset = queryset.filter(escalated_at__isnull=False)
+    return queryset.order_by(F("escalated_at").asc(nulls_last=True), "due_at", "id")

@@ -1,0 +1,137 @@
+"""The helpdesk lookup: exact identifiers first, then partial matches and names by similarity; typo-tolerant on
+PostgreSQL, a substring match on SQLite."""
+
+import pytest
+
+from connections.selectors.helpdesk import customer_lookup, customer_lookup_fallback
+from connections.services.htg_numbers import customer_htg_number_issue
+from tests.connections.factories import ConnectionFactory, ContactFactory, CustomerFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _names(customers) -> list[str]:
+    return [customer.legal_name for customer in customers]
+
+
+@pytest.fixture
+def register():
+    van_dam = CustomerFactory(legal_name="Van Dam Logistiek B.V.", kvk_number="12345678", eori="NL123456789")
+    van_dam_transport = CustomerFactory(legal_name="Van Dam Transport", kvk_number="87654321", eori="NL987654321")
+    jansen = CustomerFactory(legal_name="Jansen Expeditie", kvk_number="11223344", eori="NL555666777")
+    ContactFactory(customer=van_dam, email="info@vandam.example", phone="+31 10 123 45 67")
+    ContactFactory(customer=van_dam_transport, email="planning@vandam.example.org", phone="")
+    ContactFactory(customer=jansen, email="info@jansen.example", phone="+31 20 765 43 21")
+    for customer in (van_dam, van_dam_transport, jansen):
+        customer_htg_number_issue(customer_id=customer.pk)
+        customer.refresh_from_db()
+    return {"van_dam": van_dam, "van_dam_transport": van_dam_transport, "jansen": jansen}
+
+
+@pytest.mark.parametrize("lookup", [customer_lookup, customer_lookup_fallback])
+def test_an_htg_number_typed_in_any_shape_finds_exactly_that_company(register, lookup):
+    # given: the number without prefix or dashes, in lower case with spaces
+    number = register["jansen"].htg_number
+    typed = " " + number.lower().replace("-", " ") + " "
+
+    # when
+    results = lookup(text=typed)
+
+    # then
+    assert _names(results) == ["Jansen Expeditie"]
+    assert results[0].is_exact is True
+
+
+@pytest.mark.parametrize("lookup", [customer_lookup, customer_lookup_fallback])
+def test_an_htg_number_with_a_wrong_check_digit_finds_nothing(register, lookup):
+    number = register["jansen"].htg_number
+    wrong = number[:-1] + str((int(number[-1]) + 1) % 10)
+    assert lookup(text=wrong) == []
+
+
+@pytest.mark.parametrize("lookup", [customer_lookup, customer_lookup_fallback])
+def test_kvk_and_eori_match_exactly_and_in_part(register, lookup):
+    assert _names(lookup(text="1234 5678")) == ["Van Dam Logistiek B.V."]
+    assert _names(lookup(text="nl 987.654.321")) == ["Van Dam Transport"]
+    assert _names(lookup(text="55566")) == ["Jansen Expeditie"]
+
+
+@pytest.mark.parametrize("lookup", [customer_lookup, customer_lookup_fallback])
+def test_an_exact_contact_email_ranks_before_a_partial_one(register, lookup):
+    # given: "info@vandam.example" is Van Dam Logistiek's address, and part of no other; "vandam.example" is in two
+    # when / then
+    assert _names(lookup(text="INFO@vandam.example")) == ["Van Dam Logistiek B.V."]
+    assert sorted(_names(lookup(text="vandam.example"))) == ["Van Dam Logistiek B.V.", "Van Dam Transport"]
+
+
+@pytest.mark.parametrize("lookup", [customer_lookup, customer_lookup_fallback])
+def test_an_exact_identifier_ranks_before_a_name_that_matches_the_text_better(register, lookup):
+    # given: a company whose name is nearly Jansen's EORI number
+    CustomerFactory(legal_name="NL555666777 Trading")
+
+    # when
+    results = lookup(text="NL555666777")
+
+    # then: the EORI hit first, though the other name is the closer text
+    assert _names(results) == ["Jansen Expeditie", "NL555666777 Trading"]
+    assert [customer.is_exact for customer in results] == [True, False]
+
+
+@pytest.mark.parametrize("lookup", [customer_lookup, customer_lookup_fallback])
+def test_a_phone_number_matches_however_it_is_written(register, lookup):
+    assert _names(lookup(text="010-1234567")) == ["Van Dam Logistiek B.V."]
+    assert _names(lookup(text="020 765 4321")) == ["Jansen Expeditie"]
+
+
+@pytest.mark.parametrize("lookup", [customer_lookup, customer_lookup_fallback])
+def test_an_empty_or_too_short_query_finds_nothing(register, lookup):
+    assert lookup(text="   ") == []
+    assert lookup(text="va") == []
+
+
+@pytest.mark.postgres
+def test_names_are_ranked_by_similarity(register):
+    # when: both names contain the text; the shorter name is the closer one
+    results = customer_lookup(text="Van Dam")
+
+    # then: the closest name first, an unrelated company not at all
+    assert _names(results) == ["Van Dam Transport", "Van Dam Logistiek B.V."]
+    assert results[0].score > results[1].score
+
+    # when: the text is nearly the other name
+    assert _names(customer_lookup(text="Van Dam Logistiek")) == ["Van Dam Logistiek B.V."]
+
+
+@pytest.mark.postgres
+def test_a_misspelt_name_still_finds_the_company_on_postgresql(register):
+    assert _names(customer_lookup(text="Van Dma Logistiek"))[0] == "Van Dam Logistiek B.V."
+    assert _names(customer_lookup(text="jansn expeditie")) == ["Jansen Expeditie"]
+
+
+def test_the_sqlite_fallback_matches_part_of_a_name_but_forgives_no_typo(register):
+    assert _names(customer_lookup_fallback(text="dam log")) == ["Van Dam Logistiek B.V."]
+    assert _names(customer_lookup_fallback(text="van dam")) == ["Van Dam Logistiek B.V.", "Van Dam Transport"]
+    assert customer_lookup_fallback(text="Van Dma Logistiek") == []
+
+
+@pytest.mark.parametrize("lookup", [customer_lookup, customer_lookup_fallback])
+def test_the_lookup_takes_two_queries_however_many_companies_and_connections_match(
+    register, lookup, programme_flows, django_assert_num_queries
+):
+    # given: several connections per company, and a hub
+    hub = CustomerFactory(legal_name="Van Dam Hub", role="hub")
+    for customer in register.values():
+        customer.hub = hub
+        customer.save(update_fields=["hub"])
+        for code in ("AGS", "NCTS"):
+            ConnectionFactory(customer=customer, flow=programme_flows[code])
+
+    # when / then: the companies (with their hub), then their connections with their flows
+    with django_assert_num_queries(2):
+        results = lookup(text="van dam")
+        summary = [
+            (customer.hub.legal_name if customer.hub else None, [c.flow.code for c in customer.connections.all()])
+            for customer in results
+        ]
+    assert len(results) >= 3
+    assert ("Van Dam Hub", ["AGS", "NCTS"]) in summary
