@@ -66,3 +66,16 @@ def callback_requests_escalate_task() -> int:
     from connections.services.helpdesk import callback_requests_escalate
 
     return callback_requests_escalate(now=clock.now())
+
+
+@shared_task
+def ladder_sweep_task() -> str:
+    """Climb the reminder ladder for waiting connections past due (does nothing outside working hours; safe to run
+    twice: each rung moves the due date forward under the row lock)."""
+    from connections.services.ladder import ladder_sweep
+
+    result = ladder_sweep(now=clock.now())
+    return (
+        f"{result.first_reminders} first and {result.second_reminders} second reminders, "
+        f"{result.escalations} escalations, {result.hub_emails} hub e-mails"
+    )

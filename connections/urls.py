@@ -1,7 +1,7 @@
 from django.urls import path
 
 from connections import views
-from connections.views import helpdesk, imports, slots, team
+from connections.views import escalations, helpdesk, imports, slots, team
 
 app_name = "connections"
 urlpatterns = [
@@ -11,4 +11,5 @@ urlpatterns = [
     *slots.urlpatterns,
     *imports.urlpatterns,
     *helpdesk.urlpatterns,
+    *escalations.urlpatterns,
 ]

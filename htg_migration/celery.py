@@ -32,4 +32,9 @@ app.conf.beat_schedule = {
         "task": "connections.tasks.callback_requests_escalate_task",
         "schedule": 300.0,
     },
+    # The reminder ladder: reminders, second reminders and escalations for steps past due (working hours only).
+    "connections-ladder-sweep": {
+        "task": "connections.tasks.ladder_sweep_task",
+        "schedule": crontab(minute="*/15"),
+    },
 }

@@ -2,7 +2,7 @@
 
 from collections.abc import Iterable
 
-from notifications.models import SuppressedAddress
+from notifications.models import OutboxEmail, SuppressedAddress
 
 
 def suppression_for_addresses(addresses: Iterable[str]) -> dict[str, SuppressedAddress]:
@@ -11,3 +11,11 @@ def suppression_for_addresses(addresses: Iterable[str]) -> dict[str, SuppressedA
     if not wanted:
         return {}
     return {suppressed.address: suppressed for suppressed in SuppressedAddress.objects.filter(address__in=wanted)}
+
+
+def emails_for_addresses(addresses: Iterable[str], *, limit: int = 10) -> list[OutboxEmail]:
+    """The latest e-mails to these addresses, newest first (one query)."""
+    wanted = {address.strip().lower() for address in addresses if address}
+    if not wanted:
+        return []
+    return list(OutboxEmail.objects.filter(to_address__in=wanted).order_by("-queued_at", "-id")[:limit])

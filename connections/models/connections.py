@@ -108,6 +108,8 @@ class Connection(ConcurrentTransitionMixin, models.Model):
     state_changed_at = models.DateTimeField(_("state changed"), default=timezone.now)
     # Set on entering a step that waits on the customer (WAITING_ON_CUSTOMER), cleared on leaving it.
     due_on = models.DateField(_("due"), null=True, blank=True)
+    # Reminders sent for the current due date's step (0..2); reset whenever due_on is set or cleared by a transition.
+    reminder_count = models.PositiveSmallIntegerField(_("reminders sent"), default=0, db_default=0, editable=False)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:
@@ -126,6 +128,9 @@ class Connection(ConcurrentTransitionMixin, models.Model):
                 )
                 | Q(channel=Channel.SMTP_MTA_IPSEC, tls_version="", vpn_peer_address__isnull=False),
                 name="connection_channel_consistent",
+            ),
+            models.CheckConstraint(
+                condition=Q(reminder_count__gte=0, reminder_count__lte=2), name="connection_reminder_count_range"
             ),
         ]
         indexes = [

@@ -9,6 +9,7 @@ from django_fsm import has_transition_perm
 
 from connections import permissions
 from connections.models import Connection, ConnectionEvent, Escalation, SlotBooking
+from connections.selectors.contacts import contacts_with_suppression
 from connections.selectors.helpdesk import connection_helpdesk_history
 from connections.services.transitions import transition_label
 
@@ -67,7 +68,7 @@ def connection_detail(*, connection_id: int, user: Any) -> dict[str, Any]:
     return {
         "connection": connection,
         "customer": customer,
-        "contacts": list(customer.contacts.order_by("-is_primary", "name")),
+        "contacts": contacts_with_suppression(customer.contacts.order_by("-is_primary", "name")),
         "siblings": siblings,
         "clients_count": customer.clients.count() if customer.role == customer.Role.HUB else None,
         "parties": list(connection.flow.parties.all()),

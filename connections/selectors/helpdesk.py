@@ -33,8 +33,10 @@ from connections.models import (
     Escalation,
     HelpdeskContact,
 )
+from connections.selectors.contacts import contacts_with_suppression
 from connections.services.htg_numbers import htg_number_normalise
 from connections.validators import normalise_identifier
+from notifications.selectors import emails_for_addresses
 
 LOOKUP_LIMIT = 50
 RECENT_CONTACTS = 10
@@ -156,6 +158,9 @@ class ConnectionSummary:
     is_overdue: bool
 
 
+RECENT_EMAILS = 10
+
+
 def customer_overview(*, customer_id: int, today: datetime.date) -> dict[str, Any]:
     """Everything the helpdesk's customer screen shows, in a fixed number of queries."""
     customer = get_object_or_404(Customer.objects.select_related("hub"), pk=customer_id)
@@ -186,10 +191,13 @@ def customer_overview(*, customer_id: int, today: datetime.date) -> dict[str, An
         .select_related("connection__flow", "assigned_to", "requested_by", "closed_by")
         .order_by("-created_at", "-id")[:RECENT_CONTACTS]
     )
+    contacts = contacts_with_suppression(customer.contacts.order_by("-is_primary", "name", "id"))
+    addresses = [contact.email for contact in contacts]
     return {
         "customer": customer,
         "clients_count": customer.clients.count() if customer.role == Customer.Role.HUB else None,
-        "contacts": list(customer.contacts.order_by("-is_primary", "name", "id")),
+        "contacts": contacts,
+        "emails": emails_for_addresses(addresses, limit=RECENT_EMAILS),
         "summaries": summaries,
         "connections": connections,
         "helpdesk_contacts": list(

@@ -4,7 +4,6 @@ import datetime
 from collections.abc import Callable
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
@@ -19,6 +18,8 @@ from connections.models import (
     Escalation,
     SlotBooking,
 )
+from connections.services.ladder import ladder_due_business_days
+from connections.services.step_emails import connection_step_email_enqueue
 from htg_migration import clock
 from htg_migration.calendar import add_business_days
 from htg_migration.errors import ApplicationError, ConflictError
@@ -66,7 +67,11 @@ def connection_transition(
     if transition not in TRANSITION_NAMES:
         raise ApplicationError(_("Unknown step: %(name)s.") % {"name": transition})
     try:
-        connection = Connection.objects.select_for_update().select_related("customer", "flow").get(pk=connection_id)
+        connection = (
+            Connection.objects.select_for_update(of=("self",))
+            .select_related("customer", "flow__plateau__programme")
+            .get(pk=connection_id)
+        )
     except Connection.DoesNotExist:
         raise ApplicationError(_("This connection does not exist (any more).")) from None
     current_label = ConnectionState(connection.state).label
@@ -93,14 +98,17 @@ def connection_transition(
     moment = at or clock.now()
     method()
     connection.state_changed_at = moment
-    connection.due_on = _due_on(state=connection.state, moment=moment)
+    connection.due_on = _due_on(
+        state=connection.state, moment=moment, deadline=connection.flow.plateau.programme.deadline
+    )
+    connection.reminder_count = 0  # a new due date (or none) starts the reminder ladder again
     try:
-        connection.save(update_fields=["state", "state_before_hold", "state_changed_at", "due_on"])
+        connection.save(update_fields=["state", "state_before_hold", "state_changed_at", "due_on", "reminder_count"])
     except ConcurrentTransition:
         raise ConflictError(_("Someone else changed this connection first. Nothing was changed.")) from None
     _release_booking(connection=connection, from_state=from_state, transition=transition, moment=moment)
     _close_escalation(connection=connection, from_state=from_state, moment=moment)
-    ConnectionEvent.objects.create(
+    event = ConnectionEvent.objects.create(
         connection=connection,
         transition=transition,
         from_state=from_state,
@@ -109,15 +117,17 @@ def connection_transition(
         note=note.strip(),
         created_at=moment,
     )
+    connection_step_email_enqueue(connection=connection, event=event)
     return connection
 
 
-def _due_on(*, state: str, moment: datetime.datetime) -> datetime.date | None:
-    """A step that waits on the company is due a number of Dutch business days after it starts."""
+def _due_on(*, state: str, moment: datetime.datetime, deadline: datetime.date) -> datetime.date | None:
+    """A step that waits on the company is due a number of Dutch business days after it starts (fewer in the
+    programme's last weeks: the ladder steepens)."""
     if state not in WAITING_ON_CUSTOMER:
         return None
     local_day = timezone.localtime(moment).date()
-    return add_business_days(local_day, settings.HTG_DUE_BUSINESS_DAYS[state])
+    return add_business_days(local_day, ladder_due_business_days(state=state, today=local_day, deadline=deadline))
 
 
 _BOOKING_END_REASONS = {

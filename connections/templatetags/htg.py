@@ -49,3 +49,9 @@ def is_team_member(user: Any) -> bool:
 def is_staff_worker(user: Any) -> bool:
     """For the navigation: everyone who works with companies (the team, the core team and the helpdesk)."""
     return permissions.is_team_member(user) or permissions.is_helpdesk(user)
+
+
+@register.filter
+def is_core_team(user: Any) -> bool:
+    """For the navigation: the core team (escalations)."""
+    return permissions.is_core_team(user)

@@ -8,7 +8,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponseBase
 
-from connections.permissions import is_helpdesk, is_team_member
+from connections.permissions import is_core_team, is_helpdesk, is_team_member
 
 View = Callable[..., HttpResponseBase]
 
@@ -32,3 +32,5 @@ def _require(check: Callable[[Any], bool]) -> Callable[[View], View]:
 team_required = _require(is_team_member)
 # Anyone of staff who works with companies: the team, the core team and the helpdesk.
 staff_required = _require(lambda user: is_team_member(user) or is_helpdesk(user))
+# The core team only (the escalation queue).
+core_team_required = _require(is_core_team)

@@ -180,12 +180,38 @@ HTG_DUE_BUSINESS_DAYS = {
     "testing": int(os.environ.get("HTG_DUE_DAYS_TESTING", "10")),
 }
 
+# The reminder ladder (connections/services/ladder.py): past due, a reminder; past due again, a second reminder;
+# then an escalation to the core team. Each reminder gives HTG_REMINDER_BUSINESS_DAYS more. Within
+# HTG_LADDER_STEEP_WEEKS of the programme deadline the steps and the rungs are shorter (the STEEP values).
+HTG_REMINDER_BUSINESS_DAYS = int(os.environ.get("HTG_REMINDER_BUSINESS_DAYS", "3"))
+HTG_LADDER_STEEP_WEEKS = int(os.environ.get("HTG_LADDER_STEEP_WEEKS", "4"))
+HTG_LADDER_STEEP_REMINDER_BUSINESS_DAYS = int(os.environ.get("HTG_LADDER_STEEP_REMINDER_BUSINESS_DAYS", "1"))
+HTG_LADDER_STEEP_DUE_BUSINESS_DAYS = {
+    "invited": int(os.environ.get("HTG_STEEP_DUE_DAYS_INVITED", "5")),
+    "slot_offered": int(os.environ.get("HTG_STEEP_DUE_DAYS_SLOT_OFFERED", "3")),
+    "testing": int(os.environ.get("HTG_STEEP_DUE_DAYS_TESTING", "5")),
+}
+# Where escalations go: the core team's shared mailbox.
+HTG_CORE_TEAM_EMAIL = os.environ.get("HTG_CORE_TEAM_EMAIL", "kernteam-htg@example.org")
+HTG_CORE_TEAM_LANGUAGE = os.environ.get("HTG_CORE_TEAM_LANGUAGE", "nl")
+# Where the team's workspace is (links in e-mails to the team, such as the escalation queue).
+HTG_TEAM_URL = os.environ.get("HTG_TEAM_URL", "http://127.0.0.1:8000/")
+
 # Callback requests: the service level in helpdesk hours (working days 07:00-17:00 Europe/Amsterdam, Dutch public
 # holidays excluded) by urgency; a request still open after it is escalated.
 HTG_CALLBACK_SLA_HOURS = {
     "urgent": float(os.environ.get("HTG_CALLBACK_SLA_HOURS_URGENT", "4")),
     "normal": float(os.environ.get("HTG_CALLBACK_SLA_HOURS_NORMAL", "16")),
 }
+
+# Where companies find the portal (links in e-mails), and the HTG endpoints the technical-data e-mail names.
+HTG_PORTAL_URL = os.environ.get("HTG_PORTAL_URL", "http://127.0.0.1:8000/portal/")
+HTG_TECHNICAL_DETAILS_MSA = os.environ.get(
+    "HTG_TECHNICAL_DETAILS_MSA", "SMTP-MSA smtp.bte.htg.example:587 (STARTTLS), POP3 pop3.bte.htg.example:995 (TLS)"
+)
+HTG_TECHNICAL_DETAILS_MTA = os.environ.get(
+    "HTG_TECHNICAL_DETAILS_MTA", "IPsec peer %(peer)s to vpn.bte.htg.example; SMTP-MTA mx.bte.htg.example:25"
+)
 
 # HTG numbers: "HTG-" + 7-digit serial + "-" + Luhn check digit (docs/architecture.md).
 HTG_NUMBER_PREFIX = os.environ.get("HTG_NUMBER_PREFIX", "HTG")

@@ -18,6 +18,10 @@ def test_every_step_has_a_dutch_and_an_english_template_that_renders_its_example
         "connection.testing",
         "connection.live",
         "connection.digipoort_closed",
+        # the reminder ladder's (notifications/migrations/0003_reminder_templates.py)
+        "connection.reminder",
+        "hub.reminder",
+        "core_team.escalation",
     ]
 
     # then

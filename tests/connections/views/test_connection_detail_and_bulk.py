@@ -45,7 +45,7 @@ def test_the_page_shows_the_customer_its_connections_the_timeline_and_who_may_ta
     ConnectionFactory(customer=customer, flow=programme_flows["NCTS"])
 
     # when: the same number of queries however many contacts, connections and events it has
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(13):
         response = team_client.get(_detail(connection))
     ContactFactory(customer=customer)
     ConnectionFactory(customer=customer, flow=programme_flows["SW"])
@@ -53,7 +53,7 @@ def test_the_page_shows_the_customer_its_connections_the_timeline_and_who_may_ta
 
     connection_transition(connection_id=connection.pk, transition="hold", actor=UserFactory(is_superuser=True))
     connection_transition(connection_id=connection.pk, transition="resume", actor=UserFactory(is_superuser=True))
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(13):
         team_client.get(_detail(connection))
 
     # then
@@ -240,3 +240,20 @@ def test_progress_json(team_client, django_capture_on_commit_callbacks):
     job = BulkJob.objects.get()
     data = team_client.get(reverse("connections:bulk_job_progress", args=[job.pk])).json()
     assert data == {"done": 1, "total": 1, "finished": True}
+
+
+def test_a_suppressed_address_shows_on_the_customer_card(team_client):
+    from django.db import transaction
+
+    from notifications.services import email_bounce_record
+
+    customer = CustomerFactory()
+    ContactFactory(customer=customer, email="Anna@VanDam.example")
+    connection = ConnectionFactory(customer=customer)
+    with transaction.atomic():
+        email_bounce_record(address="anna@vandam.example", detail="550 5.1.1 mailbox unknown")
+
+    content = team_client.get(_detail(connection)).content.decode()
+
+    assert "Receives no e-mail" in content
+    assert "550 5.1.1 mailbox unknown" in content

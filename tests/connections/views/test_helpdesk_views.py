@@ -182,8 +182,8 @@ def test_the_customer_screen_takes_a_fixed_number_of_queries(
         )
 
     # when / then: session, user, groups, customer with hub, connections, escalations, callbacks, clients count
-    # is skipped (not a hub), contacts, helpdesk contacts, the audit row
-    with django_assert_num_queries(10):
+    # is skipped (not a hub), contacts, their suppressions, their e-mails, helpdesk contacts, the audit row
+    with django_assert_num_queries(12):
         response = helpdesk_client.get(_customer_url(customer))
     assert response.status_code == 200
     assert len(response.context["summaries"]) == 2
@@ -191,7 +191,7 @@ def test_the_customer_screen_takes_a_fixed_number_of_queries(
     ContactFactory(customer=customer)
     ConnectionFactory(customer=customer, flow=programme_flows["SW"], assigned_to=owner)
     HelpdeskContact.objects.create(customer=customer, channel="email", topic="htg_number", recorded_by=owner)
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(12):
         response = helpdesk_client.get(_customer_url(customer))
     assert len(response.context["summaries"]) == 3
     assert len(response.context["helpdesk_contacts"]) == 3
@@ -217,7 +217,35 @@ def test_the_customer_screen_shows_state_next_step_owner_and_script(helpdesk_cli
     assert "Waits for the intake form; sends reminders when it is late." in content
     assert "Tessa de Vries" in content
     assert "You have been invited. Please fill in the intake form" in content
-    assert "E-mails: not available yet." in content
+    assert "No e-mails sent to this company's contacts yet." in content
+
+
+def test_the_customer_screen_shows_the_last_emails_and_a_bounce_stands_out(helpdesk_client, programme_flows):
+    # given: the invitation went out; a later e-mail to the second contact bounced and suppressed the address
+    from django.db import transaction
+
+    from notifications.models import OutboxEmail
+    from notifications.services import email_bounce_record
+
+    customer = CustomerFactory(legal_name="Van Dam Logistiek B.V.")
+    ContactFactory(customer=customer, email="anna@vandam.example", language="en", is_primary=True)
+    ContactFactory(customer=customer, email="Piet@VanDam.example", language="en", is_primary=False)
+    walk_to(
+        ConnectionFactory(customer=customer, flow=programme_flows["AGS"]), "invited", UserFactory(is_superuser=True)
+    )
+    OutboxEmail.objects.filter(to_address="anna@vandam.example").update(status="sent")
+    with transaction.atomic():
+        email_bounce_record(address="piet@vandam.example", detail="550 5.1.1 mailbox unknown")
+
+    # when
+    response = helpdesk_client.get(_customer_url(customer))
+
+    # then
+    content = response.content.decode()
+    assert [email.to_address for email in response.context["emails"]] == ["anna@vandam.example"]
+    assert "Invitation: moving" in content
+    assert "Receives no e-mail" in content
+    assert "550 5.1.1 mailbox unknown" in content
 
 
 def test_the_helpdesk_sees_no_step_buttons_and_a_forged_step_is_refused(helpdesk_client, programme_flows):

@@ -1,0 +1,28 @@
+"""The core team's escalation queue."""
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db.models import QuerySet
+
+from connections.models import Escalation
+from connections.permissions import CORE_TEAM
+
+ESCALATION_SCOPES = ("open", "closed")
+
+
+def escalation_queue(*, scope: str) -> QuerySet[Escalation]:
+    """Open escalations oldest first (the longest waiting on top), or closed ones latest first; one query."""
+    queryset = Escalation.objects.select_related("connection__customer", "connection__flow", "owner")
+    if scope == "closed":
+        return queryset.filter(closed_at__isnull=False).order_by("-closed_at", "-id")
+    return queryset.filter(closed_at__isnull=True).order_by("opened_at", "id")
+
+
+def core_team_members() -> list[Any]:
+    return list(
+        get_user_model()
+        .objects.filter(is_active=True, groups__name=CORE_TEAM)
+        .distinct()
+        .order_by("first_name", "username")
+    )
