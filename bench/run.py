@@ -20,7 +20,7 @@ import platform
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
@@ -29,6 +29,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # run as a script from anywhere: the project's packages must import
 
+from bench.metrics_helpdesk import metric_helpdesk_lookup  # noqa: E402 - needs the path above
+from bench.metrics_notifications import metric_emails_per_s  # noqa: E402 - needs the path above
 from bench.metrics_team import metric_connection_list  # noqa: E402 - needs the path above
 
 if TYPE_CHECKING:
@@ -74,6 +76,12 @@ def metric(name: str, size: int, value: float, unit: str, floor: float) -> Metri
     )
 
 
+def rate_metric(name: str, size: int, value: float, unit: str, floor: float) -> Metric:
+    """A rate's figure (more is better, e.g. e-mails per second): value and floor are rates, and the ratio is
+    floor / value, so that, as for times, it says how many times the floor's cost per item the work takes."""
+    return replace(metric(name, size, value, unit, floor), ratio=round(floor / value, 2) if value else 0.0)
+
+
 # --- the metrics ---------------------------------------------------------------------------------------------
 
 
@@ -107,7 +115,13 @@ def metric_import(context: BenchContext) -> list[Metric]:
     return import_metrics(context)
 
 
-METRICS: list[Callable[[BenchContext], list[Metric]]] = [metric_seed, metric_connection_list, metric_import]
+METRICS: list[Callable[[BenchContext], list[Metric]]] = [
+    metric_seed,
+    metric_connection_list,
+    metric_helpdesk_lookup,
+    metric_emails_per_s,
+    metric_import,
+]
 
 
 # --- floors --------------------------------------------------------------------------------------------------

@@ -1,0 +1,188 @@
+"""Budgets of the helpdesk (issue 4): the lookup by HTG number and by a misspelt name, as whole requests."""
+
+import functools
+import random
+import statistics
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from django.db.backends.base.base import BaseDatabaseWrapper
+
+    from bench.run import BenchContext, Metric
+
+HTG_SAMPLES = 100
+NAME_SAMPLES = 50
+SAMPLE_SEED = 4  # the issue's number: the same customers at every run and every size
+URL = "/helpdesk/"
+
+
+def p95(timings: list[float]) -> float:
+    """The 95th percentile (inclusive method: interpolated between the samples, never beyond the slowest)."""
+    return statistics.quantiles(timings, n=20, method="inclusive")[-1]
+
+
+def _timed_ms(action: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    action()
+    return (time.perf_counter() - started) * 1000
+
+
+def misspell(name: str, rng: random.Random) -> str:
+    """The name with two adjacent, different letters swapped ("Van Dam" -> "Van Dma"), at a position `rng` picks."""
+    positions = [
+        index
+        for index in range(len(name) - 1)
+        if name[index].isalpha() and name[index + 1].isalpha() and name[index].lower() != name[index + 1].lower()
+    ]
+    if not positions:
+        return name
+    index = rng.choice(positions)
+    return name[:index] + name[index + 1] + name[index] + name[index + 2 :]
+
+
+def htg_samples(size: int = HTG_SAMPLES) -> list[str]:
+    """HTG numbers of seeded customers, drawn at random with a fixed seed from those in id order."""
+    from connections.models import Customer
+
+    numbers = [
+        number
+        for number in Customer.objects.filter(htg_number__isnull=False)
+        .order_by("id")
+        .values_list("htg_number", flat=True)
+        if number
+    ]
+    return random.Random(SAMPLE_SEED).sample(numbers, min(size, len(numbers)))
+
+
+def name_samples(size: int = NAME_SAMPLES) -> list[str]:
+    """Legal names of seeded customers (distinct, drawn with a fixed seed), each with two adjacent letters swapped."""
+    from connections.models import Customer
+
+    rows = list(Customer.objects.order_by("id").values_list("id", "legal_name"))
+    rng = random.Random(SAMPLE_SEED)
+    names: list[str] = []
+    seen: set[str] = set()
+    for _customer_id, name in rng.sample(rows, min(len(rows), size * 4)):
+        typo = misspell(name, rng)
+        if typo == name or name in seen:
+            continue
+        seen.add(name)
+        names.append(typo)
+        if len(names) == size:
+            break
+    return names
+
+
+class _LookupPage:
+    """The lookup page through Django's test client, logged in as the first active team member."""
+
+    def __init__(self) -> None:
+        from django.contrib.auth.models import User
+        from django.test import Client
+
+        from connections.models import LookupAudit
+        from connections.services.staff import staff_groups_sync
+
+        staff_groups_sync()
+        user = User.objects.filter(groups__name="connection team", is_active=True).order_by("id").first()
+        if user is None:
+            raise RuntimeError("the seed made no team member")
+        self.user = user
+        self.client = Client(SERVER_NAME="localhost")
+        self.client.force_login(user)
+        # The page writes a LookupAudit row per search (part of the work measured); they are removed afterwards.
+        self.audit_before = LookupAudit.objects.order_by("-id").values_list("id", flat=True).first() or 0
+
+    def get(self, query: str) -> int:
+        response = self.client.get(URL, {"q": query})
+        if response.status_code not in {200, 302}:
+            raise RuntimeError(f"{URL}?q={query} answered {response.status_code}")
+        return response.status_code
+
+    def close(self) -> None:
+        from connections.models import LookupAudit
+
+        LookupAudit.objects.filter(id__gt=self.audit_before, user=self.user).delete()
+        self.client.logout()
+
+
+def _htg_floor(connection: "BaseDatabaseWrapper", numbers: list[str]) -> list[float]:
+    """Per number: the customer by its unique htg_number index, then its connections by the customer_id index."""
+    from connections.models import Connection, Customer
+
+    customer_sql, _params = Customer.objects.filter(htg_number="x").query.sql_with_params()
+    connections_sql, _params = Connection.objects.filter(customer_id=0).query.sql_with_params()
+    timings = []
+    with connection.cursor() as cursor:
+
+        def raw(number: str) -> None:
+            cursor.execute(customer_sql, [number])
+            row = cursor.fetchone()
+            if row is None:
+                raise RuntimeError(f"no customer has {number}")
+            cursor.execute(connections_sql, [row[0]])
+            cursor.fetchall()
+
+        raw(numbers[0])  # warm up: plans, buffers
+        for number in numbers:
+            timings.append(_timed_ms(functools.partial(raw, number)))
+    return timings
+
+
+def _captured_lookup_sql(connection: "BaseDatabaseWrapper", text: str) -> list[str]:
+    """The SQL `customer_lookup` runs for the text (its rows, then their connections), as executed."""
+    from django.test.utils import CaptureQueriesContext
+
+    from connections.selectors.helpdesk import customer_lookup
+
+    with CaptureQueriesContext(connection) as captured:
+        customer_lookup(text=text)
+    return [query["sql"] for query in captured.captured_queries]
+
+
+def _raw_floor(connection: "BaseDatabaseWrapper", statements: list[list[str]]) -> list[float]:
+    """Per input: its statements executed raw (no parameters: they are captured with their values), rows fetched."""
+    timings = []
+    with connection.cursor() as cursor:
+
+        def raw(sqls: list[str]) -> None:
+            for sql in sqls:
+                cursor.execute(sql)
+                cursor.fetchall()
+
+        raw(statements[0])  # warm up
+        for sqls in statements:
+            timings.append(_timed_ms(functools.partial(raw, sqls)))
+    return timings
+
+
+def metric_helpdesk_lookup(context: "BenchContext") -> list["Metric"]:
+    """`lookup_htg_p95_ms`: the helpdesk lookup page (/helpdesk/?q=...) as a whole request through Django's test
+    client, logged in as a team member (session, permissions, `customer_lookup`, the LookupAudit row it writes, the
+    redirect of an exact single hit or the result page), for 100 different HTG numbers of seeded customers (fixed
+    sample), each once: the 95th percentile. Floor: the raw indexed SELECT of the customer by `htg_number` and of
+    its connections by `customer_id`, for the same numbers (p95). `lookup_name_p95_ms`: the same page for 50 seeded
+    legal names with two adjacent letters swapped (fixed sample): p95. Floor: the queries `customer_lookup` runs
+    for each of those names (the trigram-similarity search and the prefetch of the connections), captured and
+    executed again as raw SQL (p95). The audit rows are removed afterwards."""
+    from bench.run import metric
+
+    numbers = htg_samples()
+    names = name_samples()
+    page = _LookupPage()
+    try:
+        page.get(numbers[-1])  # warm up: templates, plans, the redirect
+        page.get(names[-1])
+        htg_timings = [_timed_ms(functools.partial(page.get, number)) for number in numbers]
+        name_timings = [_timed_ms(functools.partial(page.get, name)) for name in names]
+    finally:
+        page.close()
+
+    htg_floor = _htg_floor(context.connection, numbers)
+    name_floor = _raw_floor(context.connection, [_captured_lookup_sql(context.connection, name) for name in names])
+    return [
+        metric("lookup_htg_p95_ms", context.size, p95(htg_timings), "ms", p95(htg_floor)),
+        metric("lookup_name_p95_ms", context.size, p95(name_timings), "ms", p95(name_floor)),
+    ]
