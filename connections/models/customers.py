@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Lower
+from django.db.models.functions import Lower, Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -84,6 +84,8 @@ class Contact(models.Model):
         ]
         indexes = [
             models.Index(fields=["email"], name="contact_email_idx"),
+            # The helpdesk's exact e-mail lookup compares UPPER(email) (Django's iexact).
+            models.Index(Upper("email"), name="contact_email_upper_idx"),
             # The helpdesk finds a company by a contact's phone number.
             models.Index(fields=["phone"], name="contact_phone_idx"),
         ]

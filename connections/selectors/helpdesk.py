@@ -42,6 +42,9 @@ LOOKUP_LIMIT = 50
 RECENT_CONTACTS = 10
 # Below this many characters a name search would match half the register: only identifiers are looked up.
 MIN_NAME_LENGTH = 3
+# pg_trgm's own defaults for `%>` (word similarity) and `%` (similarity): below both, a name is not what was typed.
+MIN_WORD_SIMILARITY = 0.6
+MIN_SIMILARITY = 0.3
 
 
 def _connections_prefetch() -> Prefetch:
@@ -106,13 +109,71 @@ def customer_lookup_fallback(*, text: str) -> list[Customer]:
     )
 
 
+def _candidate_ids(text: str) -> QuerySet[Any, Any]:
+    """The ids of every customer the text could mean, as a UNION of parts that each use an index: equality on the
+    HTG number, KvK, EORI and contact e-mail; trigram GIN indexes (migrations 0005, 0008) for names and for partial
+    KvK, EORI and e-mail. One OR over all of them would make PostgreSQL read every customer."""
+    compact = normalise_identifier(text)
+    upper = text.upper()
+    parts: list[QuerySet[Any, Any]] = []
+
+    def add(condition: Q) -> None:
+        parts.append(Customer.objects.filter(condition).order_by().values("pk"))
+
+    def add_contacts(condition: Q) -> None:
+        parts.append(
+            Customer.objects.filter(pk__in=Contact.objects.filter(condition).values("customer_id"))
+            .order_by()
+            .values("pk")
+        )
+
+    htg_number = htg_number_normalise(text)
+    if htg_number:  # its check digit makes it unambiguous: nothing else is looked for
+        add(Q(htg_number=htg_number))
+        return parts[0]
+    if re.fullmatch(r"\d{8}", compact):
+        add(Q(kvk_number=compact))
+    add(Q(eori=compact))
+    add_contacts(Q(email__iexact=text))
+    long_enough = len(text) >= MIN_NAME_LENGTH
+    if long_enough and any(character.isdigit() for character in compact):
+        add(Q(kvk_number__contains=compact) | Q(eori__contains=compact))
+    if long_enough and " " not in text and ("@" in text or "." in text):
+        add_contacts(Q(email__icontains=text))
+    digits = _digits(text)
+    if len(digits) >= 6 and re.fullmatch(r"[\d\s+\-()./]+", text):
+        compact_phone = Replace(Replace(Replace("phone", Value(" "), Value("")), Value("-"), Value("")), Value("."))
+        parts.append(
+            Customer.objects.filter(
+                pk__in=Contact.objects.annotate(phone_digits=compact_phone)
+                .filter(phone_digits__contains=digits[-9:])
+                .values("customer_id")
+            )
+            .order_by()
+            .values("pk")
+        )
+    if long_enough and any(character.isalpha() for character in text):
+        from django.contrib.postgres.search import TrigramWordDistance
+
+        # The nearest names by trigram word distance, from the GiST index (migration 0008): typo-tolerant, and a
+        # text that is part of a longer name is at distance 0. How near is near enough is decided on these only.
+        nearest = (
+            Customer.objects.annotate(distance=TrigramWordDistance(upper, Upper("legal_name")))
+            .order_by("distance")
+            .values("pk")[:LOOKUP_LIMIT]
+        )
+        parts.append(nearest)
+    first, *rest = parts
+    return first.union(*rest)
+
+
 def customer_lookup(*, text: str) -> list[Customer]:
     """Customers matching what the helpdesk typed, best first, in two queries (the rows, their connections).
 
     An HTG number (with or without prefix, dashes or spaces), EORI, KvK number or a contact's e-mail address that
     matches exactly comes first; then partial matches on those and on phone numbers; then names by trigram
-    similarity, which forgives a typo ("Van Dma Logistiek"). Trigram operators use the GIN index on
-    UPPER(legal_name) (migration 0005). On SQLite the similarity is not available: `customer_lookup_fallback`.
+    similarity, which forgives a typo ("Van Dma Logistiek"). The candidates come from index-friendly parts
+    (`_candidate_ids`); only they are scored. On SQLite the similarity is not available: `customer_lookup_fallback`.
     """
     if database.vendor != "postgresql":
         return customer_lookup_fallback(text=text)
@@ -124,19 +185,19 @@ def customer_lookup(*, text: str) -> list[Customer]:
     queryset, exact, partial = _base(text)
     upper = text.upper()
     if len(text) >= MIN_NAME_LENGTH:
-        name = (
-            Q(name_upper__contains=upper)
-            | Q(name_upper__trigram_similar=upper)
-            | Q(name_upper__trigram_word_similar=upper)
-        )
         # Word similarity finds the text inside a longer name; whole-name similarity then prefers the closer name.
-        score: Any = TrigramWordSimilarity(upper, "name_upper") + TrigramSimilarity("name_upper", upper)
+        word: Any = TrigramWordSimilarity(upper, "name_upper")
+        whole: Any = TrigramSimilarity("name_upper", upper)
+        name_match = (
+            Q(name_upper__contains=upper) | Q(word_score__gte=MIN_WORD_SIMILARITY) | Q(whole_score__gte=MIN_SIMILARITY)
+        )
     else:
-        name = Q(pk__in=[])
-        score = Value(0.0, output_field=FloatField())
+        word = whole = Value(0.0, output_field=FloatField())
+        name_match = Q(pk__in=[])
     return list(
-        queryset.annotate(score=score)
-        .filter(exact | partial | name)
+        queryset.filter(pk__in=_candidate_ids(text))
+        .annotate(word_score=word, whole_score=whole, score=F("word_score") + F("whole_score"))
+        .filter(exact | partial | name_match)
         .order_by(
             Case(When(is_exact=True, then=Value(0)), default=Value(1), output_field=IntegerField()),
             F("score").desc(),
