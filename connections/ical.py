@@ -44,6 +44,17 @@ class CalendarEvent:
     summary: str
     description: str = ""
     url: str = ""
+    location: str = ""
+    # An invitation (METHOD:REQUEST) names who organises it and who is invited; a feed leaves these empty.
+    organizer_name: str = ""
+    organizer_email: str = ""
+    attendee_name: str = ""
+    attendee_email: str = ""
+
+
+def slot_booking_uid(booking_id: int) -> str:
+    """One UID per booking, the same in the team's feed and in the company's invitation."""
+    return f"slot-booking-{booking_id}@htg-migration-tracker"
 
 
 def escape_text(value: str) -> str:
@@ -74,6 +85,44 @@ def utc_stamp(moment: datetime.datetime) -> str:
     return moment.astimezone(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
+def _parameter(value: str) -> str:
+    """A parameter value such as CN (RFC 5545 section 3.2): quoted, and a double quote cannot occur inside."""
+    return '"' + value.replace('"', "'").replace("\r", " ").replace("\n", " ") + '"'
+
+
+def _address(property_name: str, name: str, email: str, extra: str = "") -> str:
+    common_name = f";CN={_parameter(name)}" if name else ""
+    return f"{property_name}{common_name}{extra}:mailto:{email}"
+
+
+def _event_lines(event: CalendarEvent) -> list[str]:
+    lines = [
+        "BEGIN:VEVENT",
+        f"UID:{event.uid}",
+        f"DTSTAMP:{utc_stamp(event.stamp)}",
+        f"DTSTART:{utc_stamp(event.starts_at)}",
+        f"DTEND:{utc_stamp(event.ends_at)}",
+        f"SUMMARY:{escape_text(event.summary)}",
+    ]
+    if event.description:
+        lines.append(f"DESCRIPTION:{escape_text(event.description)}")
+    if event.location:
+        lines.append(f"LOCATION:{escape_text(event.location)}")
+    if event.url:
+        lines.append(f"URL:{event.url}")
+    if event.organizer_email:
+        lines.append(_address("ORGANIZER", event.organizer_name, event.organizer_email))
+    if event.attendee_email:
+        extra = ";ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=FALSE"
+        lines.append(_address("ATTENDEE", event.attendee_name, event.attendee_email, extra))
+    lines += ["STATUS:CONFIRMED", "TRANSP:OPAQUE", "END:VEVENT"]
+    return lines
+
+
+def _calendar(lines: list[str]) -> str:
+    return "".join(fold(line) + "\r\n" for line in lines)
+
+
 def calendar_render(*, name: str, events: Iterable[CalendarEvent]) -> str:
     lines = [
         "BEGIN:VCALENDAR",
@@ -84,18 +133,17 @@ def calendar_render(*, name: str, events: Iterable[CalendarEvent]) -> str:
         f"X-WR-CALNAME:{escape_text(name)}",
     ]
     for event in events:
-        lines += [
-            "BEGIN:VEVENT",
-            f"UID:{event.uid}",
-            f"DTSTAMP:{utc_stamp(event.stamp)}",
-            f"DTSTART:{utc_stamp(event.starts_at)}",
-            f"DTEND:{utc_stamp(event.ends_at)}",
-            f"SUMMARY:{escape_text(event.summary)}",
-        ]
-        if event.description:
-            lines.append(f"DESCRIPTION:{escape_text(event.description)}")
-        if event.url:
-            lines.append(f"URL:{event.url}")
-        lines += ["STATUS:CONFIRMED", "TRANSP:OPAQUE", "END:VEVENT"]
+        lines += _event_lines(event)
     lines.append("END:VCALENDAR")
-    return "".join(fold(line) + "\r\n" for line in lines)
+    return _calendar(lines)
+
+
+def calendar_invitation_render(*, event: CalendarEvent) -> str:
+    """One event as an invitation to attach to an e-mail (iTIP METHOD:REQUEST, RFC 5546): calendar apps offer to
+    add it, and a later invitation with the same UID updates it. The event needs an organizer."""
+    if not event.organizer_email:
+        raise ValueError("An invitation needs an organizer.")
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{PRODUCT_ID}", "CALSCALE:GREGORIAN", "METHOD:REQUEST"]
+    lines += _event_lines(event)
+    lines.append("END:VCALENDAR")
+    return _calendar(lines)

@@ -79,3 +79,15 @@ def ladder_sweep_task() -> str:
         f"{result.first_reminders} first and {result.second_reminders} second reminders, "
         f"{result.escalations} escalations, {result.hub_emails} hub e-mails"
     )
+
+
+@shared_task
+def team_digest_task() -> str:
+    """Queue today's digest for each team member with something to do (working days from 07:00 only; safe to run
+    often: one digest per member and day, by its dedupe key)."""
+    from connections.services.digest import team_digest_send
+
+    result = team_digest_send(now=clock.now())
+    if not result.working_hours:
+        return "outside working hours"
+    return f"{result.emails} digests queued, {result.already_sent} already sent today"

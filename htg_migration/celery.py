@@ -37,4 +37,9 @@ app.conf.beat_schedule = {
         "task": "connections.tasks.ladder_sweep_task",
         "schedule": crontab(minute="*/15"),
     },
+    # Each team member's daily digest of their due items (working days from 07:00; one per member and day).
+    "team-digest": {
+        "task": "connections.tasks.team_digest_task",
+        "schedule": crontab(minute="*/30"),
+    },
 }

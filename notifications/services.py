@@ -7,11 +7,14 @@ times in the contact's language before handing them over, exactly like the templ
 import datetime
 import smtplib
 import ssl
+from email import encoders
+from email.mime.base import MIMEBase
 from email.utils import parseaddr
 from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, make_msgid
+from django.core.mail.message import SafeMIMEText
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.db.transaction import TransactionManagementError
@@ -26,6 +29,7 @@ from notifications.models import EmailLanguage, EmailTemplate, OutboxEmail, Supp
 ERROR_MAX_LENGTH = 2000
 SWEEP_GRACE = datetime.timedelta(minutes=1)
 SWEEP_BATCH = 5000
+ATTACHMENT_KEYS = frozenset({"filename", "content", "mimetype"})
 
 
 class TemporaryEmailError(Exception):
@@ -54,18 +58,38 @@ def _template_for(*, key: str, language: str) -> EmailTemplate:
     return template
 
 
+def _attachments_checked(attachments: list[dict[str, str]] | None) -> list[dict[str, str]]:
+    # Stored as JSON and sent later by another process: anything else is a caller's bug, found now rather than then.
+    checked = []
+    for attachment in attachments or []:
+        if set(attachment) != ATTACHMENT_KEYS or not all(isinstance(value, str) for value in attachment.values()):
+            raise ValueError(f"An attachment is {{'filename', 'content', 'mimetype'}} as text, not {attachment!r}.")
+        if "/" not in attachment["mimetype"]:
+            raise ValueError(f"Not a MIME type: {attachment['mimetype']!r}.")
+        checked.append(dict(attachment))
+    return checked
+
+
 def email_enqueue(
-    *, to_address: str, template_key: str, language: str, context: dict[str, Any], dedupe_key: str
+    *,
+    to_address: str,
+    template_key: str,
+    language: str,
+    context: dict[str, Any],
+    dedupe_key: str,
+    attachments: list[dict[str, str]] | None = None,
 ) -> OutboxEmail:
     """Write the e-mail as a row in the caller's transaction and send it once that commits.
 
     The dedupe key says what the e-mail is about (for example connection, step and attempt): a second call with the
     same key returns the row already there and writes nothing. An address on the suppression list gets a row with
-    status suppressed, never sent. The template is rendered now, so a later edit does not change what was decided.
+    status suppressed, never sent. The template is rendered now, so a later edit does not change what was decided;
+    so are the attachments (a list of {"filename", "content" (text), "mimetype"}), stored on the row.
     """
     if not transaction.get_connection().in_atomic_block:
         # Outside a transaction the row would not be tied to the change that causes it: a caller's bug.
         raise TransactionManagementError("email_enqueue must run inside the transaction of the change it reports.")
+    checked_attachments = _attachments_checked(attachments)
     existing = OutboxEmail.objects.filter(dedupe_key=dedupe_key).first()
     if existing is not None:
         return existing
@@ -81,6 +105,7 @@ def email_enqueue(
         subject=subject,
         body_text=body_text,
         body_html=body_html,
+        attachments=checked_attachments,
         status=OutboxEmail.Status.SUPPRESSED if suppressed else OutboxEmail.Status.QUEUED,
         last_error=f"{suppressed.get_reason_display()}: {suppressed.detail}"[:ERROR_MAX_LENGTH] if suppressed else "",
         queued_at=clock.now(),
@@ -124,7 +149,25 @@ def _message(email: OutboxEmail) -> EmailMultiAlternatives:
     )
     if email.body_html:
         message.attach_alternative(email.body_html, "text/html")
+    for attachment in email.attachments:
+        message.attach(_attachment_part(attachment))
     return message
+
+
+def _attachment_part(attachment: dict[str, str]) -> MIMEBase:
+    maintype, _slash, subtype = attachment["mimetype"].partition("/")
+    part: MIMEBase
+    if maintype == "text":
+        part = SafeMIMEText(attachment["content"], subtype, "utf-8")
+        if subtype == "calendar" and attachment["filename"].lower().endswith(".ics"):
+            # An invitation: mail clients offer "add to calendar" for text/calendar with the iTIP method.
+            part.set_param("method", "REQUEST")
+    else:
+        part = MIMEBase(maintype, subtype)
+        part.set_payload(attachment["content"].encode("utf-8"))
+        encoders.encode_base64(part)
+    part.add_header("Content-Disposition", "attachment", filename=attachment["filename"])
+    return part
 
 
 def _describe(error: BaseException) -> str:

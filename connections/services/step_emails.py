@@ -1,11 +1,14 @@
 """The e-mail that tells a company about a step of its connection, queued in the same transaction as the step."""
 
 import datetime
+from email.utils import parseaddr
 from typing import Any
 
 from django.conf import settings
 from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
 
+from connections.ical import CalendarEvent, calendar_invitation_render, slot_booking_uid
 from connections.models import Connection, ConnectionEvent, ConnectionState, Contact, SlotBooking
 from notifications.models import OutboxEmail
 from notifications.services import email_enqueue
@@ -65,6 +68,46 @@ def step_email_context(*, connection: Connection, contact: Contact, language: st
         }
 
 
+def slot_invitation_attachment(*, connection: Connection, contact: Contact) -> dict[str, str] | None:
+    """The booked slot as a calendar invitation (.ics) for the contact, in their language; None without an active
+    booking. The UID is the booking's, so a calendar app that has it recognises the same appointment."""
+    booking = (
+        SlotBooking.objects.filter(connection=connection, cancelled_at__isnull=True)
+        .select_related("slot__team_member")
+        .first()
+    )
+    if booking is None:
+        return None
+    member = booking.slot.team_member
+    member_name = member.get_full_name() or member.get_username()
+    organizer_name, organizer_email = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    company = connection.customer.legal_name
+    with translation.override(contact.language):
+        flow_name = connection.flow.name  # in the active language
+        event = CalendarEvent(
+            uid=slot_booking_uid(booking.pk),
+            stamp=booking.booked_at,
+            starts_at=booking.slot.starts_at,
+            ends_at=booking.slot.ends_at,
+            summary=_("HTG connection %(flow)s %(company)s") % {"flow": connection.flow.code, "company": company},
+            location=_("With %(name)s, HTG connection team") % {"name": member_name},
+            description=_(
+                "Your session with %(name)s of the HTG connection team about moving %(flow)s of %(company)s to HTG. "
+                "To reschedule, use the portal: %(portal_url)s"
+            )
+            % {"name": member_name, "flow": flow_name, "company": company, "portal_url": settings.HTG_PORTAL_URL},
+            organizer_name=organizer_name,
+            organizer_email=organizer_email,
+            attendee_name=contact.name,
+            attendee_email=contact.email,
+        )
+    return {
+        "filename": f"htg-slot-{booking.pk}.ics",
+        "content": calendar_invitation_render(event=event),
+        "mimetype": "text/calendar",
+    }
+
+
 def connection_step_email_enqueue(*, connection: Connection, event: ConnectionEvent) -> OutboxEmail | None:
     """Queue the step's e-mail to the company's primary contact, in their language; None if the step has none or
     the company has no contact. Must run in the transaction of the step: a rolled-back step sends nothing."""
@@ -74,10 +117,15 @@ def connection_step_email_enqueue(*, connection: Connection, event: ConnectionEv
     contact = Contact.objects.filter(customer_id=connection.customer_id).order_by("-is_primary", "id").first()
     if contact is None:
         return None
+    attachments = []
+    if event.to_state == S.SLOT_BOOKED:
+        invitation = slot_invitation_attachment(connection=connection, contact=contact)
+        attachments = [invitation] if invitation else []
     return email_enqueue(
         to_address=contact.email,
         template_key=template_key,
         language=contact.language,
         context=step_email_context(connection=connection, contact=contact, language=contact.language),
         dedupe_key=f"connection:{connection.pk}:{event.to_state}:{event.pk}",
+        attachments=attachments,
     )

@@ -15,7 +15,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
-from connections.ical import CalendarEvent, calendar_render, calendar_token, calendar_token_user_id
+from connections.ical import (
+    CalendarEvent,
+    calendar_render,
+    calendar_token,
+    calendar_token_user_id,
+    slot_booking_uid,
+)
 from connections.models import Connection, ConnectionState, SlotBooking
 from connections.permissions import is_team_member
 from connections.selectors.slots import (
@@ -188,7 +194,7 @@ def _calendar_event(request: HttpRequest, booking: SlotBooking) -> CalendarEvent
     htg_number = customer.htg_number or _("not issued yet")
     page = request.build_absolute_uri(reverse("connections:connection_detail", args=[connection.pk]))
     return CalendarEvent(
-        uid=f"slot-booking-{booking.pk}@htg-migration-tracker",
+        uid=slot_booking_uid(booking.pk),
         stamp=booking.booked_at,
         starts_at=booking.slot.starts_at,
         ends_at=booking.slot.ends_at,

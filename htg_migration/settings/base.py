@@ -196,6 +196,8 @@ HTG_CORE_TEAM_EMAIL = os.environ.get("HTG_CORE_TEAM_EMAIL", "kernteam-htg@exampl
 HTG_CORE_TEAM_LANGUAGE = os.environ.get("HTG_CORE_TEAM_LANGUAGE", "nl")
 # Where the team's workspace is (links in e-mails to the team, such as the escalation queue).
 HTG_TEAM_URL = os.environ.get("HTG_TEAM_URL", "http://127.0.0.1:8000/")
+# The language of e-mails to team members (the daily digest of their due items): nl or en.
+HTG_TEAM_LANGUAGE = os.environ.get("HTG_TEAM_LANGUAGE", "nl")
 
 # Callback requests: the service level in helpdesk hours (working days 07:00-17:00 Europe/Amsterdam, Dutch public
 # holidays excluded) by urgency; a request still open after it is escalated.

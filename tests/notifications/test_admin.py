@@ -22,6 +22,8 @@ def test_every_step_has_a_dutch_and_an_english_template_that_renders_its_example
         "connection.reminder",
         "hub.reminder",
         "core_team.escalation",
+        # the team's daily digest (notifications/migrations/0005_digest_template.py)
+        "team.digest",
     ]
 
     # then

@@ -199,3 +199,34 @@ def test_a_permanent_refusal_fails_the_row_and_suppresses_the_address(settings, 
     suppressed = SuppressedAddress.objects.get()
     assert (suppressed.address, suppressed.reason) == ("gone@example.com", SuppressedAddress.Reason.REFUSED)
     assert server.messages == []
+
+
+def test_an_attachment_is_sent_as_its_own_part_and_an_ics_as_a_calendar_invitation(settings, smtp_sink):
+    # given
+    _use_server(settings, smtp_sink, backend=PLAIN_SMTP, use_tls=False)
+    calendar = "BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nEND:VCALENDAR\r\n"
+    email = OutboxEmailFactory(
+        body_html="<p>Hallo</p>",
+        attachments=[
+            {"filename": "afspraak.ics", "content": calendar, "mimetype": "text/calendar"},
+            {"filename": "notes.csv", "content": "a;b\r\n1;é\r\n", "mimetype": "application/octet-stream"},
+        ],
+    )
+
+    # when
+    email_send(email_id=email.pk)
+
+    # then
+    email.refresh_from_db()
+    assert email.status == OutboxEmail.Status.SENT
+    message = smtp_sink.messages[0]
+    assert message.get_content_type() == "multipart/mixed"
+    body, invitation, csv = message.get_payload()
+    assert body.get_content_type() == "multipart/alternative"
+    assert invitation.get_content_type() == "text/calendar"
+    assert invitation.get_param("method") == "REQUEST"
+    assert invitation.get_filename() == "afspraak.ics"
+    assert invitation.get_payload(decode=True).decode("utf-8") == calendar
+    assert csv.get_content_type() == "application/octet-stream"
+    assert csv.get_filename() == "notes.csv"
+    assert csv.get_payload(decode=True).decode("utf-8") == "a;b\r\n1;é\r\n"

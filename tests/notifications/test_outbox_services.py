@@ -257,3 +257,37 @@ def test_the_sweep_runs_every_minute_from_the_one_schedule():
 
     assert (entry["task"], entry["schedule"]) == ("notifications.tasks.emails_sweep_task", 60.0)
     assert entry["task"] in app.tasks
+
+
+INVITATION = {"filename": "slot.ics", "content": "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n", "mimetype": "text/calendar"}
+
+
+def test_attachments_are_stored_on_the_row_when_enqueued():
+    # when
+    with transaction.atomic():
+        email = _enqueue(attachments=[INVITATION])
+
+    # then
+    email.refresh_from_db()
+    assert email.attachments == [INVITATION]
+
+
+def test_an_email_without_attachments_stores_an_empty_list():
+    with transaction.atomic():
+        email = _enqueue()
+    email.refresh_from_db()
+    assert email.attachments == []
+
+
+@pytest.mark.parametrize(
+    "attachment",
+    [
+        {"filename": "slot.ics", "content": "x"},
+        {"filename": "slot.ics", "content": b"bytes", "mimetype": "text/calendar"},
+        {"filename": "slot.ics", "content": "x", "mimetype": "calendar"},
+    ],
+)
+def test_a_malformed_attachment_is_refused_and_writes_nothing(attachment):
+    with pytest.raises(ValueError), transaction.atomic():
+        _enqueue(attachments=[attachment])
+    assert not OutboxEmail.objects.exists()
