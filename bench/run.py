@@ -132,8 +132,10 @@ def _raw_value(field: Any) -> str:
     kind = field.get_internal_type()
     if field.primary_key or kind in {"ForeignKey", "OneToOneField"}:
         return "g"
-    if kind in {"IntegerField", "BigIntegerField", "PositiveIntegerField", "PositiveSmallIntegerField"}:
+    if kind in {"IntegerField", "BigIntegerField", "PositiveIntegerField"}:
         return "g"
+    if kind in {"SmallIntegerField", "PositiveSmallIntegerField"}:
+        return "0"  # counters: a row number would overflow
     if kind in {"CharField", "TextField", "EmailField", "SlugField"}:
         width = min(field.max_length or 24, 24)
         return "'" + "x" * width + "'"
