@@ -9,6 +9,7 @@ This backend pins both.
 import contextlib
 import smtplib
 import ssl
+import threading
 from typing import Any
 
 from django.conf import settings
@@ -83,6 +84,54 @@ class StrictTlsEmailBackend(SmtpEmailBackend):
             connection.close()
 
 
+_kept = threading.local()
+
+
+def _connection_key() -> tuple[Any, ...]:
+    return (
+        settings.EMAIL_BACKEND,
+        settings.EMAIL_HOST,
+        settings.EMAIL_PORT,
+        settings.EMAIL_HOST_USER,
+        settings.EMAIL_USE_TLS,
+        settings.EMAIL_USE_SSL,
+        settings.EMAIL_SSL_CAFILE,
+    )
+
+
 def email_connection() -> BaseEmailBackend:
-    """The connection the outbox sends over: settings.EMAIL_BACKEND (StrictTlsEmailBackend in production)."""
-    return get_connection(settings.EMAIL_BACKEND, fail_silently=False)
+    """The connection the outbox sends over: settings.EMAIL_BACKEND (StrictTlsEmailBackend in production).
+
+    Opened once per worker thread and kept open across e-mails (a worker sends them one after the other; a new SMTP
+    conversation per e-mail costs most of the time), until an error or a change of settings. `email_send_message`
+    reopens it once when the server has closed an idle connection."""
+    key = _connection_key()
+    connection = getattr(_kept, "connection", None)
+    if connection is None or getattr(_kept, "key", None) != key:
+        email_connection_drop()
+        connection = get_connection(settings.EMAIL_BACKEND, fail_silently=False)
+        connection.open()
+        _kept.connection, _kept.key = connection, key
+    return connection
+
+
+def email_connection_drop() -> None:
+    """Close and forget this thread's kept connection (after an error, so the next e-mail starts afresh)."""
+    connection = getattr(_kept, "connection", None)
+    _kept.connection = None
+    if connection is not None:
+        with contextlib.suppress(Exception):
+            connection.close()
+
+
+def email_send_message(message: Any) -> None:
+    """Send over the kept connection; one fresh try if the server had closed it. Any error drops the connection."""
+    try:
+        try:
+            email_connection().send_messages([message])
+        except smtplib.SMTPServerDisconnected:
+            email_connection_drop()
+            email_connection().send_messages([message])
+    except BaseException:
+        email_connection_drop()
+        raise

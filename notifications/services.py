@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from htg_migration import clock
 from htg_migration.errors import ApplicationError
-from notifications.backends import TlsRequiredError, email_connection
+from notifications.backends import TlsRequiredError, email_send_message
 from notifications.models import EmailLanguage, EmailTemplate, OutboxEmail, SuppressedAddress
 
 ERROR_MAX_LENGTH = 2000
@@ -234,7 +234,7 @@ def email_send(*, email_id: int, now: datetime.datetime | None = None) -> Outbox
             return email
         message = _message(email)
         try:
-            email_connection().send_messages([message])
+            email_send_message(message)
         except (ssl.SSLError, TlsRequiredError) as error:  # includes a certificate that does not verify
             _record_failed(email, error, suppress=False)
         except smtplib.SMTPException as error:

@@ -25,6 +25,7 @@ class SinkHandler:
     def __init__(self, rcpt_reply: str | None = None) -> None:
         self.rcpt_reply = rcpt_reply
         self.messages: list[email.message.Message] = []
+        self.sessions: list[int] = []  # the SMTP session (connection) each message came over
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if self.rcpt_reply:
@@ -34,6 +35,7 @@ class SinkHandler:
 
     async def handle_DATA(self, server, session, envelope):
         self.messages.append(email.message_from_bytes(envelope.original_content or envelope.content))
+        self.sessions.append(id(session))
         return "250 Message accepted"
 
 

@@ -230,3 +230,37 @@ def test_an_attachment_is_sent_as_its_own_part_and_an_ics_as_a_calendar_invitati
     assert csv.get_content_type() == "application/octet-stream"
     assert csv.get_filename() == "notes.csv"
     assert csv.get_payload(decode=True).decode("utf-8") == "a;b\r\n1;é\r\n"
+
+
+def test_a_worker_sends_one_email_after_another_over_one_smtp_connection(settings, smtp_sink):
+    # given
+    _use_server(settings, smtp_sink, backend=PLAIN_SMTP, use_tls=False)
+    emails = [OutboxEmailFactory(to_address=f"user{number}@example.nl") for number in range(3)]
+
+    # when
+    for email in emails:
+        email_send(email_id=email.pk)
+
+    # then: all three arrived, in one SMTP session
+    assert [OutboxEmail.objects.get(pk=email.pk).status for email in emails] == ["sent"] * 3
+    assert len(smtp_sink.messages) == 3
+    assert len(set(smtp_sink.handler.sessions)) == 1
+
+
+def test_a_connection_the_server_closed_meanwhile_is_opened_again_and_the_email_still_goes(settings, smtp_sink):
+    from notifications import backends
+
+    # given: one e-mail sent, then the kept connection is closed under us (as a server does with an idle one)
+    _use_server(settings, smtp_sink, backend=PLAIN_SMTP, use_tls=False)
+    first, second = OutboxEmailFactory(), OutboxEmailFactory()
+    email_send(email_id=first.pk)
+    backends._kept.connection.connection.close()
+
+    # when
+    email_send(email_id=second.pk)
+
+    # then: sent at once, over a new session, nothing recorded as an error
+    second.refresh_from_db()
+    assert (second.status, second.attempts, second.last_error) == ("sent", 1, "")
+    assert len(smtp_sink.messages) == 2
+    assert len(set(smtp_sink.handler.sessions)) == 2
