@@ -1,7 +1,7 @@
 from django.urls import path
 
 from connections import views
-from connections.views import escalations, helpdesk, imports, slots, team
+from connections.views import escalations, helpdesk, imports, news, slots, team
 
 app_name = "connections"
 urlpatterns = [
@@ -12,4 +12,5 @@ urlpatterns = [
     *imports.urlpatterns,
     *helpdesk.urlpatterns,
     *escalations.urlpatterns,
+    *news.urlpatterns,
 ]

@@ -42,4 +42,9 @@ app.conf.beat_schedule = {
         "task": "connections.tasks.team_digest_task",
         "schedule": crontab(minute="*/30"),
     },
+    # News sendings whose task was lost are run again (an address that already has the item is skipped).
+    "news-sendings-resume": {
+        "task": "connections.tasks.news_sendings_resume_task",
+        "schedule": 60.0,
+    },
 }

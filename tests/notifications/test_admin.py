@@ -24,6 +24,8 @@ def test_every_step_has_a_dutch_and_an_english_template_that_renders_its_example
         "core_team.escalation",
         # the team's daily digest (notifications/migrations/0005_digest_template.py)
         "team.digest",
+        # news and newsletters (notifications/migrations/0007_news_template.py)
+        "news.item",
     ]
 
     # then
