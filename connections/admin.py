@@ -1,7 +1,7 @@
 from typing import Any
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -12,7 +12,7 @@ from connections.models import Connection, ConnectionEvent, Contact, Customer, H
 from connections.selectors.connections import connection_available_transitions
 from connections.services.connections import channel_validate
 from connections.services.transitions import connection_transition
-from htg_migration.errors import ApplicationError
+from connections.views.feedback import refusals_as_messages
 
 
 class ContactInline(admin.TabularInline):
@@ -138,7 +138,7 @@ class ConnectionAdmin(admin.ModelAdmin):
         connection = get_object_or_404(Connection, pk=object_id)
         if not self.has_view_permission(request, connection):
             raise PermissionDenied
-        try:
+        with refusals_as_messages(request) as outcome:
             connection = connection_transition(
                 connection_id=connection.pk,
                 transition=request.POST.get("transition", ""),
@@ -146,11 +146,7 @@ class ConnectionAdmin(admin.ModelAdmin):
                 note=request.POST.get("note", ""),
                 expected_state=request.POST.get("expected_state") or None,
             )
-        except ApplicationError as error:
-            self.message_user(request, error.message, level=messages.ERROR)
-        except PermissionDenied as error:
-            self.message_user(request, str(error), level=messages.ERROR)
-        else:
+        if outcome.ok:
             self.message_user(
                 request, _("Done: the connection is now “%(state)s”.") % {"state": connection.get_state_display()}
             )

@@ -3,7 +3,6 @@
 from collections.abc import Callable
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
@@ -14,7 +13,7 @@ from connections.models import Escalation
 from connections.selectors.escalations import ESCALATION_SCOPES, core_team_members, escalation_queue
 from connections.services.escalations import escalation_assign, escalation_close, escalation_note
 from connections.views.access import core_team_required
-from htg_migration.errors import ApplicationError
+from connections.views.feedback import refusals_as_messages
 
 QUEUE_LIMIT = 200
 
@@ -39,16 +38,9 @@ def escalation_queue_view(request: HttpRequest) -> HttpResponse:
 
 def _act(request: HttpRequest, escalation_id: int, action: Callable[[], object], success: str) -> HttpResponse:
     get_object_or_404(Escalation.objects.only("id"), pk=escalation_id)
-    try:
+    with refusals_as_messages(request) as outcome:
         action()
-    except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
-    except ApplicationError as error:
-        messages.error(request, error.message)
-    except PermissionDenied as error:
-        messages.error(request, str(error) or _("You are not allowed to do this."))
-    else:
+    if outcome.ok:
         messages.success(request, success)
     scope = _scope(request.POST.get("scope"))
     return HttpResponseRedirect(reverse("connections:escalation_queue") + f"?scope={scope}#escalation-{escalation_id}")

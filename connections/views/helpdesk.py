@@ -5,7 +5,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
@@ -24,8 +24,8 @@ from connections.services.helpdesk import (
     lookup_audit_record,
 )
 from connections.views.access import staff_required, team_required
+from connections.views.feedback import refusals_as_messages
 from htg_migration import clock
-from htg_migration.errors import ApplicationError
 
 
 def _connection_choices(connections: list[Connection]) -> list[tuple[str, Any]]:
@@ -193,16 +193,9 @@ def callback_queue_view(request: HttpRequest) -> HttpResponse:
 @team_required
 def callback_close_view(request: HttpRequest, callback_id: int) -> HttpResponse:
     get_object_or_404(CallbackRequest.objects.only("id"), pk=callback_id)
-    try:
+    with refusals_as_messages(request) as outcome:
         callback_request_close(callback_id=callback_id, closed_by=request.user, outcome=request.POST.get("outcome", ""))
-    except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
-    except ApplicationError as error:
-        messages.error(request, error.message)
-    except PermissionDenied as error:
-        messages.error(request, str(error) or _("You are not allowed to do this."))
-    else:
+    if outcome.ok:
         messages.success(request, _("Callback closed; the outcome is on the company's screen."))
     return HttpResponseRedirect(reverse("connections:callback_queue") + f"?scope={request.POST.get('scope', 'all')}")
 

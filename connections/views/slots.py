@@ -6,7 +6,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
@@ -40,6 +40,7 @@ from connections.services.slots import (
     slot_reschedule,
 )
 from connections.views.access import team_required
+from connections.views.feedback import refusals_as_messages
 from htg_migration import clock
 from htg_migration.errors import ApplicationError
 
@@ -145,7 +146,7 @@ def _connection_slot_post(request: HttpRequest, connection_id: int) -> HttpRespo
     action = request.POST.get("action", "")
     slot_text = request.POST.get("slot", "")
     expected_state = request.POST.get("expected_state") or None
-    try:
+    with refusals_as_messages(request):
         if action == "no_show":
             slot_record_no_show(connection_id=connection_id, actor=request.user)
             messages.success(
@@ -165,10 +166,6 @@ def _connection_slot_post(request: HttpRequest, connection_id: int) -> HttpRespo
             )
             done = _("Booked: %(slot)s. The connection is now “Slot booked”.")
         messages.success(request, done % {"slot": _slot_text(booking.slot.starts_at)})
-    except ApplicationError as error:
-        messages.error(request, error.message)
-    except PermissionDenied as error:
-        messages.error(request, str(error) or _("You are not allowed to do this."))
     return back
 
 

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, render
@@ -19,8 +19,8 @@ from connections.selectors.connection_list import UNASSIGNED, ConnectionFilters,
 from connections.services.bulk import bulk_job_create
 from connections.services.transitions import connection_transition, transition_label, transition_names
 from connections.views.access import team_required
+from connections.views.feedback import refusals_as_messages
 from htg_migration import clock
-from htg_migration.errors import ApplicationError
 from plateaus.models import MessageFlow, Plateau
 
 PAGE_SIZE = 50
@@ -75,7 +75,7 @@ def connection_detail_view(request: HttpRequest, connection_id: int) -> HttpResp
 @team_required
 def connection_transition_view(request: HttpRequest, connection_id: int) -> HttpResponse:
     get_object_or_404(Connection.objects.only("id"), pk=connection_id)
-    try:
+    with refusals_as_messages(request) as outcome:
         connection = connection_transition(
             connection_id=connection_id,
             transition=request.POST.get("transition", ""),
@@ -83,11 +83,7 @@ def connection_transition_view(request: HttpRequest, connection_id: int) -> Http
             note=request.POST.get("note", "")[:2000],
             expected_state=request.POST.get("expected_state") or None,
         )
-    except ApplicationError as error:
-        messages.error(request, error.message)
-    except PermissionDenied as error:
-        messages.error(request, str(error) or _("You are not allowed to do this."))
-    else:
+    if outcome.ok:
         messages.success(
             request, _("Done: the connection is now “%(state)s”.") % {"state": connection.get_state_display()}
         )
