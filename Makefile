@@ -21,6 +21,8 @@ bench:
 graph:
 	$(PYTHON) manage.py state_diagram > docs/state-diagram.md
 
+# Extract the strings, merge the Dutch waiting in locale/nl/pending/*.json, compile (needs gettext's msgfmt).
 messages:
 	$(PYTHON) manage.py makemessages -l nl --ignore=.venv --ignore=var --ignore=tests --ignore=bench
+	$(PYTHON) locale/merge_pending.py
 	$(PYTHON) manage.py compilemessages --ignore=.venv
