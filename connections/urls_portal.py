@@ -1,0 +1,8 @@
+"""The self-service portal for companies, under /portal/ (namespace "portal"): sign-in by e-mailed link, intake,
+HTG number and status; the company's actions (slots, confirmations, problem reports, a hub's clients); and the
+HTG Community area (news, newsletter archive, specifications and schedules)."""
+
+from django.urls import URLPattern, URLResolver
+
+app_name = "portal"
+urlpatterns: list[URLPattern | URLResolver] = []
