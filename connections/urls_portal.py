@@ -4,5 +4,13 @@ HTG Community area (news, newsletter archive, specifications and schedules)."""
 
 from django.urls import URLPattern, URLResolver
 
+from connections.views.portal import account, intake, status
+
 app_name = "portal"
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns: list[URLPattern | URLResolver] = [
+    # --- account: start page, sign-in by e-mailed link, intake, status (portal part 1) ---
+    *account.urlpatterns,
+    *intake.urlpatterns,
+    *status.urlpatterns,
+    # --- end of account ---
+]

@@ -15,6 +15,7 @@ from connections.models.customers import Contact, Customer, HtgNumberAllocation,
 from connections.models.escalations import Escalation
 from connections.models.helpdesk import CallbackRequest, HelpdeskContact, LookupAudit
 from connections.models.jobs import BulkJob, BulkJobItem, ImportBatch
+from connections.models.portal import IntakeDraft, PortalSignInLink
 from connections.models.slots import Slot, SlotBooking, TeamAvailability
 
 __all__ = [
@@ -35,8 +36,10 @@ __all__ = [
     "HelpdeskContact",
     "HtgNumberAllocation",
     "ImportBatch",
+    "IntakeDraft",
     "Language",
     "LookupAudit",
+    "PortalSignInLink",
     "Slot",
     "SlotBooking",
     "TeamAvailability",

@@ -3,9 +3,12 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 
 from connections.permissions import is_helpdesk, is_team_member
+from connections.views.portal.access import portal_contact
 
 
 def home(request: HttpRequest) -> HttpResponse:
+    if portal_contact(request.user) is not None:
+        return redirect("portal:status")
     if request.user.is_authenticated and is_team_member(request.user):
         return redirect("connections:connection_list")
     if request.user.is_authenticated and is_helpdesk(request.user):

@@ -236,3 +236,11 @@ EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
 HTG_EMAIL_MAX_ATTEMPTS = int(os.environ.get("HTG_EMAIL_MAX_ATTEMPTS", "8"))
 HTG_EMAIL_RETRY_BASE_SECONDS = int(os.environ.get("HTG_EMAIL_RETRY_BASE_SECONDS", "60"))
 HTG_EMAIL_RETRY_MAX_SECONDS = int(os.environ.get("HTG_EMAIL_RETRY_MAX_SECONDS", str(6 * 3600)))
+
+# The companies' portal: a sign-in link works once, for HTG_PORTAL_LINK_MINUTES; within a window of
+# HTG_PORTAL_LINK_WINDOW_MINUTES an address gets at most HTG_PORTAL_LINKS_PER_ADDRESS links and one IP address may
+# ask for at most HTG_PORTAL_LINKS_PER_IP (counted from the database, so it holds across web processes).
+HTG_PORTAL_LINK_MINUTES = int(os.environ.get("HTG_PORTAL_LINK_MINUTES", "10"))
+HTG_PORTAL_LINK_WINDOW_MINUTES = int(os.environ.get("HTG_PORTAL_LINK_WINDOW_MINUTES", "60"))
+HTG_PORTAL_LINKS_PER_ADDRESS = int(os.environ.get("HTG_PORTAL_LINKS_PER_ADDRESS", "5"))
+HTG_PORTAL_LINKS_PER_IP = int(os.environ.get("HTG_PORTAL_LINKS_PER_IP", "30"))

@@ -44,7 +44,23 @@
     });
   }
 
+  // The portal intake: a hub's client list is shown only while "hub" is chosen (or when something is typed in it).
+  function wireShownForRole(section) {
+    var form = section.form || section.closest("form");
+    var radios = form.querySelectorAll("input[name='role']");
+    function update() {
+      var chosen = form.querySelector("input[name='role']:checked");
+      var typed = Array.prototype.some.call(section.querySelectorAll("input[type='text']"), function (input) {
+        return input.value.trim() !== "";
+      });
+      section.hidden = !typed && !(chosen && chosen.value === section.getAttribute("data-shown-for-role"));
+    }
+    radios.forEach(function (radio) { radio.addEventListener("change", update); });
+    update();
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-shown-for-role]").forEach(wireShownForRole);
     document.querySelectorAll("[data-progress-url]").forEach(watchProgress);
     document.querySelectorAll("[data-select-all]").forEach(wireSelectAll);
     document.querySelectorAll("[data-confirm]").forEach(wireConfirm);

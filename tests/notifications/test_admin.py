@@ -26,6 +26,9 @@ def test_every_step_has_a_dutch_and_an_english_template_that_renders_its_example
         "team.digest",
         # news and newsletters (notifications/migrations/0007_news_template.py)
         "news.item",
+        # the portal's sign-in link and HTG number (notifications/migrations/0008_portal_account_templates.py)
+        "portal.sign_in_link",
+        "customer.htg_number_issued",
     ]
 
     # then
