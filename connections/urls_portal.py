@@ -4,5 +4,12 @@ HTG Community area (news, newsletter archive, specifications and schedules)."""
 
 from django.urls import URLPattern, URLResolver
 
+from connections.views.portal import actions, clients, community
+
 app_name = "portal"
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns: list[URLPattern | URLResolver] = [
+    # Company actions, a hub's clients, the community area.
+    *actions.urlpatterns,
+    *clients.urlpatterns,
+    *community.urlpatterns,
+]
