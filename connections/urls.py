@@ -1,7 +1,7 @@
 from django.urls import path
 
 from connections import views
-from connections.views import escalations, helpdesk, imports, news, slots, team
+from connections.views import documents, escalations, helpdesk, imports, news, slots, team
 
 app_name = "connections"
 urlpatterns = [
@@ -13,4 +13,5 @@ urlpatterns = [
     *helpdesk.urlpatterns,
     *escalations.urlpatterns,
     *news.urlpatterns,
+    *documents.urlpatterns,
 ]

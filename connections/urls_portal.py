@@ -4,13 +4,16 @@ HTG Community area (news, newsletter archive, specifications and schedules)."""
 
 from django.urls import URLPattern, URLResolver
 
-from connections.views.portal import account, intake, status
+from connections.views.portal import account, actions, clients, community, intake, status
 
 app_name = "portal"
 urlpatterns: list[URLPattern | URLResolver] = [
-    # --- account: start page, sign-in by e-mailed link, intake, status (portal part 1) ---
+    # Start page, sign-in by e-mailed link, intake, status.
     *account.urlpatterns,
     *intake.urlpatterns,
     *status.urlpatterns,
-    # --- end of account ---
+    # Company actions, a hub's clients, the community area.
+    *actions.urlpatterns,
+    *clients.urlpatterns,
+    *community.urlpatterns,
 ]

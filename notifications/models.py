@@ -178,3 +178,51 @@ class NewsSending(models.Model):
 
     def __str__(self) -> str:
         return f"{self.news_item} → {self.segment_description} ({self.status})"
+
+
+class Document(models.Model):
+    """A specification or schedule the team publishes in the HTG Community area. The file is kept under
+    MEDIA_ROOT and served only by the portal's download view to signed-in companies, never as a public URL."""
+
+    class Kind(models.TextChoices):
+        SPECIFICATION = "specification", _("Specification")
+        SCHEDULE = "schedule", _("Schedule")
+
+    class FileType(models.TextChoices):
+        PDF = "pdf", "PDF"
+        XLSX = "xlsx", "Excel (XLSX)"
+        DOCX = "docx", "Word (DOCX)"
+        ZIP = "zip", "ZIP"
+        TXT = "txt", _("Text (TXT)")
+        CSV = "csv", "CSV"
+
+    title_nl = models.CharField(_("title (Dutch)"), max_length=200)
+    title_en = models.CharField(_("title (English)"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    # A plateau's number, not a key: this app knows nothing of the programme (docs/architecture.md).
+    plateau_number = models.PositiveSmallIntegerField(_("plateau"), null=True, blank=True)
+    file = models.FileField(_("file"), upload_to="documents/%Y/%m/", max_length=255)
+    file_name = models.CharField(_("file name"), max_length=200)
+    file_type = models.CharField(_("file type"), max_length=10, choices=FileType.choices)
+    size = models.PositiveBigIntegerField(_("size (bytes)"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+        ordering = ["-uploaded_at", "-id"]
+        indexes = [models.Index(fields=["kind", "uploaded_at"], name="notifications_document_kind")]
+
+    def __str__(self) -> str:
+        return self.title_en
+
+    def title_for(self, language: str) -> str:
+        return self.title_nl if language == "nl" else self.title_en

@@ -1,8 +1,10 @@
-"""Reading the outbox and the suppression list."""
+"""Reading the outbox, the suppression list and the community area's documents."""
 
 from collections.abc import Iterable
 
-from notifications.models import OutboxEmail, SuppressedAddress
+from django.db.models import QuerySet
+
+from notifications.models import Document, OutboxEmail, SuppressedAddress
 
 
 def suppression_for_addresses(addresses: Iterable[str]) -> dict[str, SuppressedAddress]:
@@ -19,3 +21,11 @@ def emails_for_addresses(addresses: Iterable[str], *, limit: int = 10) -> list[O
     if not wanted:
         return []
     return list(OutboxEmail.objects.filter(to_address__in=wanted).order_by("-queued_at", "-id")[:limit])
+
+
+def document_list(*, kind: str | None = None) -> QuerySet[Document]:
+    """Published documents, newest first, with who uploaded them (one query)."""
+    documents = Document.objects.select_related("uploaded_by").order_by("-uploaded_at", "-id")
+    if kind is not None:
+        documents = documents.filter(kind=kind)
+    return documents

@@ -1,11 +1,13 @@
 """The connections app's models, one module per subject; import them from here."""
 
 from connections.models.connections import (
+    CONFIRMATION_STATE,
     FINAL_STATES,
     HAPPY_PATH,
     OPEN_STATES,
     WAITING_ON_CUSTOMER,
     Channel,
+    CompanyConfirmation,
     Connection,
     ConnectionEvent,
     ConnectionState,
@@ -19,6 +21,7 @@ from connections.models.portal import IntakeDraft, PortalSignInLink
 from connections.models.slots import Slot, SlotBooking, TeamAvailability
 
 __all__ = [
+    "CONFIRMATION_STATE",
     "FINAL_STATES",
     "HAPPY_PATH",
     "OPEN_STATES",
@@ -27,6 +30,7 @@ __all__ = [
     "BulkJobItem",
     "CallbackRequest",
     "Channel",
+    "CompanyConfirmation",
     "Connection",
     "ConnectionEvent",
     "ConnectionState",

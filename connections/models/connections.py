@@ -304,8 +304,24 @@ class Connection(ConcurrentTransitionMixin, models.Model):
         self.state_before_hold = ""
 
 
+class CompanyConfirmation(models.TextChoices):
+    """What a company confirms in the portal without changing the state: a timeline event (from = to) the team
+    reads before taking its own step (pass the test, go live). The value is the event's `transition`."""
+
+    TEST_MESSAGES_SENT = "confirm_test_messages_sent", _("Company confirmed: test messages sent")
+    READY_FOR_PRODUCTION = "confirm_ready_for_production", _("Company confirmed: ready for production")
+
+
+# The state in which the company may give each confirmation.
+CONFIRMATION_STATE = {
+    CompanyConfirmation.TEST_MESSAGES_SENT: S.TESTING,
+    CompanyConfirmation.READY_FOR_PRODUCTION: S.TEST_PASSED,
+}
+
+
 class ConnectionEvent(models.Model):
-    """One step in a connection's timeline: who moved it, when, from where to where, and why."""
+    """One step in a connection's timeline: who moved it, when, from where to where, and why. A company's
+    confirmation (`CompanyConfirmation`) is an event too, with the same state before and after."""
 
     connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="events")
     transition = models.CharField(_("step"), max_length=50)
@@ -330,3 +346,10 @@ class ConnectionEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.transition}: {self.from_state} → {self.to_state}"
+
+    @property
+    def company_confirmation(self) -> str:
+        """The confirmation's label if this event is a company's confirmation, else an empty string."""
+        if self.transition in CompanyConfirmation.values:
+            return str(CompanyConfirmation(self.transition).label)
+        return ""

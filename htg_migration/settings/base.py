@@ -220,6 +220,8 @@ HTG_NUMBER_PREFIX = os.environ.get("HTG_NUMBER_PREFIX", "HTG")
 
 # The largest registration list an upload may be (docs/import-format.md); 100,000 rows as CSV are about 20 MB.
 HTG_IMPORT_MAX_BYTES = int(os.environ.get("HTG_IMPORT_MAX_BYTES", str(50_000_000)))
+# The largest specification or schedule the team may publish in the HTG Community area.
+HTG_DOCUMENT_MAX_BYTES = int(os.environ.get("HTG_DOCUMENT_MAX_BYTES", str(20_000_000)))
 
 LOGGING = {
     "version": 1,

@@ -22,11 +22,14 @@ def portal_contact(user: Any) -> Contact | None:
     """The company contact behind a signed-in user, or None for staff and anonymous users."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return None
-    try:
-        contact: Contact = user.htg_contact
-    except Contact.DoesNotExist:
-        return None
-    return contact
+    accessor = Contact._meta.get_field("user").remote_field  # the reverse one-to-one user.htg_contact
+    if not accessor.is_cached(user):
+        # One query for the contact and its company (the portal's header asks the company's role on every page),
+        # cached where `user.htg_contact` looks, so templates and views that ask again cost nothing.
+        contact = Contact.objects.select_related("customer").filter(user=user).first()
+        accessor.set_cached_value(user, contact)
+    cached = accessor.get_cached_value(user)
+    return cached if isinstance(cached, Contact) else None
 
 
 def portal_customers(user: Any) -> QuerySet[Customer]:
