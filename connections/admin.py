@@ -8,7 +8,15 @@ from django.shortcuts import get_object_or_404
 from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext_lazy as _
 
-from connections.models import Connection, ConnectionEvent, Contact, Customer, HtgNumberAllocation
+from connections.models import (
+    Connection,
+    ConnectionEvent,
+    Contact,
+    Customer,
+    HtgNumberAllocation,
+    IntakeDraft,
+    PortalSignInLink,
+)
 from connections.selectors.connections import connection_available_transitions
 from connections.services.connections import channel_validate
 from connections.services.transitions import connection_transition
@@ -153,11 +161,8 @@ class ConnectionAdmin(admin.ModelAdmin):
         return HttpResponseRedirect(reverse("admin:connections_connection_change", args=[object_id]))
 
 
-@admin.register(HtgNumberAllocation)
-class HtgNumberAllocationAdmin(admin.ModelAdmin):
-    list_display = ["number", "customer", "issued_at"]
-    search_fields = ["=number"]
-    raw_id_fields = ["customer"]
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """A record the application writes and nobody edits: the ledger, the sign-in links (hashes only)."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -167,3 +172,29 @@ class HtgNumberAllocationAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+
+@admin.register(HtgNumberAllocation)
+class HtgNumberAllocationAdmin(ReadOnlyAdmin):
+    list_display = ["number", "customer", "issued_at"]
+    search_fields = ["=number"]
+    raw_id_fields = ["customer"]
+
+
+@admin.register(PortalSignInLink)
+class PortalSignInLinkAdmin(ReadOnlyAdmin):
+    """Who asked for a sign-in link, from where, and whether it was used: for a company that says it got none."""
+
+    list_display = ["email", "requested_ip", "created_at", "expires_at", "used_at", "rate_limited"]
+    list_filter = ["rate_limited"]
+    search_fields = ["=email", "=requested_ip"]
+    exclude = ["token_hash"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(IntakeDraft)
+class IntakeDraftAdmin(ReadOnlyAdmin):
+    """Intakes a company started and has not submitted yet (the helpdesk can tell where it stopped)."""
+
+    list_display = ["email", "step", "created_at", "updated_at"]
+    search_fields = ["=email"]

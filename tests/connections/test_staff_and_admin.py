@@ -103,3 +103,31 @@ def test_anonymous_users_are_sent_to_sign_in(client):
     assert "/admin/login/" in response["Location"]
     connection.refresh_from_db()
     assert connection.state == "planned"
+
+
+def test_the_admin_lists_sign_in_links_without_their_token_and_intake_drafts_read_only(client):
+    # given: a link someone asked for, and a half-filled intake
+    from connections.models import IntakeDraft, PortalSignInLink
+    from tests.connections.factories import UserFactory
+
+    link = PortalSignInLink.objects.create(
+        email="ops@example.nl",
+        token_hash="a" * 64,
+        requested_ip="192.0.2.7",
+        expires_at="2020-05-15T10:10:00Z",
+    )
+    IntakeDraft.objects.create(email="new@example.nl", data={"legal_name": "New B.V."}, step="contacts")
+    client.force_login(UserFactory(is_superuser=True, is_staff=True))
+
+    # when
+    links = client.get(reverse("admin:connections_portalsigninlink_changelist"))
+    detail = client.get(reverse("admin:connections_portalsigninlink_change", args=[link.pk]))
+    drafts = client.get(reverse("admin:connections_intakedraft_changelist"))
+    add = client.get(reverse("admin:connections_portalsigninlink_add"))
+
+    # then: visible, never the token's hash, and nobody adds or edits one
+    assert links.status_code == detail.status_code == drafts.status_code == 200
+    assert "ops@example.nl" in links.content.decode() and "192.0.2.7" in links.content.decode()
+    assert "a" * 64 not in detail.content.decode()
+    assert "new@example.nl" in drafts.content.decode()
+    assert add.status_code == 403
