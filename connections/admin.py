@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext_lazy as _
 
-from connections.models import Connection, ConnectionEvent, Contact, Customer, HtgNumberAllocation
+from connections.models import Connection, ConnectionEvent, Contact, Customer, HtgNumberAllocation, WeeklyReport
 from connections.selectors.connections import connection_available_transitions
 from connections.services.connections import channel_validate
 from connections.services.transitions import connection_transition
@@ -166,4 +166,20 @@ class HtgNumberAllocationAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(WeeklyReport)
+class WeeklyReportAdmin(admin.ModelAdmin):
+    """The weekly reports, to look at or delete (one is made again on the next run); the files download from the
+    dashboard."""
+
+    list_display = ["week_start", "as_of", "generated_at"]
+    fields = ["week_start", "as_of", "generated_at"]
+    readonly_fields = ["week_start", "as_of", "generated_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

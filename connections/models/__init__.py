@@ -15,6 +15,7 @@ from connections.models.customers import Contact, Customer, HtgNumberAllocation,
 from connections.models.escalations import Escalation
 from connections.models.helpdesk import CallbackRequest, HelpdeskContact, LookupAudit
 from connections.models.jobs import BulkJob, BulkJobItem, ImportBatch
+from connections.models.reports import WeeklyReport
 from connections.models.slots import Slot, SlotBooking, TeamAvailability
 
 __all__ = [
@@ -41,4 +42,5 @@ __all__ = [
     "SlotBooking",
     "TeamAvailability",
     "TlsVersion",
+    "WeeklyReport",
 ]
