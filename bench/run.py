@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # run as a script from anywhere: the project's packages must import
 
+from bench.metrics_dashboard import metric_dashboard  # noqa: E402 - needs the path above
 from bench.metrics_helpdesk import metric_helpdesk_lookup  # noqa: E402 - needs the path above
 from bench.metrics_notifications import metric_emails_per_s  # noqa: E402 - needs the path above
 from bench.metrics_team import metric_connection_list  # noqa: E402 - needs the path above
@@ -118,6 +119,7 @@ def metric_import(context: BenchContext) -> list[Metric]:
 METRICS: list[Callable[[BenchContext], list[Metric]]] = [
     metric_seed,
     metric_connection_list,
+    metric_dashboard,
     metric_helpdesk_lookup,
     metric_emails_per_s,
     metric_import,

@@ -16,6 +16,7 @@ from connections.models import (
     HtgNumberAllocation,
     IntakeDraft,
     PortalSignInLink,
+    WeeklyReport,
 )
 from connections.selectors.connections import connection_available_transitions
 from connections.services.connections import channel_validate
@@ -198,3 +199,19 @@ class IntakeDraftAdmin(ReadOnlyAdmin):
 
     list_display = ["email", "step", "created_at", "updated_at"]
     search_fields = ["=email"]
+
+
+@admin.register(WeeklyReport)
+class WeeklyReportAdmin(admin.ModelAdmin):
+    """The weekly reports, to look at or delete (one is made again on the next run); the files download from the
+    dashboard."""
+
+    list_display = ["week_start", "as_of", "generated_at"]
+    fields = ["week_start", "as_of", "generated_at"]
+    readonly_fields = ["week_start", "as_of", "generated_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

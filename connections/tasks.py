@@ -112,3 +112,14 @@ def news_sendings_resume_task() -> int:
     for sending_id in sending_ids:
         news_sending_run_task.delay(sending_id)
     return len(sending_ids)
+
+
+@shared_task(acks_late=True)
+def weekly_report_task() -> str:
+    """Monday morning: the report of the week that ended yesterday (its Sunday). Safe to run twice: one per week."""
+    import datetime
+
+    from connections.services.reports import weekly_report_generate
+
+    report = weekly_report_generate(as_of=clock.today() - datetime.timedelta(days=1))
+    return f"weekly report {report.week_start:%G-W%V} ({report.pk})"

@@ -1,12 +1,13 @@
 from django.urls import path
 
 from connections import views
-from connections.views import documents, escalations, helpdesk, imports, news, slots, team
+from connections.views import dashboard, documents, escalations, helpdesk, imports, news, slots, team
 
 app_name = "connections"
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.health, name="health"),
+    *dashboard.urlpatterns,
     *team.urlpatterns,
     *slots.urlpatterns,
     *imports.urlpatterns,

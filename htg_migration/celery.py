@@ -47,4 +47,10 @@ app.conf.beat_schedule = {
         "task": "connections.tasks.news_sendings_resume_task",
         "schedule": 60.0,
     },
+    # The weekly report for the ministry (PDF and XLSX of the week that ended yesterday), Monday 06:00 Amsterdam time
+    # (CELERY_TIMEZONE); one per week even if two schedulers run it.
+    "weekly-report": {
+        "task": "connections.tasks.weekly_report_task",
+        "schedule": crontab(minute=0, hour=6, day_of_week=1),
+    },
 }

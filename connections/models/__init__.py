@@ -18,6 +18,7 @@ from connections.models.escalations import Escalation
 from connections.models.helpdesk import CallbackRequest, HelpdeskContact, LookupAudit
 from connections.models.jobs import BulkJob, BulkJobItem, ImportBatch
 from connections.models.portal import IntakeDraft, PortalSignInLink
+from connections.models.reports import WeeklyReport
 from connections.models.slots import Slot, SlotBooking, TeamAvailability
 
 __all__ = [
@@ -48,4 +49,5 @@ __all__ = [
     "SlotBooking",
     "TeamAvailability",
     "TlsVersion",
+    "WeeklyReport",
 ]

@@ -216,6 +216,18 @@ HTG_TECHNICAL_DETAILS_MTA = os.environ.get(
     "HTG_TECHNICAL_DETAILS_MTA", "IPsec peer %(peer)s to vpn.bte.htg.example; SMTP-MTA mx.bte.htg.example:25"
 )
 
+# The programme dashboard (connections/selectors/dashboard/, plateaus/planning.py): one-hour slots a team member runs
+# per working day; working days a connection typically needs per remaining step (its risk of missing the deadline);
+# the working days over which the recent go-live rate is measured; from how many clients a hub is a risk of its own;
+# how many risky connections the dashboard lists.
+HTG_SLOTS_PER_MEMBER_PER_DAY = int(os.environ.get("HTG_SLOTS_PER_MEMBER_PER_DAY", "6"))
+HTG_WORKING_DAYS_PER_STEP = int(os.environ.get("HTG_WORKING_DAYS_PER_STEP", "4"))
+HTG_RATE_WINDOW_WORKING_DAYS = int(os.environ.get("HTG_RATE_WINDOW_WORKING_DAYS", "10"))
+HTG_HUB_MANY_CLIENTS = int(os.environ.get("HTG_HUB_MANY_CLIENTS", "10"))
+HTG_DASHBOARD_RISKS_SHOWN = int(os.environ.get("HTG_DASHBOARD_RISKS_SHOWN", "25"))
+# The language of the weekly report for the ministry (PDF and XLSX, every Monday at 06:00): nl or en.
+HTG_REPORT_LANGUAGE = os.environ.get("HTG_REPORT_LANGUAGE", "nl")
+
 # HTG numbers: "HTG-" + 7-digit serial + "-" + Luhn check digit (docs/architecture.md).
 HTG_NUMBER_PREFIX = os.environ.get("HTG_NUMBER_PREFIX", "HTG")
 

@@ -1,0 +1,83 @@
+"""The programme dashboard in a real browser: figures, a funnel count opening the list, time travel, the what-if."""
+
+import datetime
+
+import pytest
+from playwright.sync_api import expect
+
+from connections.models import Connection
+from connections.services.demo import demo_seed
+from connections.services.staff import staff_groups_sync
+from tests.browser.conftest import assert_accessible, sign_in, staff_user
+from tests.connections.factories import team_member
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+PASSWORD = "correct horse battery staple"
+SEED_DAY = datetime.date(2020, 5, 15)
+
+
+@pytest.fixture
+def tessa(db, settings):
+    settings.HTG_CLOCK_DATE = SEED_DAY
+    staff_groups_sync()
+    return staff_user(team_member, "tessa", first_name="Tessa", last_name="de Boer")
+
+
+def _figure(page, name):
+    return page.locator(f'[data-figure="{name}"]').inner_text()
+
+
+def test_the_dashboard_answers_will_we_make_it_and_what_if(page, live_server, tessa):
+    # given
+    demo_seed(customers=60, seed=8, as_of=SEED_DAY)
+    live = Connection.objects.filter(state__in=["live", "digipoort_closed"]).count()
+    invited = Connection.objects.filter(flow__code="AGS", state="invited").count()
+    assert invited > 0
+
+    # when: she signs in and opens the dashboard from the navigation
+    sign_in(page, live_server, "tessa", PASSWORD)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Dashboard").click()
+
+    # then: the headline, three burn-up charts with their tables, and no accessibility violation
+    expect(page.get_by_role("heading", name="Programme dashboard")).to_be_visible()
+    assert _figure(page, "live") == str(live)
+    assert _figure(page, "working-days-left") == "30"
+    expect(page.get_by_role("img", name="Plateau 1: connections live against the plan")).to_be_visible()
+    expect(page.locator("svg.chart")).to_have_count(3)
+    page.get_by_text("The numbers of this chart").first.click()
+    expect(page.get_by_role("table", name="Plateau 1: connections live per day against the plan")).to_be_visible()
+    assert_accessible(page)
+
+    # when: the what-if adds five team members
+    shortfall = int(_figure(page, "shortfall-slots"))
+    page.get_by_label("Add team members").fill("5")
+    page.get_by_role("button", name="Show").click()
+    # then: the shortfall in slots falls at once (5 members x 6 slots x 30 working days)
+    expect(page.locator('[data-figure="shortfall-slots"]')).to_have_text(str(max(shortfall - 900, 0)))
+    expect(page.locator('[data-figure="members"]')).not_to_have_text("")
+    assert "added_members=5" in page.url
+
+    # when: she looks at the programme as it stood on 16 March 2020
+    page.get_by_label("Add team members").fill("")
+    page.get_by_label("Show the dashboard as of").fill("2020-03-16")
+    page.get_by_role("button", name="Show").click()
+    # then: fewer connections were live then
+    expect(page.get_by_text("Figures as they stood at the end of Monday 16 March 2020")).to_be_visible()
+    assert int(_figure(page, "live")) < live
+    assert_accessible(page)
+
+    # when: a bad what-if
+    page.get_by_label("By working days (negative: earlier)").fill("10")
+    page.get_by_role("button", name="Show").click()
+    # then: refused with a message linked to the field
+    expect(page.get_by_role("alert")).to_contain_text("Choose the plateau whose start moves.")
+    assert_accessible(page)
+
+    # when: back to today, she opens a funnel count
+    page.get_by_role("link", name="Reset").click()
+    page.locator('[data-funnel="AGS-invited"]').click()
+    # then: the connection list with that filter
+    expect(page.get_by_role("heading", name="Connections")).to_be_visible()
+    assert "plateau=1" in page.url and "flow=AGS" in page.url and "state=invited" in page.url
+    expect(page.get_by_text(f"{invited} connection", exact=False).first).to_be_visible()
+    expect(page.get_by_label("State")).to_have_value("invited")
