@@ -134,7 +134,7 @@ def test_the_weekly_report_downloads_for_the_team_only(member_client):
     assert b"".join(pdf.streaming_content).startswith(b"%PDF-")
     assert 'filename="htg-weekly-report-2020-W19.xlsx"' in xlsx["Content-Disposition"]
     book = openpyxl.load_workbook(io.BytesIO(b"".join(xlsx.streaming_content)))
-    assert book.sheetnames[0] == "Headline"
+    assert book.sheetnames[0] == "Kerncijfers"  # the report is in HTG_REPORT_LANGUAGE (Dutch): "Headline"
     assert member_client.get(reverse("connections:weekly_report_pdf", args=[report.pk + 1])).status_code == 404
     # and nobody else
     other = Client()
