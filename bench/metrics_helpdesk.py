@@ -1,4 +1,5 @@
-"""Budgets of the helpdesk (issue 4): the lookup by HTG number and by a misspelt name, as whole requests."""
+"""Budgets of the helpdesk (issue 4): the lookup by HTG number, by a misspelt name and by part of a phone number, as
+whole requests."""
 
 import functools
 import random
@@ -14,6 +15,7 @@ if TYPE_CHECKING:
 
 HTG_SAMPLES = 100
 NAME_SAMPLES = 50
+PHONE_SAMPLES = 50
 SAMPLE_SEED = 4  # the issue's number: the same customers at every run and every size
 URL = "/helpdesk/"
 
@@ -73,6 +75,16 @@ def name_samples(size: int = NAME_SAMPLES) -> list[str]:
         if len(names) == size:
             break
     return names
+
+
+def phone_samples(size: int = PHONE_SAMPLES) -> list[str]:
+    """Parts of seeded contacts' phone numbers as a caller reads them out: the last seven digits, "123 45 67"
+    (drawn with a fixed seed from the contacts with a phone number, in id order)."""
+    from connections.models import Contact
+
+    phones = list(Contact.objects.exclude(phone="").order_by("id").values_list("phone_digits", flat=True))
+    rng = random.Random(SAMPLE_SEED)
+    return [f"{digits[-7:-4]} {digits[-4:-2]} {digits[-2:]}" for digits in rng.sample(phones, min(size, len(phones)))]
 
 
 class _LookupPage:
@@ -166,23 +178,31 @@ def metric_helpdesk_lookup(context: "BenchContext") -> list["Metric"]:
     its connections by `customer_id`, for the same numbers (p95). `lookup_name_p95_ms`: the same page for 50 seeded
     legal names with two adjacent letters swapped (fixed sample): p95. Floor: the queries `customer_lookup` runs
     for each of those names (the trigram-similarity search and the prefetch of the connections), captured and
-    executed again as raw SQL (p95). The audit rows are removed afterwards."""
+    executed again as raw SQL (p95). `lookup_phone_p95_ms`: the same page for the last seven digits of 50 seeded
+    contacts' phone numbers, typed "123 45 67" (fixed sample): p95; floor: its captured queries run raw, as for names.
+    Sessions are read from Redis when the bench has it, as in production (docker-compose.yml). The audit rows are
+    removed afterwards."""
     from bench.run import metric
 
     numbers = htg_samples()
     names = name_samples()
+    phones = phone_samples()
     page = _LookupPage()
     try:
         page.get(numbers[-1])  # warm up: templates, plans, the redirect
         page.get(names[-1])
+        page.get(phones[-1])
         htg_timings = [_timed_ms(functools.partial(page.get, number)) for number in numbers]
         name_timings = [_timed_ms(functools.partial(page.get, name)) for name in names]
+        phone_timings = [_timed_ms(functools.partial(page.get, phone)) for phone in phones]
     finally:
         page.close()
 
     htg_floor = _htg_floor(context.connection, numbers)
     name_floor = _raw_floor(context.connection, [_captured_lookup_sql(context.connection, name) for name in names])
+    phone_floor = _raw_floor(context.connection, [_captured_lookup_sql(context.connection, phone) for phone in phones])
     return [
         metric("lookup_htg_p95_ms", context.size, p95(htg_timings), "ms", p95(htg_floor)),
         metric("lookup_name_p95_ms", context.size, p95(name_timings), "ms", p95(name_floor)),
+        metric("lookup_phone_p95_ms", context.size, p95(phone_timings), "ms", p95(phone_floor)),
     ]

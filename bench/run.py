@@ -1,12 +1,15 @@
 """`make bench`: every performance budget, measured on PostgreSQL at each size beside its floor.
 
     python bench/run.py [--sizes 10000,100000] [--output bench/results.json] [--docs docs/benchmarks.md]
+                        [--only helpdesk_lookup,connection_list]
 
 The bench database (BENCH_DATABASE_URL, else DATABASE_URL, else postgres://postgres@127.0.0.1:5432/htg_bench) is
-dropped and created afresh, migrated, and for each size filled by demo_seed (seed 1, as of 15 May 2020). Then
+dropped and created afresh, migrated, and for each size filled by demo_seed (seed 1, as of 15 May 2020). As in
+production, sessions are cached in Redis (BENCH_CACHE_URL, else redis://127.0.0.1:6379/14 when it answers). Then
 every function of METRICS runs in order and returns its figures. A figure's floor is what the same work costs in
 raw form on the same machine in the same run (the SQL it needs and nothing else, plain smtplib, ...), so the
-ratio value / floor means something on a noisy or slower machine too.
+ratio value / floor means something on a noisy or slower machine too. `--only` runs some of the metrics (the seed
+still runs), for working on one budget: point --output and --docs elsewhere than the full run's files.
 
 To add a budget: write `def metric_<name>(context: BenchContext) -> list[Metric]` whose docstring says what it
 measures and what its floor is (both go into docs/benchmarks.md), and append it to METRICS.
@@ -186,6 +189,21 @@ def bench_database_url() -> str:
     return url
 
 
+def bench_cache_url() -> str:
+    """The shared cache the web processes use in production (Redis: sessions are read from it, see settings): the
+    bench's BENCH_CACHE_URL, else a Redis on 127.0.0.1:6379 (database 14) when one answers; empty: none (sessions are
+    then read from the database, and docs/benchmarks.md says so)."""
+    if "BENCH_CACHE_URL" in os.environ:
+        return os.environ["BENCH_CACHE_URL"]
+    import socket
+
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=1):
+            return "redis://127.0.0.1:6379/14"
+    except OSError:
+        return ""
+
+
 def recreate_database(url: str) -> None:
     import psycopg2
     from psycopg2 import sql
@@ -214,7 +232,11 @@ def machine_info(connection: "BaseDatabaseWrapper") -> dict[str, str]:
     if Path("/proc/meminfo").exists():
         total_kb = int(Path("/proc/meminfo").read_text().split()[1])
         memory = f"{total_kb / 1024 / 1024:.0f} GiB"
+    from django.conf import settings
+
+    cache = os.environ.get("DJANGO_CACHE_URL") or "none"
     return {
+        "sessions": f"{settings.SESSION_ENGINE.rsplit('.', 1)[-1]} (cache: {cache})",
         "nproc": str(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()),
         "cpu": cpu,
         "memory": memory,
@@ -236,7 +258,20 @@ def _checkpoint(connection: "BaseDatabaseWrapper") -> None:
         pass  # not a superuser: measure anyway
 
 
-def run(sizes: list[int]) -> tuple[list[Metric], dict[str, str]]:
+def selected_metrics(only: list[str]) -> list[Callable[[BenchContext], list[Metric]]]:
+    """The METRICS to run: all of them, or those named by `--only` (the function name without `metric_`)."""
+    if not only:
+        return METRICS
+    by_name = {measure.__name__.removeprefix("metric_"): measure for measure in METRICS}
+    unknown = [name for name in only if name not in by_name]
+    if unknown:
+        raise SystemExit(f"bench: no metric {', '.join(unknown)}; choose from {', '.join(by_name)}")
+    return [by_name[name] for name in only]
+
+
+def run(
+    sizes: list[int], measures: list[Callable[[BenchContext], list[Metric]]] | None = None
+) -> tuple[list[Metric], dict[str, str]]:
     import django
     from django.core.management import call_command
     from django.db import connection
@@ -260,7 +295,7 @@ def run(sizes: list[int]) -> tuple[list[Metric], dict[str, str]]:
         )
         _checkpoint(connection)
         context = BenchContext(size=size, connection=connection, seed=seeded, seed_seconds=seconds)
-        for measure in METRICS:
+        for measure in measures if measures is not None else METRICS:
             for figure in measure(context):
                 print(f"bench: {figure.name} at {figure.size}: {figure.value} {figure.unit}", end=" ")
                 print(f"(floor {figure.floor}, ratio {figure.ratio})", flush=True)
@@ -268,7 +303,12 @@ def run(sizes: list[int]) -> tuple[list[Metric], dict[str, str]]:
     return metrics, machine_info(connection)
 
 
-def render_docs(metrics: list[Metric], machine: dict[str, str], sizes: list[int]) -> str:
+def render_docs(
+    metrics: list[Metric],
+    machine: dict[str, str],
+    sizes: list[int],
+    measures: list[Callable[[BenchContext], list[Metric]]] | None = None,
+) -> str:
     lines = [
         "# Benchmarks",
         "",
@@ -287,7 +327,7 @@ def render_docs(metrics: list[Metric], machine: dict[str, str], sizes: list[int]
         "## What each figure measures, and its floor",
         "",
     ]
-    for measure in METRICS:
+    for measure in measures if measures is not None else METRICS:
         doc = " ".join((measure.__doc__ or measure.__name__).split())
         lines.append(f"- {doc}")
     lines += [
@@ -297,6 +337,7 @@ def render_docs(metrics: list[Metric], machine: dict[str, str], sizes: list[int]
         f"- CPUs (nproc): {machine['nproc']} ({machine['cpu']})",
         f"- memory: {machine['memory']}",
         f"- PostgreSQL {machine['postgresql']}, Python {machine['python']}",
+        f"- sessions: {machine['sessions']}",
         f"- run on {machine['date']}",
         "",
         "## Figures",
@@ -316,22 +357,30 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="10000,100000", help="customer counts, comma-separated")
     parser.add_argument("--output", default=str(ROOT / "bench" / "results.json"))
     parser.add_argument("--docs", default=str(ROOT / "docs" / "benchmarks.md"))
+    parser.add_argument(
+        "--only",
+        default="",
+        help="run only these metrics, comma-separated (e.g. helpdesk_lookup); the seed always runs. "
+        "For working on one budget: write --output and --docs elsewhere, not over the full run's files",
+    )
     arguments = parser.parse_args(argv)
     sizes = [int(size) for size in arguments.sizes.split(",") if size.strip()]
+    measures = selected_metrics([name.strip() for name in arguments.only.split(",") if name.strip()])
 
     url = bench_database_url()
     recreate_database(url)
     os.environ["DJANGO_SETTINGS_MODULE"] = "htg_migration.settings.local"
     os.environ["DATABASE_URL"] = url
     os.environ["DJANGO_DEBUG"] = "false"  # DEBUG keeps every query in memory: not what production does
-    metrics, machine = run(sizes)
+    os.environ["DJANGO_CACHE_URL"] = bench_cache_url()  # as in production (docker-compose.yml): sessions in Redis
+    metrics, machine = run(sizes, measures)
 
     output = Path(arguments.output)
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps({"metrics": [asdict(figure) for figure in metrics]}, indent=2) + "\n")
     docs = Path(arguments.docs)
     docs.parent.mkdir(parents=True, exist_ok=True)
-    docs.write_text(render_docs(metrics, machine, sizes))
+    docs.write_text(render_docs(metrics, machine, sizes, measures))
     print(f"bench: wrote {output} and {docs}", flush=True)
     return 0
 

@@ -1,3 +1,6 @@
+import functools
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -57,6 +60,26 @@ class Customer(models.Model):
         return f"{self.legal_name} ({self.htg_number or self.eori})"
 
 
+# What people write between the digits of a phone number; SQLite, which has no regular expressions, drops these.
+PHONE_SEPARATORS = (" ", "-", ".", "+", "(", ")", "/")
+
+
+class PhoneDigits(models.Func):
+    """The digits of a phone number ("+31 (0)10-123 45 67" -> "310101234567"): what the helpdesk's partial phone
+    lookup compares. PostgreSQL drops every non-digit; SQLite drops the PHONE_SEPARATORS. Migration 0009 refers to
+    it by this name and module: keep both."""
+
+    arity = 1
+    output_field = models.CharField(max_length=30)
+    template = functools.reduce(
+        lambda inner, separator: f"REPLACE({inner}, '{separator}', '')", PHONE_SEPARATORS, "%(expressions)s"
+    )
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
+        template = "REGEXP_REPLACE(%(expressions)s, '[^0-9]+', '', 'g')"
+        return self.as_sql(compiler, connection, template=template, **extra_context)
+
+
 class Contact(models.Model):
     """A person at a customer; e-mails go out in their preferred language."""
 
@@ -64,6 +87,14 @@ class Contact(models.Model):
     name = models.CharField(_("name"), max_length=200)
     email = models.EmailField(_("e-mail address"))
     phone = models.CharField(_("phone"), max_length=30, blank=True)
+    # Computed and stored by the database on every write (the import, the demo seed's COPY, the admin alike), so it
+    # can never disagree with `phone`; a trigram index on it (PostgreSQL) serves partial phone lookups.
+    phone_digits = models.GeneratedField(
+        expression=PhoneDigits("phone"),
+        output_field=models.CharField(max_length=30),
+        db_persist=True,
+        verbose_name=_("phone digits"),
+    )
     language = models.CharField(_("preferred language"), max_length=2, choices=Language.choices, default=Language.DUTCH)
     is_primary = models.BooleanField(_("primary contact"), default=False)
     user = models.OneToOneField(

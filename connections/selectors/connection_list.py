@@ -94,11 +94,15 @@ def blocked_flow_ids() -> list[int]:
 
 def _search(queryset: QuerySet[Connection], text: str) -> QuerySet[Connection]:
     htg_number = htg_number_normalise(text)
-    if htg_number:
-        return queryset.filter(customer__htg_number=htg_number)
     compact = normalise_identifier(text)
     if re.fullmatch(r"\d{8}", compact):
+        # Eight bare digits are a KvK number, or an HTG number typed without its prefix (one KvK number in ten
+        # passes the HTG check digit too): search both.
+        if htg_number:
+            return queryset.filter(Q(customer__kvk_number=compact) | Q(customer__htg_number=htg_number))
         return queryset.filter(customer__kvk_number=compact)
+    if htg_number:
+        return queryset.filter(customer__htg_number=htg_number)
     if re.fullmatch(r"[A-Z]{2}[A-Z0-9]{1,15}", compact) and any(character.isdigit() for character in compact):
         return queryset.filter(Q(customer__eori=compact) | Q(customer__legal_name__icontains=text))
     return queryset.filter(customer__legal_name__icontains=text)

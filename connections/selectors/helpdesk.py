@@ -21,7 +21,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Replace, Upper
+from django.db.models.functions import Upper
 from django.shortcuts import get_object_or_404
 
 from connections.helpdesk_scripts import step_guide
@@ -42,6 +42,8 @@ LOOKUP_LIMIT = 50
 RECENT_CONTACTS = 10
 # Below this many characters a name search would match half the register: only identifiers are looked up.
 MIN_NAME_LENGTH = 3
+# Fewer digits than this would match a good part of all phone numbers: not looked up as a phone number.
+MIN_PHONE_DIGITS = 6
 # pg_trgm's own defaults for `%>` (word similarity) and `%` (similarity): below both, a name is not what was typed.
 MIN_WORD_SIMILARITY = 0.6
 MIN_SIMILARITY = 0.3
@@ -51,8 +53,14 @@ def _connections_prefetch() -> Prefetch:
     return Prefetch("connections", queryset=Connection.objects.select_related("flow").order_by("flow__code", "id"))
 
 
-def _digits(text: str) -> str:
-    return re.sub(r"\D", "", text)
+def _phone_digits(text: str) -> str:
+    """What a phone number typed in any shape ("+31 10-123 45 67", "010 1234567") has in common with the stored
+    `Contact.phone_digits`: its last nine digits (the subscriber number without the 0 or country code before it).
+    Empty unless the text is a phone number of at least MIN_PHONE_DIGITS digits."""
+    digits = re.sub(r"\D", "", text)
+    if len(digits) < MIN_PHONE_DIGITS or not re.fullmatch(r"[\d\s+\-()./]+", text.strip()):
+        return ""
+    return digits[-9:]
 
 
 def _identifier_filters(text: str) -> tuple[Q, Q]:
@@ -68,13 +76,9 @@ def _identifier_filters(text: str) -> tuple[Q, Q]:
     if len(compact) >= MIN_NAME_LENGTH:
         partial = Q(kvk_number__contains=compact) | Q(eori__contains=compact)
         partial |= Q(Exists(Contact.objects.filter(customer_id=OuterRef("pk"), email__icontains=text.strip())))
-    digits = _digits(text)
-    if len(digits) >= 6 and re.fullmatch(r"[\d\s+\-()./]+", text.strip()):
-        compact_phone = Replace(Replace(Replace("phone", Value(" "), Value("")), Value("-"), Value("")), Value("."))
-        contacts = Contact.objects.annotate(phone_digits=compact_phone).filter(
-            customer_id=OuterRef("pk"), phone_digits__contains=digits[-9:]
-        )
-        partial |= Q(Exists(contacts))
+    phone_digits = _phone_digits(text)
+    if phone_digits:
+        partial |= Q(Exists(Contact.objects.filter(customer_id=OuterRef("pk"), phone_digits__contains=phone_digits)))
     return exact, partial
 
 
@@ -111,8 +115,8 @@ def customer_lookup_fallback(*, text: str) -> list[Customer]:
 
 def _candidate_ids(text: str) -> QuerySet[Any, Any]:
     """The ids of every customer the text could mean, as a UNION of parts that each use an index: equality on the
-    HTG number, KvK, EORI and contact e-mail; trigram GIN indexes (migrations 0005, 0008) for names and for partial
-    KvK, EORI and e-mail. One OR over all of them would make PostgreSQL read every customer."""
+    HTG number, KvK, EORI and contact e-mail; trigram GIN indexes (migrations 0005, 0008, 0009) for names and for
+    partial KvK, EORI, e-mail and phone digits. One OR over all of them would make PostgreSQL read every customer."""
     compact = normalise_identifier(text)
     upper = text.upper()
     parts: list[QuerySet[Any, Any]] = []
@@ -128,9 +132,10 @@ def _candidate_ids(text: str) -> QuerySet[Any, Any]:
         )
 
     htg_number = htg_number_normalise(text)
-    if htg_number:  # its check digit makes it unambiguous: nothing else is looked for
+    if htg_number:
         add(Q(htg_number=htg_number))
-        return parts[0]
+        if htg_number_normalise(text, prefix_required=True):  # with its prefix it can be nothing else
+            return parts[0]
     if re.fullmatch(r"\d{8}", compact):
         add(Q(kvk_number=compact))
     add(Q(eori=compact))
@@ -140,18 +145,9 @@ def _candidate_ids(text: str) -> QuerySet[Any, Any]:
         add(Q(kvk_number__contains=compact) | Q(eori__contains=compact))
     if long_enough and " " not in text and ("@" in text or "." in text):
         add_contacts(Q(email__icontains=text))
-    digits = _digits(text)
-    if len(digits) >= 6 and re.fullmatch(r"[\d\s+\-()./]+", text):
-        compact_phone = Replace(Replace(Replace("phone", Value(" "), Value("")), Value("-"), Value("")), Value("."))
-        parts.append(
-            Customer.objects.filter(
-                pk__in=Contact.objects.annotate(phone_digits=compact_phone)
-                .filter(phone_digits__contains=digits[-9:])
-                .values("customer_id")
-            )
-            .order_by()
-            .values("pk")
-        )
+    phone_digits = _phone_digits(text)
+    if phone_digits:  # the trigram GIN index on the stored digits (migration 0009)
+        add_contacts(Q(phone_digits__contains=phone_digits))
     if long_enough and any(character.isalpha() for character in text):
         from django.contrib.postgres.search import TrigramWordDistance
 
@@ -165,6 +161,18 @@ def _candidate_ids(text: str) -> QuerySet[Any, Any]:
         parts.append(nearest)
     first, *rest = parts
     return first.union(*rest)
+
+
+def customer_id_by_htg_number(*, text: str) -> int | None:
+    """The id of the customer whose HTG number the text is, typed with its prefix in any shape ("htg 0004788 6");
+    None if the text is no such number or no customer has it. The helpdesk's most frequent lookup, which goes
+    straight to the company: one query on the unique index, nothing else to rank. (Eight bare digits may be a KvK
+    number as well: `customer_lookup` looks for both.)"""
+    htg_number = htg_number_normalise(text, prefix_required=True)
+    if htg_number is None:
+        return None
+    found = list(Customer.objects.filter(htg_number=htg_number).order_by().values_list("pk", flat=True)[:1])
+    return found[0] if found else None
 
 
 def customer_lookup(*, text: str) -> list[Customer]:

@@ -37,12 +37,17 @@ def htg_number_format(serial: int) -> str:
     return f"{settings.HTG_NUMBER_PREFIX}-{digits}-{luhn_check_digit(digits)}"
 
 
-def htg_number_normalise(value: str) -> str | None:
-    """The canonical HTG number for what someone typed ("htg 0000042 5", "00000425"), or None if it is not one."""
+def htg_number_normalise(value: str, *, prefix_required: bool = False) -> str | None:
+    """The canonical HTG number for what someone typed ("htg 0000042 5", "00000425"), or None if it is not one.
+
+    Eight bare digits may as well be a KvK number (one in ten passes the check digit); `prefix_required` accepts
+    only a number typed with its prefix, which can be nothing else."""
     compact = re.sub(r"[\s\-.]", "", value or "").upper()
     prefix = settings.HTG_NUMBER_PREFIX.upper()
     if compact.startswith(prefix):
         compact = "HTG" + compact[len(prefix) :]
+    elif prefix_required:
+        return None
     match = _INPUT_PATTERN.fullmatch(compact)
     if not match:
         return None

@@ -16,7 +16,13 @@ from django.views.decorators.http import require_POST
 
 from connections.models import CallbackRequest, Connection, Customer, HelpdeskContact, LookupAudit
 from connections.permissions import is_team_member
-from connections.selectors.helpdesk import CALLBACK_SCOPES, callback_queue, customer_lookup, customer_overview
+from connections.selectors.helpdesk import (
+    CALLBACK_SCOPES,
+    callback_queue,
+    customer_id_by_htg_number,
+    customer_lookup,
+    customer_overview,
+)
 from connections.services.helpdesk import (
     callback_request_close,
     callback_request_create,
@@ -72,11 +78,22 @@ def _connection_id(value: str) -> int | None:
 @staff_required
 def helpdesk_lookup_view(request: HttpRequest) -> HttpResponse:
     query = (request.GET.get("q") or "").strip()[:200]
-    results = customer_lookup(text=query) if query else []
+    results: list[Customer] = []
     if query:
-        lookup_audit_record(user=request.user, kind=LookupAudit.Kind.SEARCH, query=query, result_count=len(results))
-        if len(results) == 1:
-            return HttpResponseRedirect(reverse("connections:helpdesk_customer", args=[results[0].pk]))
+        # The most frequent call: an HTG number, read out by the caller. One indexed query, then straight there.
+        customer_id = customer_id_by_htg_number(text=query)
+        if customer_id is None:
+            results = customer_lookup(text=query)
+            if len(results) == 1:
+                customer_id = results[0].pk
+        lookup_audit_record(
+            user=request.user,
+            kind=LookupAudit.Kind.SEARCH,
+            query=query,
+            result_count=1 if customer_id is not None else len(results),
+        )
+        if customer_id is not None:
+            return HttpResponseRedirect(reverse("connections:helpdesk_customer", args=[customer_id]))
     context = {"nav_active": "helpdesk", "query": query, "results": results}
     return render(request, "connections/helpdesk_lookup.html", context)
 

@@ -3,8 +3,9 @@ PostgreSQL, a substring match on SQLite."""
 
 import pytest
 
-from connections.selectors.helpdesk import customer_lookup, customer_lookup_fallback
-from connections.services.htg_numbers import customer_htg_number_issue
+from connections.models import Contact
+from connections.selectors.helpdesk import customer_id_by_htg_number, customer_lookup, customer_lookup_fallback
+from connections.services.htg_numbers import customer_htg_number_issue, luhn_check_digit
 from tests.connections.factories import ConnectionFactory, ContactFactory, CustomerFactory
 
 pytestmark = pytest.mark.django_db
@@ -81,6 +82,70 @@ def test_an_exact_identifier_ranks_before_a_name_that_matches_the_text_better(re
 def test_a_phone_number_matches_however_it_is_written(register, lookup):
     assert _names(lookup(text="010-1234567")) == ["Van Dam Logistiek B.V."]
     assert _names(lookup(text="020 765 4321")) == ["Jansen Expeditie"]
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["123 45 67", "1234567", "10-1234567", "+31 10 123 4567", "+31 (0)10 123 45 67", "0031 10 1234567", "010.123.4567"],
+)
+@pytest.mark.parametrize("lookup", [customer_lookup, customer_lookup_fallback])
+def test_part_of_a_phone_number_finds_the_company_however_either_is_written(register, lookup, typed):
+    # given: Van Dam's contact has "+31 10 123 45 67"; a second company's contact wrote hers with dashes and dots
+    other = CustomerFactory(legal_name="Kade Opslag", kvk_number="99887766", eori="NL111222333")
+    ContactFactory(customer=other, email="info@kade.example", phone="(010)-765.43.21")
+
+    # when / then
+    assert _names(lookup(text=typed)) == ["Van Dam Logistiek B.V."]
+    assert _names(lookup(text="+31 10 765 4321")) == ["Kade Opslag"]
+
+
+@pytest.mark.parametrize("lookup", [customer_lookup, customer_lookup_fallback])
+def test_fewer_than_six_digits_are_not_looked_up_as_a_phone_number(register, lookup):
+    # "20 765" is in Jansen's phone number (+31 20 765 43 21), and in no KvK number, EORI or name
+    assert lookup(text="20 765") == []
+    assert _names(lookup(text="20 765 4")) == ["Jansen Expeditie"]
+
+
+def test_the_stored_phone_digits_follow_every_write_of_the_phone_number(register):
+    # given: a contact created through the ORM (as the intake and the factories do)
+    contact = ContactFactory(customer=register["jansen"], email="piet@jansen.example", phone="+31 (0)20-765 43 21")
+    assert Contact.objects.get(pk=contact.pk).phone_digits == "310207654321"
+
+    # when / then: saved, updated in bulk (as the import does) and updated in place: the database keeps it in step
+    contact.phone = "020 111 22 33"
+    contact.save(update_fields=["phone"])
+    assert Contact.objects.get(pk=contact.pk).phone_digits == "0201112233"
+    Contact.objects.bulk_update([Contact(pk=contact.pk, phone="+32 2/555.66.77")], ["phone"])
+    assert Contact.objects.get(pk=contact.pk).phone_digits == "3225556677"
+    Contact.objects.filter(pk=contact.pk).update(phone="")
+    assert Contact.objects.get(pk=contact.pk).phone_digits == ""
+    assert _names(customer_lookup(text="555 66 77")) == []
+
+
+@pytest.mark.parametrize("lookup", [customer_lookup, customer_lookup_fallback])
+def test_a_kvk_number_that_passes_the_htg_check_digit_still_finds_its_company(register, lookup):
+    # given: eight digits whose last is the Luhn check digit of the first seven, as one KvK number in ten is
+    customer = CustomerFactory(legal_name="Luhn Logistiek", kvk_number="12345674", eori="NL444444444")
+
+    # when: typed bare, they could be an HTG number without its prefix as well
+    results = lookup(text="1234 5674")
+
+    # then: the company with that KvK number
+    assert [result.pk for result in results] == [customer.pk]
+    assert results[0].is_exact is True
+
+
+def test_only_an_htg_number_typed_with_its_prefix_is_found_in_one_query(register, django_assert_num_queries):
+    # given
+    jansen = register["jansen"]
+
+    # when / then: the number with its prefix, in any shape: one query
+    with django_assert_num_queries(1):
+        assert customer_id_by_htg_number(text=jansen.htg_number.lower().replace("-", " ")) == jansen.pk
+    # no prefix (it might be a KvK number), a wrong check digit, or nobody's number: not this lookup's
+    assert customer_id_by_htg_number(text=jansen.htg_number.removeprefix("HTG-")) is None
+    assert customer_id_by_htg_number(text=jansen.htg_number[:-1] + str((int(jansen.htg_number[-1]) + 1) % 10)) is None
+    assert customer_id_by_htg_number(text="HTG-9999999-" + str(luhn_check_digit("9999999"))) is None
 
 
 @pytest.mark.parametrize("lookup", [customer_lookup, customer_lookup_fallback])

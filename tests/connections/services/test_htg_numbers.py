@@ -25,6 +25,17 @@ def test_what_people_type_is_normalised(typed):
     assert htg_number_normalise(typed) == "HTG-0000042-2"
 
 
+@pytest.mark.parametrize("typed", ["HTG-0000042-2", "htg 0000042 2", "HTG00000422", " htg-0000042-2 "])
+def test_a_number_typed_with_its_prefix_is_one_when_the_prefix_is_required(typed):
+    assert htg_number_normalise(typed, prefix_required=True) == "HTG-0000042-2"
+
+
+def test_eight_bare_digits_are_no_htg_number_when_the_prefix_is_required():
+    # "00000422" passes the check digit, but could as well be a KvK number
+    assert htg_number_normalise("00000422", prefix_required=True) is None
+    assert htg_number_normalise("HTG-0000042-5", prefix_required=True) is None
+
+
 @pytest.mark.parametrize("typed", ["HTG-0000042-5", "HTG-000042-6", "", "HTG", "NL123456789", "HTG-00000042-2"])
 def test_a_wrong_check_digit_or_shape_is_not_an_htg_number(typed):
     assert htg_number_normalise(typed) is None

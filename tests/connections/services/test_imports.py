@@ -572,6 +572,8 @@ def test_an_updated_file_updates_changed_fields_and_contacts_and_adds_flows_with
         ("Anna de Vries", "ANNA@VANDAM.EXAMPLE", "+31 20 7654321", "en", True),
         ("Bob Jansen", "bob@vandam.example", "", "nl", False),
     ]
+    # the digits the helpdesk's phone lookup compares follow the changed phone number
+    assert Contact.objects.get(name="Anna de Vries").phone_digits == "31207654321"
     assert sorted(Connection.objects.values_list("flow__code", "state")) == [("AGS", "invited"), ("NCTS", "planned")]
 
 

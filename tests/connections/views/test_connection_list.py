@@ -125,6 +125,20 @@ def test_search_by_htg_number_kvk_eori_and_name(team_client, typed, field):
     assert _rows(team_client.get(URL, {"q": typed})) == [wanted.pk]
 
 
+def test_eight_digits_that_pass_the_htg_check_digit_find_the_kvk_number_and_the_htg_number(team_client):
+    # given: "00000422" is a KvK number here, and the bare digits of someone else's HTG number HTG-0000042-2
+    by_kvk = ConnectionFactory(customer=CustomerFactory(legal_name="Kvk Match B.V.", kvk_number="00000422"))
+    htg_customer = CustomerFactory(legal_name="Htg Match B.V.")
+    htg_customer.htg_number = "HTG-0000042-2"
+    htg_customer.save(update_fields=["htg_number"])
+    by_htg = ConnectionFactory(customer=htg_customer)
+    ConnectionFactory(customer=CustomerFactory(legal_name="Neither B.V.", kvk_number="00000430"))
+
+    # when / then: both, and with the prefix only the HTG number
+    assert sorted(_rows(team_client.get(URL, {"q": "0000 0422"}))) == sorted([by_kvk.pk, by_htg.pk])
+    assert _rows(team_client.get(URL, {"q": "HTG-0000042-2"})) == [by_htg.pk]
+
+
 def test_sorting_and_pagination_keep_the_filter(team_client):
     # given
     names = [f"Company {letter}" for letter in "DCEBA"]

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from connections.models import CallbackRequest, Connection, ConnectionEvent, HelpdeskContact, LookupAudit
 from connections.services.helpdesk import callback_request_create
-from connections.services.htg_numbers import customer_htg_number_issue
+from connections.services.htg_numbers import customer_htg_number_issue, luhn_check_digit
 from connections.services.staff import staff_groups_sync
 from htg_migration import clock
 from tests.connections.factories import (
@@ -117,6 +117,63 @@ def test_one_hit_goes_straight_to_the_customer_and_both_steps_are_audited(helpde
         (helpdesk_client.user.pk, "search", number.replace("-", " "), 1, None),
         (helpdesk_client.user.pk, "customer_view", "", 0, customer.pk),
     ]
+
+
+@pytest.mark.parametrize(
+    ("session_engine", "queries"),
+    [
+        ("django.contrib.sessions.backends.db", 5),
+        # with a shared cache (production: Redis, DJANGO_CACHE_URL) the session is read from the cache
+        ("django.contrib.sessions.backends.cached_db", 4),
+    ],
+)
+def test_an_htg_number_goes_straight_to_the_customer_in_a_fixed_number_of_queries(
+    client, settings, django_assert_num_queries, session_engine, queries
+):
+    # given
+    settings.SESSION_ENGINE = session_engine
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    staff_groups_sync()
+    client.force_login(helpdesk_member())
+    customer = CustomerFactory(legal_name="Van Dam Logistiek B.V.")
+    number = customer_htg_number_issue(customer_id=customer.pk)
+
+    # when / then: session, user, groups, the customer's id by its HTG number, the audit row; nothing rendered
+    with django_assert_num_queries(queries):
+        response = client.get(LOOKUP, {"q": number.lower()})
+    assert response.status_code == 302
+    assert response["Location"] == _customer_url(customer)
+    assert list(LookupAudit.objects.values_list("kind", "query", "result_count")) == [("search", number.lower(), 1)]
+
+
+def test_an_htg_number_without_its_prefix_is_looked_up_among_kvk_numbers_too(helpdesk_client):
+    # given: one company's HTG number without its prefix is another's KvK number
+    customer = CustomerFactory(legal_name="Van Dam Logistiek B.V.")
+    number = customer_htg_number_issue(customer_id=customer.pk)
+    bare = number.replace("HTG-", "").replace("-", "")
+    other = CustomerFactory(legal_name="Jansen Expeditie", kvk_number=bare)
+
+    # when
+    response = helpdesk_client.get(LOOKUP, {"q": bare})
+
+    # then: both, the choice left to the helpdesk; with the prefix, only the one
+    assert response.status_code == 200
+    assert {result.pk for result in response.context["results"]} == {customer.pk, other.pk}
+    assert helpdesk_client.get(LOOKUP, {"q": number})["Location"] == _customer_url(customer)
+    assert list(LookupAudit.objects.order_by("id").values_list("query", "result_count")) == [(bare, 2), (number, 1)]
+
+
+def test_an_htg_number_nobody_has_says_so_and_is_audited(helpdesk_client):
+    # given: a well-formed number that was never issued
+    number = "HTG-0999999-" + str(luhn_check_digit("0999999"))
+
+    # when
+    response = helpdesk_client.get(LOOKUP, {"q": number})
+
+    # then
+    assert response.status_code == 200
+    assert f"No company matches “{number}”" in response.content.decode()
+    assert list(LookupAudit.objects.values_list("query", "result_count")) == [(number, 0)]
 
 
 def test_no_match_says_so_and_is_audited(helpdesk_client):
