@@ -1,6 +1,7 @@
 """Celery tasks: ids in, one service call, safe to run twice."""
 
 from celery import shared_task
+from django.utils import timezone
 
 from connections.services.bulk import bulk_job_run, bulk_jobs_unfinished
 from connections.services.missed import connections_mark_missed
@@ -123,3 +124,10 @@ def weekly_report_task() -> str:
 
     report = weekly_report_generate(as_of=clock.today() - datetime.timedelta(days=1))
     return f"weekly report {report.week_start:%G-W%V} ({report.pk})"
+
+
+@shared_task
+def portal_sign_in_links_purge_task() -> int:
+    from connections.services.portal_sign_in import portal_sign_in_links_purge
+
+    return portal_sign_in_links_purge(now=timezone.now())

@@ -53,4 +53,9 @@ app.conf.beat_schedule = {
         "task": "connections.tasks.weekly_report_task",
         "schedule": crontab(minute=0, hour=6, day_of_week=1),
     },
+    # The portal's sign-in link rows older than HTG_PORTAL_LINK_KEEP_DAYS are deleted, nightly.
+    "portal-sign-in-links-purge": {
+        "task": "connections.tasks.portal_sign_in_links_purge_task",
+        "schedule": crontab(minute=30, hour=3),
+    },
 }

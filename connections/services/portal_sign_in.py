@@ -194,3 +194,11 @@ def portal_sign_in_link_use(*, token: str) -> PortalSignIn:
     if user is not None and not user.is_active:
         raise ApplicationError(_("Your portal account is blocked. Please contact the National Customs Helpdesk."))
     return PortalSignIn(email=link.email, contact=contact, user=user, next_path=link.next_path)
+
+
+def portal_sign_in_links_purge(*, now: datetime.datetime) -> int:
+    """Delete the sign-in link rows older than HTG_PORTAL_LINK_KEEP_DAYS (long past their use and the rate-limit
+    window); returns how many. Run daily by the scheduler; running it twice deletes nothing more."""
+    cutoff = now - datetime.timedelta(days=settings.HTG_PORTAL_LINK_KEEP_DAYS)
+    deleted, _per_model = PortalSignInLink.objects.filter(created_at__lt=cutoff).delete()
+    return deleted

@@ -274,3 +274,5 @@ HTG_PORTAL_LINK_MINUTES = int(os.environ.get("HTG_PORTAL_LINK_MINUTES", "10"))
 HTG_PORTAL_LINK_WINDOW_MINUTES = int(os.environ.get("HTG_PORTAL_LINK_WINDOW_MINUTES", "60"))
 HTG_PORTAL_LINKS_PER_ADDRESS = int(os.environ.get("HTG_PORTAL_LINKS_PER_ADDRESS", "5"))
 HTG_PORTAL_LINKS_PER_IP = int(os.environ.get("HTG_PORTAL_LINKS_PER_IP", "30"))
+# Sign-in link rows (who asked, from where, used or not) are kept this long for questions, then purged daily.
+HTG_PORTAL_LINK_KEEP_DAYS = int(os.environ.get("HTG_PORTAL_LINK_KEEP_DAYS", "90"))

@@ -15,6 +15,7 @@ from connections.services.portal_sign_in import (
     portal_sign_in_link_check,
     portal_sign_in_link_request,
     portal_sign_in_link_use,
+    portal_sign_in_links_purge,
     sign_in_token_hash,
 )
 from htg_migration.errors import ApplicationError
@@ -257,3 +258,33 @@ def test_one_link_used_twice_at_the_same_moment_signs_in_once():
     # then: one signs in, the other is told the link was used; one account
     assert sorted(type(result).__name__ for result in results) == ["PortalSignIn", "SignInLinkInvalid"]
     assert User.objects.count() == 1
+
+
+def test_old_link_rows_are_purged_and_recent_ones_kept(db, settings):
+    # given: rows from 91 days ago, 89 days ago and today
+    settings.HTG_PORTAL_LINK_KEEP_DAYS = 90
+    now = timezone.now()
+    ages = {"old": 91, "recent": 89, "today": 0}
+    for name, days in ages.items():
+        created = now - datetime.timedelta(days=days)
+        PortalSignInLink.objects.create(
+            email=f"{name}@example.nl",
+            token_hash=sign_in_token_hash(name),
+            created_at=created,
+            expires_at=created + datetime.timedelta(minutes=10),
+        )
+
+    # when: the nightly job, twice
+    first = portal_sign_in_links_purge(now=now)
+    second = portal_sign_in_links_purge(now=now)
+
+    # then
+    assert (first, second) == (1, 0)
+    assert sorted(PortalSignInLink.objects.values_list("email", flat=True)) == ["recent@example.nl", "today@example.nl"]
+
+
+def test_the_purge_is_on_the_beat_schedule():
+    from htg_migration.celery import app
+
+    entry = app.conf.beat_schedule["portal-sign-in-links-purge"]
+    assert entry["task"] == "connections.tasks.portal_sign_in_links_purge_task"
