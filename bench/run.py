@@ -30,6 +30,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # run as a script from anywhere: the project's packages must import
 
 from bench.metrics_helpdesk import metric_helpdesk_lookup  # noqa: E402 - needs the path above
+from bench.metrics_ladder import metric_sweep_s  # noqa: E402 - needs the path above
 from bench.metrics_notifications import metric_emails_per_s  # noqa: E402 - needs the path above
 from bench.metrics_team import metric_connection_list  # noqa: E402 - needs the path above
 
@@ -120,6 +121,7 @@ METRICS: list[Callable[[BenchContext], list[Metric]]] = [
     metric_connection_list,
     metric_helpdesk_lookup,
     metric_emails_per_s,
+    metric_sweep_s,
     metric_import,
 ]
 
@@ -234,7 +236,7 @@ def _checkpoint(connection: "BaseDatabaseWrapper") -> None:
         pass  # not a superuser: measure anyway
 
 
-def run(sizes: list[int]) -> tuple[list[Metric], dict[str, str]]:
+def run(sizes: list[int], only: set[str] | None = None) -> tuple[list[Metric], dict[str, str]]:
     import django
     from django.core.management import call_command
     from django.db import connection
@@ -259,6 +261,8 @@ def run(sizes: list[int]) -> tuple[list[Metric], dict[str, str]]:
         _checkpoint(connection)
         context = BenchContext(size=size, connection=connection, seed=seeded, seed_seconds=seconds)
         for measure in METRICS:
+            if only and measure.__name__.removeprefix("metric_") not in only:
+                continue
             for figure in measure(context):
                 print(f"bench: {figure.name} at {figure.size}: {figure.value} {figure.unit}", end=" ")
                 print(f"(floor {figure.floor}, ratio {figure.ratio})", flush=True)
@@ -314,6 +318,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="10000,100000", help="customer counts, comma-separated")
     parser.add_argument("--output", default=str(ROOT / "bench" / "results.json"))
     parser.add_argument("--docs", default=str(ROOT / "docs" / "benchmarks.md"))
+    parser.add_argument(
+        "--only", default="", help="run only these metric functions, comma-separated without metric_ (e.g. sweep_s)"
+    )
     arguments = parser.parse_args(argv)
     sizes = [int(size) for size in arguments.sizes.split(",") if size.strip()]
 
@@ -322,7 +329,8 @@ def main(argv: list[str] | None = None) -> int:
     os.environ["DJANGO_SETTINGS_MODULE"] = "htg_migration.settings.local"
     os.environ["DATABASE_URL"] = url
     os.environ["DJANGO_DEBUG"] = "false"  # DEBUG keeps every query in memory: not what production does
-    metrics, machine = run(sizes)
+    only = {name.strip() for name in arguments.only.split(",") if name.strip()} or None
+    metrics, machine = run(sizes, only)
 
     output = Path(arguments.output)
     output.parent.mkdir(parents=True, exist_ok=True)

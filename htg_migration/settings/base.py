@@ -236,3 +236,8 @@ EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
 HTG_EMAIL_MAX_ATTEMPTS = int(os.environ.get("HTG_EMAIL_MAX_ATTEMPTS", "8"))
 HTG_EMAIL_RETRY_BASE_SECONDS = int(os.environ.get("HTG_EMAIL_RETRY_BASE_SECONDS", "60"))
 HTG_EMAIL_RETRY_MAX_SECONDS = int(os.environ.get("HTG_EMAIL_RETRY_MAX_SECONDS", str(6 * 3600)))
+# Sending in batches: e-mails per task (HTG_EMAIL_BATCH) and rows a sender claims at once (HTG_EMAIL_CLAIM_BATCH).
+# Without PostgreSQL's advisory locks (SQLite), a claim older than HTG_EMAIL_CLAIM_TIMEOUT_SECONDS counts as lost.
+HTG_EMAIL_BATCH = int(os.environ.get("HTG_EMAIL_BATCH", "200"))
+HTG_EMAIL_CLAIM_BATCH = int(os.environ.get("HTG_EMAIL_CLAIM_BATCH", "100"))
+HTG_EMAIL_CLAIM_TIMEOUT_SECONDS = int(os.environ.get("HTG_EMAIL_CLAIM_TIMEOUT_SECONDS", "900"))
