@@ -51,7 +51,7 @@ def _enqueue(count: int) -> list[int]:
     from notifications.services import email_enqueue
 
     ids = []
-    with mock.patch.object(tasks.email_send_task, "delay"):
+    with mock.patch.object(tasks.email_send_task, "delay"), mock.patch.object(tasks.email_send_many_task, "delay"):
         for number in range(count):
             with transaction.atomic():
                 email = email_enqueue(
@@ -83,11 +83,13 @@ def _smtplib_rate(port: int, ids: list[int]) -> float:
 
 
 def _email_send_rate(port: int, ids: list[int]) -> float:
-    """Messages per second of `email_send` for each id in turn, over Django's SMTP backend to the sink."""
+    """Messages per second of `emails_send` for the ids in batches of HTG_EMAIL_BATCH (what the worker's
+    `email_send_many_task`s do), over Django's SMTP backend to the sink."""
+    from django.conf import settings
     from django.test import override_settings
 
     from notifications.models import OutboxEmail
-    from notifications.services import email_send
+    from notifications.services import emails_send
 
     with override_settings(
         EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
@@ -98,22 +100,25 @@ def _email_send_rate(port: int, ids: list[int]) -> float:
         EMAIL_HOST_USER="",
         EMAIL_HOST_PASSWORD="",
     ):
+        batch = settings.HTG_EMAIL_BATCH
         started = time.perf_counter()
-        for email_id in ids:
-            email_send(email_id=email_id)
+        for start in range(0, len(ids), batch):
+            emails_send(email_ids=ids[start : start + batch])
         seconds = time.perf_counter() - started
     sent = OutboxEmail.objects.filter(id__in=ids, status=OutboxEmail.Status.SENT).count()
     if sent != len(ids):
-        raise RuntimeError(f"email_send sent {sent} of {len(ids)} e-mails")
+        raise RuntimeError(f"emails_send sent {sent} of {len(ids)} e-mails")
     return len(ids) / seconds
 
 
 def metric_emails_per_s(context: "BenchContext") -> list["Metric"]:
     """`emails_per_s`: e-mails per second that one worker sends: 2,000 e-mails (at every size) written by
-    `email_enqueue` from a step template, then sent one after the other by `email_send` (row lock, message,
-    Django's SMTP backend with a connection per e-mail, outcome on the row) to an aiosmtpd sink on 127.0.0.1 that
-    only counts them; the e-mails are deleted afterwards. Floor: plain smtplib sending the same messages, rendered
-    beforehand, over one connection to the same sink (messages per second). For a rate the ratio is floor / value:
+    `email_enqueue` from a step template, then sent as the worker's `email_send_many_task`s send them:
+    `emails_send` per batch of HTG_EMAIL_BATCH ids (claims of HTG_EMAIL_CLAIM_BATCH rows committed before the SMTP
+    conversation, the message built, Django's SMTP backend over one kept connection, each row marked sent as it is
+    handed over) to an aiosmtpd sink on 127.0.0.1 that only counts them; the e-mails are deleted afterwards.
+    Floor: plain smtplib sending the same messages, rendered beforehand, over one connection to the same sink
+    (messages per second). For a rate the ratio is floor / value:
     how many times the floor's cost per e-mail sending takes."""
     from aiosmtpd.controller import Controller
 

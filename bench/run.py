@@ -34,6 +34,7 @@ if str(ROOT) not in sys.path:
 
 from bench.metrics_dashboard import metric_dashboard  # noqa: E402 - needs the path above
 from bench.metrics_helpdesk import metric_helpdesk_lookup  # noqa: E402 - needs the path above
+from bench.metrics_ladder import metric_sweep_s  # noqa: E402 - needs the path above
 from bench.metrics_notifications import metric_emails_per_s  # noqa: E402 - needs the path above
 from bench.metrics_team import metric_connection_list  # noqa: E402 - needs the path above
 
@@ -125,6 +126,7 @@ METRICS: list[Callable[[BenchContext], list[Metric]]] = [
     metric_dashboard,
     metric_helpdesk_lookup,
     metric_emails_per_s,
+    metric_sweep_s,
     metric_import,
 ]
 

@@ -53,10 +53,14 @@ class EmailTemplate(models.Model):
 
 class OutboxEmail(models.Model):
     """An e-mail that must go out: written in the same transaction as the change that causes it, rendered then, and
-    sent by a task (or by the sweep when that task was lost). Status, attempts and errors are recorded here."""
+    sent by a task (or by the sweep when that task was lost). Status, attempts and errors are recorded here.
+
+    A sender first claims the row (status sending, claimed_by, claimed_at: committed before any SMTP), so no other
+    sender takes it, and a sender that dies leaves a trace the sweep recovers from (docs/architecture.md)."""
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("queued")
+        SENDING = "sending", _("sending")
         SENT = "sent", _("sent")
         FAILED = "failed", _("failed")
         SUPPRESSED = "suppressed", _("suppressed")
@@ -77,6 +81,10 @@ class OutboxEmail(models.Model):
     queued_at = models.DateTimeField(_("queued at"))
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
+    # The sender holding the row: set with status sending before the SMTP conversation, cleared once the server's
+    # answer is recorded. A sent row that still names its sender was handed over but the answer was never read.
+    claimed_by = models.CharField(_("claimed by"), max_length=64, blank=True, default="", db_default="")
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("outgoing e-mail")
@@ -85,6 +93,9 @@ class OutboxEmail(models.Model):
         indexes = [
             models.Index(fields=["status", "next_attempt_at"], name="notifications_outbox_due"),
             models.Index(fields=["to_address"], name="notifications_outbox_to"),
+            models.Index(
+                fields=["claimed_by"], name="notifications_outbox_claimed", condition=~models.Q(claimed_by="")
+            ),
         ]
 
     def __str__(self) -> str:

@@ -4,27 +4,36 @@ Context values are plain JSON-like data (strings, numbers, booleans, lists, dict
 times in the contact's language before handing them over, exactly like the templates' example data.
 """
 
+import contextlib
+import dataclasses
 import datetime
+import functools
+import hashlib
+import os
 import smtplib
+import socket
 import ssl
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from email import encoders
 from email.mime.base import MIMEBase
 from email.utils import parseaddr
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, make_msgid
+from django.core.mail import EmailMultiAlternatives
 from django.core.mail.message import SafeMIMEText
-from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Min, Q
 from django.db.transaction import TransactionManagementError
 from django.template import Context, Template
 from django.utils.translation import gettext as _
 
 from htg_migration import clock
 from htg_migration.errors import ApplicationError
-from notifications.backends import TlsRequiredError, email_send_message
+from notifications.backends import HandedOverError, TlsRequiredError, email_send_message
 from notifications.models import EmailLanguage, EmailTemplate, OutboxEmail, SuppressedAddress
+from notifications.selectors import suppression_for_addresses
 
 ERROR_MAX_LENGTH = 2000
 SWEEP_GRACE = datetime.timedelta(minutes=1)
@@ -42,20 +51,7 @@ def address_normalise(address: str) -> str:
 
 def email_template_render(*, template: EmailTemplate, context: dict[str, Any]) -> tuple[str, str, str]:
     """Subject, text and HTML of a template with a context. HTML is autoescaped; subject and text are not."""
-    plain = Context(context, autoescape=False)
-    subject = " ".join(Template(template.subject).render(plain).split())
-    body_text = Template(template.body_text).render(plain)
-    body_html = Template(template.body_html).render(Context(context)) if template.body_html.strip() else ""
-    return subject, body_text, body_html
-
-
-def _template_for(*, key: str, language: str) -> EmailTemplate:
-    templates = {template.language: template for template in EmailTemplate.objects.filter(key=key)}
-    fallback = EmailLanguage.ENGLISH if language == EmailLanguage.DUTCH else EmailLanguage.DUTCH
-    template = templates.get(language) or templates.get(fallback)
-    if template is None:
-        raise ApplicationError(_("There is no e-mail template %(key)s.") % {"key": key}, {"template_key": key})
-    return template
+    return _Renderer([template]).render(template, context)
 
 
 def _attachments_checked(attachments: list[dict[str, str]] | None) -> list[dict[str, str]]:
@@ -68,6 +64,112 @@ def _attachments_checked(attachments: list[dict[str, str]] | None) -> list[dict[
             raise ValueError(f"Not a MIME type: {attachment['mimetype']!r}.")
         checked.append(dict(attachment))
     return checked
+
+
+@dataclasses.dataclass(frozen=True)
+class EmailDraft:
+    """One e-mail for `email_enqueue_many`: the same arguments as `email_enqueue` takes."""
+
+    to_address: str
+    template_key: str
+    language: str
+    context: dict[str, Any]
+    dedupe_key: str
+    attachments: list[dict[str, str]] | None = None
+
+
+class _Renderer:
+    """Templates looked up and compiled once per enqueue call, however many e-mails use them."""
+
+    def __init__(self, templates: Iterable[EmailTemplate]) -> None:
+        self.templates = {(template.key, template.language): template for template in templates}
+        self.compiled: dict[tuple[str, str], tuple[Template, Template, Template | None]] = {}
+
+    def template(self, *, key: str, language: str) -> EmailTemplate:
+        fallback = EmailLanguage.ENGLISH if language == EmailLanguage.DUTCH else EmailLanguage.DUTCH
+        template = self.templates.get((key, language)) or self.templates.get((key, fallback))
+        if template is None:
+            raise ApplicationError(_("There is no e-mail template %(key)s.") % {"key": key}, {"template_key": key})
+        return template
+
+    def render(self, template: EmailTemplate, context: dict[str, Any]) -> tuple[str, str, str]:
+        parts = self.compiled.get((template.key, template.language))
+        if parts is None:
+            parts = (
+                Template(template.subject),
+                Template(template.body_text),
+                Template(template.body_html) if template.body_html.strip() else None,
+            )
+            self.compiled[(template.key, template.language)] = parts
+        subject, text, html = parts
+        plain = Context(context, autoescape=False)
+        return (
+            " ".join(subject.render(plain).split()),
+            text.render(plain),
+            html.render(Context(context)) if html is not None else "",
+        )
+
+
+def _renderer(template_keys: Iterable[str]) -> _Renderer:
+    return _Renderer(EmailTemplate.objects.filter(key__in=set(template_keys)))
+
+
+def _suppression_note(suppressed: SuppressedAddress) -> str:
+    return f"{suppressed.get_reason_display()}: {suppressed.detail}"[:ERROR_MAX_LENGTH]
+
+
+def _outbox_row(
+    draft: EmailDraft,
+    *,
+    renderer: _Renderer,
+    suppressed: dict[str, SuppressedAddress],
+    attachments: list[dict[str, str]],
+    now: datetime.datetime,
+) -> OutboxEmail:
+    """The row for one e-mail, rendered, in the status the suppression list gives it; not saved."""
+    address = address_normalise(draft.to_address)
+    template = renderer.template(key=draft.template_key, language=draft.language)
+    subject, body_text, body_html = renderer.render(template, draft.context)
+    suppression = suppressed.get(address)
+    return OutboxEmail(
+        dedupe_key=draft.dedupe_key,
+        template_key=draft.template_key,
+        language=template.language,
+        to_address=address,
+        subject=subject,
+        body_text=body_text,
+        body_html=body_html,
+        attachments=attachments,
+        status=OutboxEmail.Status.SUPPRESSED if suppression else OutboxEmail.Status.QUEUED,
+        last_error=_suppression_note(suppression) if suppression else "",
+        queued_at=now,
+    )
+
+
+def _require_transaction(name: str) -> None:
+    if not transaction.get_connection().in_atomic_block:
+        # Outside a transaction the row would not be tied to the change that causes it: a caller's bug.
+        raise TransactionManagementError(f"{name} must run inside the transaction of the change it reports.")
+
+
+def _send_on_commit(email_ids: list[int]) -> None:
+    """Queue the sending of these new rows once the caller's transaction commits: one task for a single e-mail,
+    batches of HTG_EMAIL_BATCH for many."""
+    if not email_ids:
+        return
+    from notifications.tasks import email_send_many_task, email_send_task
+
+    if len(email_ids) == 1:
+        email_id = email_ids[0]
+        transaction.on_commit(lambda: email_send_task.delay(email_id))
+        return
+    for chunk in _chunks(email_ids, settings.HTG_EMAIL_BATCH):
+        transaction.on_commit(functools.partial(email_send_many_task.delay, chunk))
+
+
+def _chunks(items: Sequence[int], size: int) -> Iterator[list[int]]:
+    for start in range(0, len(items), size):
+        yield list(items[start : start + size])
 
 
 def email_enqueue(
@@ -86,29 +188,19 @@ def email_enqueue(
     status suppressed, never sent. The template is rendered now, so a later edit does not change what was decided;
     so are the attachments (a list of {"filename", "content" (text), "mimetype"}), stored on the row.
     """
-    if not transaction.get_connection().in_atomic_block:
-        # Outside a transaction the row would not be tied to the change that causes it: a caller's bug.
-        raise TransactionManagementError("email_enqueue must run inside the transaction of the change it reports.")
+    _require_transaction("email_enqueue")
     checked_attachments = _attachments_checked(attachments)
     existing = OutboxEmail.objects.filter(dedupe_key=dedupe_key).first()
     if existing is not None:
         return existing
+    draft = EmailDraft(to_address, template_key, language, context, dedupe_key)
     address = address_normalise(to_address)
-    template = _template_for(key=template_key, language=language)
-    subject, body_text, body_html = email_template_render(template=template, context=context)
-    suppressed = SuppressedAddress.objects.filter(address=address).first()
-    email = OutboxEmail(
-        dedupe_key=dedupe_key,
-        template_key=template_key,
-        language=template.language,
-        to_address=address,
-        subject=subject,
-        body_text=body_text,
-        body_html=body_html,
+    email = _outbox_row(
+        draft,
+        renderer=_Renderer(EmailTemplate.objects.filter(key=template_key)),
+        suppressed={item.address: item for item in SuppressedAddress.objects.filter(address=address)},
         attachments=checked_attachments,
-        status=OutboxEmail.Status.SUPPRESSED if suppressed else OutboxEmail.Status.QUEUED,
-        last_error=f"{suppressed.get_reason_display()}: {suppressed.detail}"[:ERROR_MAX_LENGTH] if suppressed else "",
-        queued_at=clock.now(),
+        now=clock.now(),
     )
     try:
         with transaction.atomic():
@@ -117,11 +209,51 @@ def email_enqueue(
         # The same e-mail was enqueued at the same moment by someone else: theirs stands.
         return OutboxEmail.objects.get(dedupe_key=dedupe_key)
     if email.status == OutboxEmail.Status.QUEUED:
-        from notifications.tasks import email_send_task
-
-        email_id = email.pk
-        transaction.on_commit(lambda: email_send_task.delay(email_id))
+        _send_on_commit([email.pk])
     return email
+
+
+def email_enqueue_many(*, emails: Sequence[EmailDraft]) -> list[OutboxEmail]:
+    """`email_enqueue` for many e-mails at once, with the same rules, in a fixed number of queries: rows whose
+    dedupe key is already in the outbox (or earlier in the list) are left out, the rest written with one INSERT ...
+    ON CONFLICT (dedupe_key) DO NOTHING, and their sending queued on commit in batches. Returns the rows written
+    (with ids), in the order given. Every e-mail is checked (attachments, template) before anything is written.
+
+    A row someone else writes with the same key between the first query and the INSERT is skipped by the INSERT;
+    it is then returned here too, and its sending queued twice, which the sender's claim makes harmless."""
+    _require_transaction("email_enqueue_many")
+    if not emails:
+        return []
+    unique: dict[str, EmailDraft] = {}
+    for draft in emails:
+        unique.setdefault(draft.dedupe_key, draft)
+    checked = {key: _attachments_checked(draft.attachments) for key, draft in unique.items()}
+    existing = set(OutboxEmail.objects.filter(dedupe_key__in=list(unique)).values_list("dedupe_key", flat=True))
+    drafts = [draft for key, draft in unique.items() if key not in existing]
+    if not drafts:
+        return []
+    renderer = _renderer(draft.template_key for draft in drafts)
+    suppressed = suppression_for_addresses(draft.to_address for draft in drafts)
+    now = clock.now()
+    rows = [
+        _outbox_row(draft, renderer=renderer, suppressed=suppressed, attachments=checked[draft.dedupe_key], now=now)
+        for draft in drafts
+    ]
+    OutboxEmail.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
+    # ON CONFLICT DO NOTHING gives no ids back: the keys written now are found by their enqueue time.
+    ids = dict(
+        OutboxEmail.objects.filter(dedupe_key__in=[row.dedupe_key for row in rows], queued_at=now).values_list(
+            "dedupe_key", "id"
+        )
+    )
+    written = []
+    for row in rows:
+        if row.dedupe_key in ids:
+            row.pk = ids[row.dedupe_key]
+            row._state.adding = False
+            written.append(row)
+    _send_on_commit([email.pk for email in written if email.status == OutboxEmail.Status.QUEUED])
+    return written
 
 
 def address_suppress(*, address: str, reason: str, detail: str) -> SuppressedAddress:
@@ -138,14 +270,24 @@ def email_bounce_record(*, address: str, detail: str) -> SuppressedAddress:
     return address_suppress(address=address, reason=SuppressedAddress.Reason.HARD_BOUNCE, detail=detail)
 
 
+def outbox_message_id(email: OutboxEmail) -> str:
+    """The Message-ID of the row: stored once sent, and until then the same on every attempt (derived from the row),
+    so that a message sent again after a sender died mid-way carries the Message-ID of the first try."""
+    if email.message_id:
+        return email.message_id
+    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "localhost"
+    stamp = email.queued_at.isoformat() if email.queued_at else ""
+    digest = hashlib.sha256(f"{email.pk}:{email.dedupe_key}:{stamp}".encode()).hexdigest()[:20]
+    return f"<htg.{email.pk}.{digest}@{domain}>"
+
+
 def _message(email: OutboxEmail) -> EmailMultiAlternatives:
-    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or None
     message = EmailMultiAlternatives(
         subject=email.subject,
         body=email.body_text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[email.to_address],
-        headers={"Message-ID": make_msgid(domain=domain)},
+        headers={"Message-ID": outbox_message_id(email)},
     )
     if email.body_html:
         message.attach_alternative(email.body_html, "text/html")
@@ -189,72 +331,311 @@ def _backoff(attempts: int) -> datetime.timedelta:
     return datetime.timedelta(seconds=min(seconds, settings.HTG_EMAIL_RETRY_MAX_SECONDS))
 
 
+# --- the claim ---------------------------------------------------------------------------------------------------
+#
+# A sender takes rows in three steps: (1) a session advisory lock named after a fresh claim token (PostgreSQL), so
+# that the token's owner is alive exactly as long as its database session; (2) one transaction that takes up to
+# HTG_EMAIL_CLAIM_BATCH due queued rows (FOR UPDATE SKIP LOCKED) and marks them sending with the token, committed
+# before any SMTP; (3) per row, the SMTP conversation, and the row marked sent the moment the message's final "."
+# has been written to the server, before its answer is read (see _sent_marker). The sweep puts the rows of a token
+# whose lock is free (its sender died) back in the queue, with the same Message-ID.
+
+CLAIM_LOCK_NAMESPACE = 7_340_102  # the first key of the outbox's advisory locks
+
+
+@dataclasses.dataclass
+class SendResult:
+    """What one call of `emails_send` did."""
+
+    sent: int = 0
+    failed: int = 0
+    retrying: int = 0
+    suppressed: int = 0
+
+
+def _claim_token() -> str:
+    return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:16]}"
+
+
+def _uses_advisory_locks() -> bool:
+    return connection.vendor == "postgresql"
+
+
+@contextlib.contextmanager
+def _asynchronous_commit() -> Iterator[None]:
+    """The sender's own writes (claims, marks, outcomes) commit without waiting for the disk (PostgreSQL's
+    synchronous_commit off, for this session while it sends). A worker killed at any point loses nothing by it: a
+    commit PostgreSQL has received stands. Only a crash of the database server can forget the last few hundred
+    milliseconds of them, which puts those rows back a step (sending, or queued): sent again, never lost."""
+    if not _uses_advisory_locks() or connection.in_atomic_block:
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit TO OFF")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET synchronous_commit")
+
+
+@contextlib.contextmanager
+def _claim_held(token: str) -> Iterator[None]:
+    """Hold the token's advisory lock (PostgreSQL) for as long as the sender works on its rows."""
+    if not _uses_advisory_locks():
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s, hashtext(%s))", [CLAIM_LOCK_NAMESPACE, token])
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s, hashtext(%s))", [CLAIM_LOCK_NAMESPACE, token])
+
+
+def _claim_holder_gone(token: str, claimed_at: datetime.datetime | None, now: datetime.datetime) -> bool:
+    """Whether the sender that claimed rows with this token is gone: on PostgreSQL its advisory lock is free (its
+    database session ended with it); elsewhere, the claim is older than HTG_EMAIL_CLAIM_TIMEOUT_SECONDS."""
+    if not _uses_advisory_locks():
+        timeout = datetime.timedelta(seconds=settings.HTG_EMAIL_CLAIM_TIMEOUT_SECONDS)
+        return claimed_at is None or claimed_at < now - timeout
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, hashtext(%s))", [CLAIM_LOCK_NAMESPACE, token])
+        free = bool(cursor.fetchone()[0])
+        if free:
+            cursor.execute("SELECT pg_advisory_unlock(%s, hashtext(%s))", [CLAIM_LOCK_NAMESPACE, token])
+    return free
+
+
+def _claim(
+    *, email_ids: Sequence[int] | None, token: str, now: datetime.datetime, limit: int
+) -> tuple[list[OutboxEmail], int]:
+    """Take up to `limit` due queued rows (of these ids, or any) and mark them sending, in one committed
+    transaction; rows whose address was suppressed since are marked suppressed instead. Returns the claimed rows
+    and how many were suppressed."""
+    with transaction.atomic():
+        candidates = OutboxEmail.objects.select_for_update(skip_locked=True).filter(
+            Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now), status=OutboxEmail.Status.QUEUED
+        )
+        if email_ids is not None:
+            candidates = candidates.filter(pk__in=list(email_ids))
+        rows = list(candidates.order_by("id")[:limit])
+        if not rows:
+            return [], 0
+        suppressed = suppression_for_addresses(email.to_address for email in rows)
+        claimed = [email for email in rows if email.to_address not in suppressed]
+        for email in rows:
+            if email.to_address in suppressed:
+                email.status = OutboxEmail.Status.SUPPRESSED
+                email.last_error = _suppression_note(suppressed[email.to_address])
+                email.save(update_fields=["status", "last_error"])
+        if claimed:
+            OutboxEmail.objects.filter(pk__in=[email.pk for email in claimed]).update(
+                status=OutboxEmail.Status.SENDING, claimed_by=token, claimed_at=now
+            )
+        for email in claimed:
+            email.status, email.claimed_by, email.claimed_at = OutboxEmail.Status.SENDING, token, now
+    return claimed, len(rows) - len(claimed)
+
+
+# One simple-protocol query string: PostgreSQL runs both statements as one implicit transaction.
+SENT_SQL = (
+    "UPDATE notifications_outboxemail SET status = 'sent', message_id = %s, sent_at = %s, attempts = attempts + 1, "
+    "last_error = '', next_attempt_at = NULL WHERE id = %s AND status = 'sending' AND claimed_by = %s; "
+    "UPDATE notifications_outboxemail SET claimed_by = '', claimed_at = NULL "
+    "WHERE id = ANY(%s) AND status = 'sent' AND claimed_by = %s"
+)
+
+
+def _sent_marker(
+    email: OutboxEmail, message_id: str, now: datetime.datetime, *, answered: list[int]
+) -> Callable[[], None]:
+    """What runs the moment the message's final "." is written to the SMTP server, before its answer is read: the
+    row becomes sent, and the claim ends on the rows in `answered` (sent earlier, the server's answer read since).
+
+    On PostgreSQL outside a transaction this is one query string written to the database socket, so that the
+    time between handing the message over and recording it as sent is a few microseconds: a sender killed in
+    between is the one case where the message is sent again (with the same Message-ID). The commit is asynchronous
+    (the sender's session runs with synchronous_commit off, see _asynchronous_commit): the row is committed the
+    moment PostgreSQL has the string, whatever happens to the sender; only a crash of the database server itself
+    could forget the last marks, and those rows are then sent again, never lost. The claim stays on the row until
+    its answer is read, so a sender that dies leaves at most one sent row with its claim: the one whose answer it
+    never read."""
+    token = email.claimed_by
+
+    def mark_in_orm() -> None:
+        OutboxEmail.objects.filter(pk=email.pk, status=OutboxEmail.Status.SENDING, claimed_by=token).update(
+            status=OutboxEmail.Status.SENT,
+            message_id=message_id,
+            sent_at=now,
+            attempts=F("attempts") + 1,
+            last_error="",
+            next_attempt_at=None,
+        )
+        _confirm(answered, token)
+
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return mark_in_orm
+    parameters: list[Any] = [message_id, now, email.pk, token, list(answered), token]
+
+    def mark_at_once() -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(SENT_SQL, parameters)
+
+    return mark_at_once
+
+
+def _release(email: OutboxEmail, fields: dict[str, Any]) -> None:
+    """Record an outcome other than sent on a claimed row (also one already marked sent at the hand-over whose
+    answer then was a refusal), and end the claim."""
+    OutboxEmail.objects.filter(pk=email.pk, claimed_by=email.claimed_by).update(
+        claimed_by="", claimed_at=None, **fields
+    )
+    for name, value in fields.items():
+        setattr(email, name, value)
+    email.claimed_by, email.claimed_at = "", None
+
+
 def _record_temporary(email: OutboxEmail, error: BaseException, now: datetime.datetime) -> None:
-    email.attempts += 1
-    email.last_error = _describe(error)
-    if email.attempts >= settings.HTG_EMAIL_MAX_ATTEMPTS:
-        email.status = OutboxEmail.Status.FAILED
-        email.next_attempt_at = None
-    else:
-        email.next_attempt_at = now + _backoff(email.attempts)
-    email.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
+    attempts = email.attempts + 1
+    finished = attempts >= settings.HTG_EMAIL_MAX_ATTEMPTS
+    _release(
+        email,
+        {
+            "attempts": attempts,
+            "last_error": _describe(error),
+            "status": OutboxEmail.Status.FAILED if finished else OutboxEmail.Status.QUEUED,
+            "next_attempt_at": None if finished else now + _backoff(attempts),
+            "sent_at": None,  # a refusal after the hand-over undoes the mark
+        },
+    )
 
 
 def _record_failed(email: OutboxEmail, error: BaseException, *, suppress: bool) -> None:
-    email.attempts += 1
-    email.status = OutboxEmail.Status.FAILED
-    email.last_error = _describe(error)
-    email.next_attempt_at = None
-    email.save(update_fields=["attempts", "status", "last_error", "next_attempt_at"])
+    _release(
+        email,
+        {
+            "attempts": email.attempts + 1,
+            "status": OutboxEmail.Status.FAILED,
+            "last_error": _describe(error),
+            "next_attempt_at": None,
+            "sent_at": None,  # a refusal after the hand-over undoes the mark
+        },
+    )
     if suppress:
         address_suppress(address=email.to_address, reason=SuppressedAddress.Reason.REFUSED, detail=email.last_error)
 
 
-def email_send(*, email_id: int, now: datetime.datetime | None = None) -> OutboxEmail | None:
-    """Send one queued e-mail that is due, under its row lock, and record the outcome on the row.
+def _record_sent_after_all(email: OutboxEmail, error: BaseException) -> None:
+    """The message was handed over (and marked sent), but reading the server's answer failed: most likely accepted;
+    sending it again would risk a second copy. Kept as sent, with the reason."""
+    note = _(
+        "The connection broke after the e-mail was handed to the mail server and before its answer was read; "
+        "it was most likely accepted."
+    )
+    _release(email, {"last_error": f"{note} {_describe(error)}"[:ERROR_MAX_LENGTH]})
 
-    Safe to run twice and at the same time: a row another worker holds is skipped (it is being sent), and a row
-    that is no longer queued is left alone. The lock is held while the SMTP conversation runs (bounded by
-    EMAIL_TIMEOUT), so two workers never both send it. Temporary failures (network, SMTP 4xx) are scheduled again
-    with doubling waits; a permanent refusal (SMTP 5xx) fails the row and suppresses the address; a TLS or
-    certificate failure fails the row closed with the reason, never falling back to sending in the clear.
-    """
-    now = now or clock.now()
-    with transaction.atomic():
-        email = OutboxEmail.objects.select_for_update(skip_locked=True).filter(pk=email_id).first()
-        if email is None or email.status != OutboxEmail.Status.QUEUED:
-            return email
-        if email.next_attempt_at is not None and email.next_attempt_at > now:
-            return email
-        suppressed = SuppressedAddress.objects.filter(address=email.to_address).first()
-        if suppressed is not None:
-            email.status = OutboxEmail.Status.SUPPRESSED
-            email.last_error = f"{suppressed.get_reason_display()}: {suppressed.detail}"[:ERROR_MAX_LENGTH]
-            email.save(update_fields=["status", "last_error"])
-            return email
-        message = _message(email)
-        try:
-            email_send_message(message)
-        except (ssl.SSLError, TlsRequiredError) as error:  # includes a certificate that does not verify
-            _record_failed(email, error, suppress=False)
-        except smtplib.SMTPException as error:
-            code = _smtp_code(error)
-            if code is not None and 500 <= code < 600:
-                refused = isinstance(error, smtplib.SMTPRecipientsRefused | smtplib.SMTPDataError)
-                _record_failed(email, error, suppress=refused)
+
+def _send_claimed(email: OutboxEmail, now: datetime.datetime, *, answered: list[int]) -> str:
+    """The SMTP conversation for one claimed row and its outcome on the row: 'sent', 'retrying', 'failed', or
+    'network' (a temporary failure of the connection rather than of this message). `answered`: see _sent_marker."""
+    message = _message(email)
+    message_id = str(message.extra_headers["Message-ID"])
+    try:
+        email_send_message(message, on_handed_over=_sent_marker(email, message_id, now, answered=answered))
+    except HandedOverError as handed_over:
+        _record_sent_after_all(email, handed_over.__cause__ or handed_over)
+        return "answer unread"
+    except (ssl.SSLError, TlsRequiredError) as error:  # includes a certificate that does not verify
+        _record_failed(email, error, suppress=False)
+        return "failed"
+    except smtplib.SMTPException as error:
+        code = _smtp_code(error)
+        if code is not None and 500 <= code < 600:
+            refused = isinstance(error, smtplib.SMTPRecipientsRefused | smtplib.SMTPDataError)
+            _record_failed(email, error, suppress=refused)
+            return "failed"
+        _record_temporary(email, error, now)
+        return "retrying" if email.status == OutboxEmail.Status.QUEUED else "failed"
+    except OSError as error:  # refused, reset, timed out, no route: the network, not the message
+        _record_temporary(email, error, now)
+        return "network"
+    email.status, email.message_id, email.sent_at = OutboxEmail.Status.SENT, message_id, now
+    email.attempts += 1
+    email.last_error, email.next_attempt_at = "", None
+    return "sent"
+
+
+def _confirm(email_ids: list[int], token: str) -> None:
+    """The server's answer to these sent rows was read: end their claims."""
+    if email_ids:
+        OutboxEmail.objects.filter(pk__in=email_ids, status=OutboxEmail.Status.SENT, claimed_by=token).update(
+            claimed_by="", claimed_at=None
+        )
+
+
+def _send_batch(claimed: list[OutboxEmail], *, token: str, now: datetime.datetime, result: SendResult) -> None:
+    answered: list[int] = []  # sent, answer read, claim not yet ended: ended by the next row's mark
+    try:
+        for position, email in enumerate(claimed):
+            outcome = _send_claimed(email, now, answered=answered)
+            if outcome in ("sent", "answer unread"):
+                answered = [email.pk] if outcome == "sent" else []
+                result.sent += 1
+                continue
+            if outcome == "failed":
+                result.failed += 1
             else:
-                _record_temporary(email, error, now)
-        except OSError as error:  # refused, reset, timed out, no route: the network, not the message
-            _record_temporary(email, error, now)
-        else:
-            email.status = OutboxEmail.Status.SENT
-            email.message_id = str(message.extra_headers["Message-ID"])
-            email.sent_at = now
-            email.attempts += 1
-            email.last_error = ""
-            email.next_attempt_at = None
-            email.save(update_fields=["status", "message_id", "sent_at", "attempts", "last_error", "next_attempt_at"])
-    return email
+                result.retrying += 1
+            if outcome == "network":
+                # The server is unreachable: the rest of the batch waits as long as this one, without an attempt.
+                rest = claimed[position + 1 :]
+                OutboxEmail.objects.filter(pk__in=[other.pk for other in rest], claimed_by=token).update(
+                    status=OutboxEmail.Status.QUEUED, claimed_by="", claimed_at=None,
+                    next_attempt_at=email.next_attempt_at or now + _backoff(1),
+                )  # fmt: skip
+                result.retrying += len(rest)
+                break
+    finally:
+        _confirm(answered, token)
+
+
+def emails_send(
+    *, email_ids: Sequence[int] | None = None, now: datetime.datetime | None = None, limit: int | None = None
+) -> SendResult:
+    """Send the due queued e-mails among these ids (or any, up to `limit`), in claimed batches of
+    HTG_EMAIL_CLAIM_BATCH over the worker's kept SMTP connection, and record each outcome on its row.
+
+    Safe to run twice and at the same time: a row is claimed (status sending, committed) before its SMTP
+    conversation, so no other sender takes it; a row no longer queued, or not yet due, is left alone. Temporary
+    failures (network, SMTP 4xx) are scheduled again with doubling waits; a permanent refusal (SMTP 5xx) fails the
+    row and suppresses the address; a TLS or certificate failure fails the row closed with the reason, never falling
+    back to sending in the clear. A sender that dies mid-way leaves its rows sending; the sweep requeues them."""
+    now = now or clock.now()
+    result = SendResult()
+    token = _claim_token()
+    remaining = limit
+    with _claim_held(token), _asynchronous_commit():
+        while remaining is None or remaining > 0:
+            size = (
+                settings.HTG_EMAIL_CLAIM_BATCH if remaining is None else min(remaining, settings.HTG_EMAIL_CLAIM_BATCH)
+            )
+            claimed, suppressed = _claim(email_ids=email_ids, token=token, now=now, limit=size)
+            result.suppressed += suppressed
+            if not claimed and not suppressed:
+                break
+            if remaining is not None:
+                remaining -= len(claimed) + suppressed
+            _send_batch(claimed, token=token, now=now, result=result)
+    return result
+
+
+def email_send(*, email_id: int, now: datetime.datetime | None = None) -> OutboxEmail | None:
+    """Send one queued e-mail that is due (`emails_send` for one id) and return its row as it then is. A row that
+    another sender holds, or that is no longer queued or not yet due, is left alone."""
+    emails_send(email_ids=[email_id], now=now)
+    return OutboxEmail.objects.filter(pk=email_id).first()
 
 
 def emails_sweep(*, now: datetime.datetime, limit: int = SWEEP_BATCH) -> list[int]:
@@ -266,3 +647,43 @@ def emails_sweep(*, now: datetime.datetime, limit: int = SWEEP_BATCH) -> list[in
         .order_by("queued_at", "id")
         .values_list("id", flat=True)[:limit]
     )
+
+
+@dataclasses.dataclass
+class RecoverResult:
+    """What `email_claims_recover` found: rows sent again, and rows handed over whose answer was never read."""
+
+    requeued: int = 0
+    answer_unread: int = 0
+
+
+def email_claims_recover(*, now: datetime.datetime) -> RecoverResult:
+    """The claims of senders that are gone (a worker killed mid-batch): their rows still sending go back to the
+    queue, due now; they are sent again with the Message-ID of the first try (the message had not been handed over,
+    or was in the microseconds between handing over and marking, see _sent_marker). Their rows already marked sent
+    keep that status with a note: handed over, but the server's answer was never read."""
+    result = RecoverResult()
+    claims = (
+        OutboxEmail.objects.exclude(claimed_by="")
+        .values("claimed_by")
+        .annotate(first_claimed_at=Min("claimed_at"))
+        .order_by()
+    )
+    for claim in list(claims):
+        token = claim["claimed_by"]
+        if not _claim_holder_gone(token, claim["first_claimed_at"], now):
+            continue
+        with transaction.atomic():
+            mine = OutboxEmail.objects.filter(claimed_by=token)
+            result.requeued += mine.filter(status=OutboxEmail.Status.SENDING).update(
+                status=OutboxEmail.Status.QUEUED, claimed_by="", claimed_at=None, next_attempt_at=now
+            )
+            note = _(
+                "The sender stopped after handing the e-mail to the mail server and before reading its "
+                "answer; it was most likely accepted."
+            )
+            result.answer_unread += mine.filter(status=OutboxEmail.Status.SENT).update(
+                claimed_by="", claimed_at=None, last_error=note
+            )
+            mine.update(claimed_by="", claimed_at=None)
+    return result

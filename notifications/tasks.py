@@ -1,9 +1,10 @@
 """Celery tasks: ids in, one service call, safe to run twice."""
 
 from celery import shared_task
+from django.conf import settings
 
 from htg_migration import clock
-from notifications.services import email_send, emails_sweep
+from notifications.services import email_claims_recover, email_send, emails_send, emails_sweep
 
 
 @shared_task(acks_late=True)
@@ -11,13 +12,23 @@ def email_send_task(email_id: int) -> str:
     """Send one e-mail. Failures are recorded on the row, and retries are scheduled there (next_attempt_at) for
     the sweep, never as a long countdown in the broker."""
     email = email_send(email_id=email_id)
-    return email.status if email is not None else "busy or gone"
+    return email.status if email is not None else "gone"
+
+
+@shared_task(acks_late=True)
+def email_send_many_task(email_ids: list[int]) -> str:
+    """Send these e-mails, claimed in batches over one SMTP connection; rows no longer queued are left alone."""
+    result = emails_send(email_ids=email_ids)
+    return f"{result.sent} sent, {result.retrying} to retry, {result.failed} failed, {result.suppressed} suppressed"
 
 
 @shared_task
 def emails_sweep_task() -> int:
-    """Every minute: queue the e-mails that are due and whose task was lost or whose retry has come."""
-    email_ids = emails_sweep(now=clock.now())
-    for email_id in email_ids:
-        email_send_task.delay(email_id)
+    """Every minute: put back the rows of senders that died mid-batch, then queue the e-mails that are due and whose
+    task was lost or whose retry has come, in batches."""
+    now = clock.now()
+    email_claims_recover(now=now)
+    email_ids = emails_sweep(now=now)
+    for start in range(0, len(email_ids), settings.HTG_EMAIL_BATCH):
+        email_send_many_task.delay(email_ids[start : start + settings.HTG_EMAIL_BATCH])
     return len(email_ids)

@@ -61,59 +61,87 @@ def _drop_broker_pools() -> None:
     celery_app.amqp._producer_pool = None
 
 
+class CeleryWorker:
+    """A worker process of its own on a queue of its own (solo pool, so the process is the worker), that a test can
+    kill outright (SIGKILL, as the kernel's OOM killer or a pulled plug would) and start again on the same queue."""
+
+    def __init__(self, queue: str, log_path: Path) -> None:
+        self.queue = queue
+        self.log_path = log_path
+        self.process: subprocess.Popen[bytes] | None = None
+        self.log_file = log_path.open("a")  # a file, not a pipe: a full pipe would stall the worker
+
+    def start(self) -> None:
+        environment = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "htg_migration.settings.test",
+            "DATABASE_URL": _database_url(),
+            "CELERY_BROKER_URL": BROKER_URL,
+            "CELERY_TASK_ALWAYS_EAGER": "false",
+        }
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "htg_migration",
+                "worker",
+                "-P",
+                "solo",
+                "-Q",
+                self.queue,
+                "-l",
+                "INFO",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+            ],
+            cwd=ROOT,
+            env=environment,
+            stdout=self.log_file,
+            stderr=subprocess.STDOUT,
+        )
+
+    def kill(self) -> None:
+        """SIGKILL: no clean-up, no acknowledgement, the database and SMTP connections simply drop."""
+        assert self.process is not None
+        self.process.kill()
+        self.process.wait()
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log_file.close()
+
+
 @pytest.fixture
-def celery_worker_queue(transactional_db, tmp_path):
-    """A worker process of its own on a queue of its own, so parallel test runs never take each other's tasks."""
-    queue = f"htg-test-{uuid.uuid4().hex[:12]}"
-    log_path = tmp_path / "worker.log"
-    log_file = log_path.open("w")  # a file, not a pipe: a full pipe would stall the worker
-    environment = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "htg_migration.settings.test",
-        "DATABASE_URL": _database_url(),
-        "CELERY_BROKER_URL": BROKER_URL,
-        "CELERY_TASK_ALWAYS_EAGER": "false",
-    }
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "htg_migration",
-            "worker",
-            "-P",
-            "solo",
-            "-Q",
-            queue,
-            "-l",
-            "INFO",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-        ],
-        cwd=ROOT,
-        env=environment,
-        stdout=log_file,
-        stderr=subprocess.STDOUT,
-    )
+def celery_worker(transactional_db, tmp_path):
+    """A started `CeleryWorker`; tasks sent from this process go to its queue."""
+    worker = CeleryWorker(f"htg-test-{uuid.uuid4().hex[:12]}", tmp_path / "worker.log")
+    worker.start()
     previous = {key: celery_app.conf[key] for key in ("broker_url", "task_always_eager", "task_default_queue")}
     # Eager calls earlier in this process may have opened a producer pool on the default broker: drop it.
     _drop_broker_pools()
-    celery_app.conf.update(broker_url=BROKER_URL, task_always_eager=False, task_default_queue=queue)
+    celery_app.conf.update(broker_url=BROKER_URL, task_always_eager=False, task_default_queue=worker.queue)
     try:
-        yield queue
+        yield worker
     finally:
         _drop_broker_pools()
         celery_app.conf.update(previous)
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log_file.close()
-        print(log_path.read_text()[-20000:])  # shown when the test fails
+        worker.stop()
+        print(worker.log_path.read_text()[-20000:])  # shown when the test fails
+
+
+@pytest.fixture
+def celery_worker_queue(celery_worker):
+    """The queue of a worker process of its own, so parallel test runs never take each other's tasks."""
+    return celery_worker.queue
 
 
 def wait_for(condition, timeout=45.0):

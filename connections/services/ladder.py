@@ -9,8 +9,10 @@ same sweep, in one e-mail that lists them.
 
 import dataclasses
 import datetime
+import functools
 import hashlib
 import logging
+from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from itertools import groupby
 from typing import Any
@@ -29,11 +31,14 @@ from htg_migration.calendar import (
     add_business_days,
     is_business_day,
 )
-from notifications.services import email_enqueue
+from notifications.services import EmailDraft, email_enqueue_many
+from plateaus.models import MessageFlow
 
 logger = logging.getLogger(__name__)
 
 REMINDER_RUNGS = 2  # two reminders, then the escalation
+# Due connections handled per transaction (whole hub groups: a hub with more clients makes a larger batch).
+LADDER_BATCH = 500
 
 
 @dataclasses.dataclass
@@ -99,14 +104,30 @@ def ladder_candidates(*, today: datetime.date) -> Iterator[tuple[int, int | None
 
 def _lock(connection_ids: Iterable[int], today: datetime.date) -> list[Connection]:
     """The connections still due, locked; a row someone else holds (a transition running) is left for the next
-    sweep. Re-checked here: a transition or an earlier sweep may have moved it since the selection."""
-    return list(
+    sweep. Re-checked here: a transition or an earlier sweep may have moved it since the selection. Only the fields
+    the ladder reads; the handful of flows (with plateau and programme) come from one query, not one join per row."""
+    connections = list(
         _due(today)
         .filter(pk__in=list(connection_ids))
         .select_for_update(of=("self",), skip_locked=True)
-        .select_related("customer", "flow__plateau__programme")
+        .select_related("customer")
+        .only(
+            "id",
+            "customer_id",
+            "flow_id",
+            "state",
+            "due_on",
+            "reminder_count",
+            "customer__legal_name",
+            "customer__htg_number",
+            "customer__hub_id",
+        )
         .order_by("customer__legal_name", "id")
     )
+    flows = {flow.pk: flow for flow in MessageFlow.objects.select_related("plateau__programme")}
+    for connection in connections:
+        connection.flow = flows[connection.flow_id]
+    return connections
 
 
 def _primary_contacts(customer_ids: Iterable[int]) -> dict[int, Contact]:
@@ -120,37 +141,48 @@ def _day(value: datetime.date | None) -> str:
     return formats.date_format(value, "j F Y") if value else ""
 
 
+@functools.lru_cache(maxsize=512)
+def _localised_day(value: datetime.date | None, language: str) -> str:
+    with translation.override(language):
+        return _day(value)
+
+
+@functools.lru_cache(maxsize=64)
+def _step_label(state: str, language: str) -> str:
+    with translation.override(language):
+        return str(ConnectionState(state).label)
+
+
 def _line(connection: Connection, language: str) -> dict[str, str]:
     """One client's line in a reminder, in the contact's language."""
-    with translation.override(language):
-        return {
-            "company_name": connection.customer.legal_name,
-            "htg_number": connection.customer.htg_number or "",
-            "flow_name": connection.flow.name,
-            "step": str(ConnectionState(connection.state).label),
-            "due_date": _day(connection.due_on),
-        }
+    return {
+        "company_name": connection.customer.legal_name,
+        "htg_number": connection.customer.htg_number or "",
+        "flow_name": connection.flow.name,
+        "step": _step_label(connection.state, language),
+        "due_date": _localised_day(connection.due_on, language),
+    }
 
 
-def _advance(connection: Connection, *, today: datetime.date) -> int:
-    """Climb one reminder rung: the next due date is a few business days away. Returns the rung (1 or 2)."""
+def _next_due(connection: Connection, today: datetime.date, cache: dict[datetime.date, datetime.date]) -> datetime.date:
+    """The due date a reminder sent today gives (per programme deadline, worked out once per batch)."""
     deadline = connection.flow.plateau.programme.deadline
-    connection.reminder_count += 1
-    connection.due_on = add_business_days(today, ladder_reminder_business_days(today=today, deadline=deadline))
-    connection.save(update_fields=["reminder_count", "due_on"])
-    return connection.reminder_count
+    if deadline not in cache:
+        cache[deadline] = add_business_days(today, ladder_reminder_business_days(today=today, deadline=deadline))
+    return cache[deadline]
 
 
-def _escalate(connection: Connection, *, now: datetime.datetime, result: LadderResult) -> None:
-    language = settings.HTG_CORE_TEAM_LANGUAGE
-    with translation.override(language):
+def _escalation(connection: Connection, *, now: datetime.datetime) -> Escalation:
+    with translation.override(settings.HTG_CORE_TEAM_LANGUAGE):
         reason = _(
             "No response to two reminders: “%(step)s” was due on %(due)s. Please contact the company directly."
         ) % {"step": ConnectionState(connection.state).label, "due": _day(connection.due_on)}
-    escalation = Escalation.objects.create(
-        connection=connection, waiting_state=connection.state, reason=reason, opened_at=now
-    )
-    contact = _primary_contacts([connection.customer_id]).get(connection.customer_id)
+    return Escalation(connection=connection, waiting_state=connection.state, reason=reason, opened_at=now)
+
+
+def _escalation_email(escalation: Escalation, contact: Contact | None) -> EmailDraft:
+    language = settings.HTG_CORE_TEAM_LANGUAGE
+    connection = escalation.connection
     with translation.override(language):
         context: dict[str, Any] = {
             **_line(connection, language),
@@ -160,14 +192,52 @@ def _escalate(connection: Connection, *, now: datetime.datetime, result: LadderR
             "reminders": REMINDER_RUNGS,
             "queue_url": settings.HTG_TEAM_URL.rstrip("/") + "/team/escalations/",
         }
-    email_enqueue(
+    return EmailDraft(
         to_address=settings.HTG_CORE_TEAM_EMAIL,
         template_key="core_team.escalation",
         language=language,
         context=context,
         dedupe_key=f"escalation:{escalation.pk}",
     )
-    result.escalations += 1
+
+
+def _reminder_email(
+    connection: Connection, contact: Contact, *, rung: int, passed_due_on: datetime.date | None
+) -> EmailDraft:
+    return EmailDraft(
+        to_address=contact.email,
+        template_key="connection.reminder",
+        language=contact.language,
+        context={
+            **_line(connection, contact.language),
+            "contact_name": contact.name,
+            "rung": rung,
+            "passed_due_date": _localised_day(passed_due_on, contact.language),
+            "portal_url": settings.HTG_PORTAL_URL,
+        },
+        dedupe_key=f"reminder:{connection.pk}:{connection.state}:{rung}:{passed_due_on}",
+    )
+
+
+def _hub_email(
+    hub_id: int, hub_name: str, contact: Contact, reminded: list[tuple[Connection, int]], today: datetime.date
+) -> EmailDraft:
+    clients = [{**_line(connection, contact.language), "rung": rung} for connection, rung in reminded]
+    # Per hub and day; the digest tells apart a later batch the same day (rows that were locked the first time).
+    digest = hashlib.sha256(",".join(str(connection.pk) for connection, _rung in reminded).encode()).hexdigest()
+    return EmailDraft(
+        to_address=contact.email,
+        template_key="hub.reminder",
+        language=contact.language,
+        context={
+            "contact_name": contact.name,
+            "hub_name": hub_name,
+            "clients": clients,
+            "client_count": len(clients),
+            "portal_url": settings.HTG_PORTAL_URL,
+        },
+        dedupe_key=f"hub-reminder:{hub_id}:{today.isoformat()}:{digest[:16]}",
+    )
 
 
 def _count(rung: int, result: LadderResult) -> None:
@@ -177,93 +247,88 @@ def _count(rung: int, result: LadderResult) -> None:
         result.second_reminders += 1
 
 
-def _sweep_direct(connection_id: int, *, now: datetime.datetime, today: datetime.date, result: LadderResult) -> None:
+def _sweep_batch(
+    connection_ids: list[int], *, now: datetime.datetime, today: datetime.date, result: LadderResult
+) -> None:
+    """One transaction for a batch of due connections (whole hub groups, or direct customers): lock and re-check
+    them, move each a rung (one UPDATE per new due date and rung), open the escalations (one INSERT), and write
+    every reminder, hub e-mail and escalation e-mail to the outbox (one `email_enqueue_many`)."""
     with transaction.atomic():
-        for connection in _lock([connection_id], today):
+        locked = _lock(connection_ids, today)
+        if not locked:
+            return
+        hub_ids = {connection.customer.hub_id for connection in locked if connection.customer.hub_id}
+        contacts = _primary_contacts({connection.customer_id for connection in locked} | hub_ids)
+        due_dates: dict[datetime.date, datetime.date] = {}
+        moves: dict[tuple[int, datetime.date], list[int]] = defaultdict(list)
+        escalations: list[Escalation] = []
+        emails: list[EmailDraft] = []
+        by_hub: dict[int, list[tuple[Connection, int]]] = defaultdict(list)
+        for connection in locked:
             if connection.reminder_count >= REMINDER_RUNGS:
-                _escalate(connection, now=now, result=result)
+                escalations.append(_escalation(connection, now=now))
                 continue
             passed_due_on = connection.due_on
-            contact = _primary_contacts([connection.customer_id]).get(connection.customer_id)
-            rung = _advance(connection, today=today)
+            rung = connection.reminder_count + 1
+            connection.reminder_count, connection.due_on = rung, _next_due(connection, today, due_dates)
+            moves[(rung, connection.due_on)].append(connection.pk)
             _count(rung, result)
+            hub_id = connection.customer.hub_id
+            if hub_id is not None:
+                by_hub[hub_id].append((connection, rung))
+                continue
+            contact = contacts.get(connection.customer_id)
             if contact is None:
                 logger.warning("connection %s: no contact to remind", connection.pk)
                 result.without_contact += 1
                 continue
-            line = _line(connection, contact.language)
-            email_enqueue(
-                to_address=contact.email,
-                template_key="connection.reminder",
-                language=contact.language,
-                context={
-                    **line,
-                    "contact_name": contact.name,
-                    "rung": rung,
-                    "passed_due_date": _localised_day(passed_due_on, contact.language),
-                    "portal_url": settings.HTG_PORTAL_URL,
-                },
-                dedupe_key=f"reminder:{connection.pk}:{connection.state}:{rung}:{passed_due_on}",
-            )
+            emails.append(_reminder_email(connection, contact, rung=rung, passed_due_on=passed_due_on))
+        for (rung, due_on), ids in moves.items():
+            # Not a state change: the reminder count and due date only (the state field is never updated this way).
+            Connection.objects.filter(pk__in=ids).update(reminder_count=rung, due_on=due_on)
+        if by_hub:
+            hub_names = dict(Customer.objects.filter(pk__in=list(by_hub)).values_list("id", "legal_name"))
+            for hub_id, reminded in by_hub.items():
+                contact = contacts.get(hub_id)
+                if contact is None:
+                    logger.warning("hub %s: no contact to remind about %s clients", hub_id, len(reminded))
+                    result.without_contact += len(reminded)
+                    continue
+                emails.append(_hub_email(hub_id, hub_names[hub_id], contact, reminded, today))
+                result.hub_emails += 1
+        if escalations:
+            Escalation.objects.bulk_create(escalations)
+            emails += [
+                _escalation_email(escalation, contacts.get(escalation.connection.customer_id))
+                for escalation in escalations
+            ]
+            result.escalations += len(escalations)
+        email_enqueue_many(emails=emails)
 
 
-def _localised_day(value: datetime.date | None, language: str) -> str:
-    with translation.override(language):
-        return _day(value)
-
-
-def _sweep_hub(
-    hub_id: int, connection_ids: list[int], *, now: datetime.datetime, today: datetime.date, result: LadderResult
-) -> None:
-    """All of a hub's clients due at this sweep, in one transaction: their rungs and the one e-mail together."""
-    with transaction.atomic():
-        reminded: list[tuple[Connection, int]] = []
-        for connection in _lock(connection_ids, today):
-            if connection.reminder_count >= REMINDER_RUNGS:
-                _escalate(connection, now=now, result=result)
-                continue
-            rung = _advance(connection, today=today)
-            _count(rung, result)
-            reminded.append((connection, rung))
-        if not reminded:
-            return
-        contact = _primary_contacts([hub_id]).get(hub_id)
-        if contact is None:
-            logger.warning("hub %s: no contact to remind about %s clients", hub_id, len(reminded))
-            result.without_contact += len(reminded)
-            return
-        hub = Customer.objects.only("legal_name").get(pk=hub_id)
-        clients = [{**_line(connection, contact.language), "rung": rung} for connection, rung in reminded]
-        # Per hub and day; the digest tells apart a later batch the same day (rows that were locked the first time).
-        digest = hashlib.sha256(",".join(str(connection.pk) for connection, _rung in reminded).encode()).hexdigest()
-        email_enqueue(
-            to_address=contact.email,
-            template_key="hub.reminder",
-            language=contact.language,
-            context={
-                "contact_name": contact.name,
-                "hub_name": hub.legal_name,
-                "clients": clients,
-                "client_count": len(clients),
-                "portal_url": settings.HTG_PORTAL_URL,
-            },
-            dedupe_key=f"hub-reminder:{hub_id}:{today.isoformat()}:{digest[:16]}",
-        )
-        result.hub_emails += 1
+def _batches(candidates: Iterable[tuple[int, int | None]]) -> Iterator[list[int]]:
+    """The candidates in batches of about LADDER_BATCH connections; a hub's clients are never split."""
+    batch: list[int] = []
+    for hub_id, rows in groupby(candidates, key=lambda row: row[1]):
+        ids = [connection_id for connection_id, _hub in rows]
+        for group in [ids] if hub_id is not None else [[connection_id] for connection_id in ids]:
+            batch += group
+            if len(batch) >= LADDER_BATCH:
+                yield batch
+                batch = []
+    if batch:
+        yield batch
 
 
 def ladder_sweep(*, now: datetime.datetime) -> LadderResult:
-    """Climb the ladder one rung for every waiting connection past its due date. Safe to run twice: each
-    connection (or each hub's group) is handled in its own transaction under row locks and re-checked there, and a
-    rung moves the due date forward, so a second sweep finds nothing to do."""
+    """Climb the ladder one rung for every waiting connection past its due date. Safe to run twice: the due
+    connections are handled in batches (a hub's clients always in the same one), each in its own transaction under
+    row locks (skip_locked: a connection in the middle of a transition waits for the next sweep) and re-checked
+    there, and a rung moves the due date forward, so a second sweep finds nothing to do."""
     if not ladder_working_hours(now):
         return LadderResult(working_hours=False)
     today = now.astimezone(HELPDESK_TIME_ZONE).date()
     result = LadderResult()
-    for hub_id, rows in groupby(ladder_candidates(today=today), key=lambda row: row[1]):
-        if hub_id is None:
-            for connection_id, _hub in rows:
-                _sweep_direct(connection_id, now=now, today=today, result=result)
-        else:
-            _sweep_hub(hub_id, [connection_id for connection_id, _hub in rows], now=now, today=today, result=result)
+    for batch in _batches(ladder_candidates(today=today)):
+        _sweep_batch(batch, now=now, today=today, result=result)
     return result

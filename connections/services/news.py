@@ -15,8 +15,8 @@ from django.utils.translation import gettext as _
 
 from connections.selectors.segments import segment_check, segment_recipients
 from htg_migration import clock
-from notifications.models import NewsItem, NewsSending, OutboxEmail
-from notifications.services import email_enqueue
+from notifications.models import NewsItem, NewsSending
+from notifications.services import EmailDraft, email_enqueue_many
 
 NEWS_TEMPLATE = "news.item"
 NEWS_BATCH = 500
@@ -74,23 +74,22 @@ def news_sending_start(
 
 
 def _batch_enqueue(*, item: NewsItem, recipients: list[tuple[str, str]]) -> None:
-    keys = [news_dedupe_key(news_item_id=item.pk, address=address) for address, _language in recipients]
-    # email_enqueue skips these too, one query each; asking once per batch keeps a re-run after a late crash cheap.
-    already_queued = set(OutboxEmail.objects.filter(dedupe_key__in=keys).values_list("dedupe_key", flat=True))
-    for address, language in recipients:
-        if news_dedupe_key(news_item_id=item.pk, address=address) in already_queued:
-            continue
-        english = language == "en"
-        email_enqueue(
-            to_address=address,
-            template_key=NEWS_TEMPLATE,
-            language=language,
-            context={
-                "title": item.title_en if english else item.title_nl,
-                "body": item.body_en if english else item.body_nl,
-            },
-            dedupe_key=news_dedupe_key(news_item_id=item.pk, address=address),
-        )
+    # One INSERT for the batch; an address that already has the item (by its dedupe key) is left out.
+    email_enqueue_many(
+        emails=[
+            EmailDraft(
+                to_address=address,
+                template_key=NEWS_TEMPLATE,
+                language=language,
+                context={
+                    "title": item.title_en if language == "en" else item.title_nl,
+                    "body": item.body_en if language == "en" else item.body_nl,
+                },
+                dedupe_key=news_dedupe_key(news_item_id=item.pk, address=address),
+            )
+            for address, language in recipients
+        ]
+    )
 
 
 def news_sending_run(*, sending_id: int, batch_size: int = NEWS_BATCH) -> NewsSending:

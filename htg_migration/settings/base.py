@@ -276,3 +276,8 @@ HTG_PORTAL_LINKS_PER_ADDRESS = int(os.environ.get("HTG_PORTAL_LINKS_PER_ADDRESS"
 HTG_PORTAL_LINKS_PER_IP = int(os.environ.get("HTG_PORTAL_LINKS_PER_IP", "30"))
 # Sign-in link rows (who asked, from where, used or not) are kept this long for questions, then purged daily.
 HTG_PORTAL_LINK_KEEP_DAYS = int(os.environ.get("HTG_PORTAL_LINK_KEEP_DAYS", "90"))
+# Sending in batches: e-mails per task (HTG_EMAIL_BATCH) and rows a sender claims at once (HTG_EMAIL_CLAIM_BATCH).
+# Without PostgreSQL's advisory locks (SQLite), a claim older than HTG_EMAIL_CLAIM_TIMEOUT_SECONDS counts as lost.
+HTG_EMAIL_BATCH = int(os.environ.get("HTG_EMAIL_BATCH", "200"))
+HTG_EMAIL_CLAIM_BATCH = int(os.environ.get("HTG_EMAIL_CLAIM_BATCH", "100"))
+HTG_EMAIL_CLAIM_TIMEOUT_SECONDS = int(os.environ.get("HTG_EMAIL_CLAIM_TIMEOUT_SECONDS", "900"))

@@ -109,3 +109,22 @@ def smtp_server_factory(self_signed_certificate) -> Iterator[Callable[..., SmtpS
 @pytest.fixture
 def smtp_sink(smtp_server_factory) -> SmtpServer:
     return smtp_server_factory()
+
+
+PLAIN_SMTP = "django.core.mail.backends.smtp.EmailBackend"
+
+
+@pytest.fixture
+def sink_for_worker(smtp_sink, monkeypatch, settings):
+    """The sink for the worker process (its environment is built from os.environ, so set it before the worker
+    starts) and for this process alike."""
+    for name, value in {
+        "EMAIL_BACKEND": PLAIN_SMTP,
+        "EMAIL_HOST": "127.0.0.1",
+        "EMAIL_PORT": str(smtp_sink.port),
+        "EMAIL_USE_TLS": "false",
+    }.items():
+        monkeypatch.setenv(name, value)
+    settings.EMAIL_BACKEND, settings.EMAIL_HOST, settings.EMAIL_PORT = PLAIN_SMTP, "127.0.0.1", smtp_sink.port
+    settings.EMAIL_USE_TLS = False
+    return smtp_sink

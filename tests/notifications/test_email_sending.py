@@ -4,6 +4,7 @@ import datetime
 import ssl
 
 import pytest
+from django.core import mail
 from django.utils import timezone
 
 from notifications.models import OutboxEmail, SuppressedAddress
@@ -264,3 +265,130 @@ def test_a_connection_the_server_closed_meanwhile_is_opened_again_and_the_email_
     assert (second.status, second.attempts, second.last_error) == ("sent", 1, "")
     assert len(smtp_sink.messages) == 2
     assert len(set(smtp_sink.handler.sessions)) == 2
+
+
+def test_a_batch_claims_its_rows_before_sending_and_leaves_no_claim_behind(
+    settings, smtp_sink, django_assert_num_queries
+):
+    from notifications.services import emails_send
+
+    # given: three due e-mails and one whose retry is not yet due
+    _use_server(settings, smtp_sink, backend=PLAIN_SMTP, use_tls=False)
+    settings.HTG_EMAIL_CLAIM_BATCH = 2
+    emails = [OutboxEmailFactory(to_address=f"user{number}@example.nl") for number in range(3)]
+    waiting = OutboxEmailFactory(next_attempt_at=timezone.now() + datetime.timedelta(minutes=5), attempts=1)
+
+    # when
+    result = emails_send(email_ids=[email.pk for email in emails] + [waiting.pk])
+
+    # then: all three arrived over one connection, each with the Message-ID its row records; no claim remains
+    assert (result.sent, result.retrying, result.failed) == (3, 0, 0)
+    rows = OutboxEmail.objects.filter(pk__in=[email.pk for email in emails])
+    assert set(rows.values_list("status", "claimed_by", "attempts")) == {("sent", "", 1)}
+    assert sorted(message["Message-ID"] for message in smtp_sink.messages) == sorted(
+        rows.values_list("message_id", flat=True)
+    )
+    assert len(set(smtp_sink.handler.sessions)) == 1
+    waiting.refresh_from_db()
+    assert (waiting.status, waiting.attempts, waiting.claimed_by) == ("queued", 1, "")
+
+
+def test_a_row_claimed_by_a_sender_that_is_gone_is_sent_again_with_the_same_message_id(settings, smtp_sink):
+    from notifications.services import email_claims_recover, email_send, outbox_message_id
+
+    # given: a row left sending by a sender that died before handing it over (no one holds its claim lock)
+    _use_server(settings, smtp_sink, backend=PLAIN_SMTP, use_tls=False)
+    email = OutboxEmailFactory(status="sending", claimed_by="worker-gone:1:abc", claimed_at=timezone.now())
+    expected_message_id = outbox_message_id(email)
+
+    # when: a sender meanwhile does not take it; then the sweep recovers it and it is sent
+    assert email_send(email_id=email.pk).status == "sending"
+    recovered = email_claims_recover(now=timezone.now())
+    email_send(email_id=email.pk)
+
+    # then
+    email.refresh_from_db()
+    assert (recovered.requeued, recovered.answer_unread) == (1, 0)
+    assert (email.status, email.message_id, email.claimed_by) == ("sent", expected_message_id, "")
+    assert [message["Message-ID"] for message in smtp_sink.messages] == [expected_message_id]
+
+
+def test_a_row_whose_sender_still_lives_is_not_recovered(settings):
+    from notifications.services import CLAIM_LOCK_NAMESPACE, email_claims_recover
+
+    # given: a live sender holds its claim's lock (on another database session)
+    email = OutboxEmailFactory(status="sending", claimed_by="worker-alive:1:abc", claimed_at=timezone.now())
+    import psycopg2
+    from django.db import connection
+
+    options = connection.settings_dict
+    other = psycopg2.connect(
+        dbname=options["NAME"], user=options["USER"], host=options["HOST"] or "127.0.0.1", port=options["PORT"] or 5432
+    )
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s, hashtext(%s))", [CLAIM_LOCK_NAMESPACE, email.claimed_by])
+
+        # when
+        recovered = email_claims_recover(now=timezone.now() + datetime.timedelta(hours=1))
+    finally:
+        other.close()
+
+    # then: nothing changed
+    email.refresh_from_db()
+    assert (recovered.requeued, email.status, email.claimed_by) == (0, "sending", "worker-alive:1:abc")
+
+
+def test_a_sent_row_whose_answer_was_never_read_keeps_sent_with_a_note_and_is_not_sent_again():
+    from notifications.services import email_claims_recover
+
+    # given: the sender died after handing the message over and marking it, before reading the answer
+    email = OutboxEmailFactory(status="sent", message_id="<m@example.org>", claimed_by="gone:2:x", attempts=1)
+
+    # when
+    recovered = email_claims_recover(now=timezone.now())
+
+    # then
+    email.refresh_from_db()
+    assert (recovered.requeued, recovered.answer_unread) == (0, 1)
+    assert (email.status, email.claimed_by, email.attempts) == ("sent", "", 1)
+    assert "before reading its answer" in email.last_error
+    assert mail.outbox == []
+
+
+class _DataRefusingHandler:
+    def __init__(self, reply):
+        self.reply = reply
+
+    async def handle_DATA(self, server, session, envelope):
+        return self.reply
+
+
+@pytest.mark.parametrize(
+    ("reply", "status", "suppressed"),
+    [("451 4.3.0 try again later", "queued", False), ("554 5.7.1 message refused", "failed", True)],
+)
+def test_a_refusal_at_the_end_of_data_undoes_the_mark_made_at_the_hand_over(settings, reply, status, suppressed):
+    from aiosmtpd.controller import Controller
+
+    from tests.notifications.conftest import free_port
+
+    # given: a server that takes the whole message, then refuses it
+    port = free_port()
+    controller = Controller(_DataRefusingHandler(reply), hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.EMAIL_BACKEND, settings.EMAIL_HOST, settings.EMAIL_PORT = PLAIN_SMTP, "127.0.0.1", port
+    settings.EMAIL_USE_TLS, settings.EMAIL_TIMEOUT = False, 5
+    email = OutboxEmailFactory(to_address="refused@example.com")
+
+    # when
+    try:
+        email_send(email_id=email.pk)
+    finally:
+        controller.stop()
+
+    # then: not sent after all; one attempt recorded, the refusal on the row, no claim left
+    email.refresh_from_db()
+    assert (email.status, email.attempts, email.sent_at, email.claimed_by) == (status, 1, None, "")
+    assert reply.split()[0] in email.last_error
+    assert SuppressedAddress.objects.filter(address="refused@example.com").exists() is suppressed

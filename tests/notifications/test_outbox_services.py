@@ -291,3 +291,73 @@ def test_a_malformed_attachment_is_refused_and_writes_nothing(attachment):
     with pytest.raises(ValueError), transaction.atomic():
         _enqueue(attachments=[attachment])
     assert not OutboxEmail.objects.exists()
+
+
+def _draft(number, **overrides):
+    from notifications.services import EmailDraft
+
+    fields = {
+        "to_address": f"Contact{number}@Example.NL",
+        "template_key": "connection.invited",
+        "language": "nl",
+        "context": {**INVITED_CONTEXT, "contact_name": f"Contact {number}"},
+        "dedupe_key": f"many:{number}",
+        **overrides,
+    }
+    return EmailDraft(**fields)
+
+
+def test_enqueue_many_writes_new_rows_in_a_fixed_number_of_queries_and_queues_their_sending_in_batches(
+    settings, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    from notifications.services import email_enqueue_many
+
+    # given: one key already in the outbox, one suppressed address, a key twice in the list
+    settings.HTG_EMAIL_BATCH = 2
+    with transaction.atomic():
+        existing = _enqueue(dedupe_key="many:0")
+    email_bounce_record(address="contact3@example.nl", detail="550 user unknown")
+    drafts = [_draft(number) for number in range(6)] + [_draft(1, to_address="other@example.nl")]
+
+    # when: existing keys, templates, suppression, one INSERT, the written rows (and a savepoint around it all)
+    with (
+        django_capture_on_commit_callbacks(execute=False) as callbacks,
+        transaction.atomic(),
+        django_assert_num_queries(5),
+    ):
+        written = email_enqueue_many(emails=drafts)
+
+    # then: the five new ones, in order, rendered in Dutch; the suppressed one never queued for sending
+    assert [email.dedupe_key for email in written] == [f"many:{number}" for number in range(1, 6)]
+    assert all(email.pk for email in written)
+    assert written[0].to_address == "contact1@example.nl"
+    assert written[0].subject == "Uitnodiging: migratie NCTS van Digipoort naar HTG"
+    assert "Contact 1" in written[0].body_text
+    statuses = {email.dedupe_key: email.status for email in written}
+    assert statuses["many:3"] == OutboxEmail.Status.SUPPRESSED
+    assert OutboxEmail.objects.count() == 6
+    assert OutboxEmail.objects.get(dedupe_key="many:0").pk == existing.pk
+    assert len(callbacks) == 2  # four to send, in batches of two
+
+
+def test_enqueue_many_with_a_missing_template_or_a_bad_attachment_writes_nothing():
+    from notifications.services import email_enqueue_many
+
+    with pytest.raises(ApplicationError), transaction.atomic():
+        email_enqueue_many(emails=[_draft(1), _draft(2, template_key="connection.no_such_step")])
+    with pytest.raises(ValueError), transaction.atomic():
+        email_enqueue_many(emails=[_draft(1), _draft(2, attachments=[{"filename": "x"}])])
+
+    assert OutboxEmail.objects.count() == 0
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_enqueue_many_outside_a_transaction_is_refused_and_writes_nothing():
+    from django.db.transaction import TransactionManagementError
+
+    from notifications.services import email_enqueue_many
+
+    with pytest.raises(TransactionManagementError):
+        email_enqueue_many(emails=[_draft(1)])
+
+    assert OutboxEmail.objects.count() == 0

@@ -16,24 +16,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
-PLAIN_SMTP = "django.core.mail.backends.smtp.EmailBackend"
-
-
-@pytest.fixture
-def sink_for_worker(smtp_sink, monkeypatch, settings):
-    """The sink for the worker process (its environment is built from os.environ, so set it before the worker
-    starts) and for this process alike."""
-    for name, value in {
-        "EMAIL_BACKEND": PLAIN_SMTP,
-        "EMAIL_HOST": "127.0.0.1",
-        "EMAIL_PORT": str(smtp_sink.port),
-        "EMAIL_USE_TLS": "false",
-    }.items():
-        monkeypatch.setenv(name, value)
-    settings.EMAIL_BACKEND, settings.EMAIL_HOST, settings.EMAIL_PORT = PLAIN_SMTP, "127.0.0.1", smtp_sink.port
-    settings.EMAIL_USE_TLS = False
-    return smtp_sink
-
 
 def _send_all(email_ids):
     def run():

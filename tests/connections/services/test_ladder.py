@@ -5,6 +5,8 @@ import datetime
 from unittest import mock
 
 import pytest
+from django.db import connection as database
+from django.test.utils import CaptureQueriesContext
 
 from connections.models import Connection, Customer, Escalation
 from connections.services.ladder import LadderResult, ladder_sweep, ladder_working_hours
@@ -316,3 +318,29 @@ def test_the_periodic_task_sweeps_at_the_programme_clock(walker):
     # then
     assert summary.startswith("1 first and 0 second reminders")
     assert fresh(connection).reminder_count == 1
+
+
+def _sweep_queries(walker, direct_count, hub_client_count):
+    hub = CustomerFactory(role=Customer.Role.HUB)
+    ContactFactory(customer=hub)
+    for _number in range(hub_client_count):
+        invited_connection(walker, at=amsterdam(2020, 5, 11), customer=CustomerFactory(hub=hub))
+    for _number in range(direct_count):
+        invited_connection(walker, at=amsterdam(2020, 5, 11))
+    with CaptureQueriesContext(database) as queries:
+        result = ladder_sweep(now=amsterdam(2020, 5, 15, 9))
+    return result, len(queries)
+
+
+def test_a_sweep_takes_the_same_number_of_queries_for_few_or_many_due_connections(walker):
+    # given: two sets of due connections of different sizes, swept at different moments
+    small, small_queries = _sweep_queries(walker, 2, 2)
+    OutboxEmail.objects.all().delete()
+    Connection.objects.all().delete()
+    large, large_queries = _sweep_queries(walker, 12, 9)
+
+    # then: one batch each: the candidates, the batch's savepoint, locks, the flows, contacts, one UPDATE per rung,
+    # hub names, five for the outbox (existing keys, templates, suppression, INSERT, the ids written), the release
+    assert small == LadderResult(first_reminders=4, hub_emails=1)
+    assert large == LadderResult(first_reminders=21, hub_emails=1)
+    assert small_queries == large_queries == 13

@@ -1,0 +1,105 @@
+"""Item 8 of the outbox: a worker killed outright (SIGKILL) in the middle of a batch of 1,000 e-mails, then started
+again: every e-mail arrives exactly once. Real parts throughout: PostgreSQL, Redis, a worker process, an SMTP sink."""
+
+import datetime
+import random
+import time
+from collections import Counter
+
+import pytest
+from django.db import transaction
+
+from htg_migration import clock
+from notifications.models import OutboxEmail
+from notifications.services import EmailDraft, email_claims_recover, email_enqueue_many, emails_sweep
+from notifications.tasks import email_send_many_task
+from tests.conftest import wait_for
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.redis,
+    pytest.mark.worker,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+EMAILS = 1000
+INVITED_CONTEXT = {
+    "contact_name": "Jan de Vries",
+    "company_name": "Voorbeeld B.V.",
+    "flow_name": "NCTS",
+    "intake_url": "https://example.org/intake/abc/",
+    "due_date": "15 mei 2020",
+}
+
+
+def _statuses(email_ids):
+    return Counter(OutboxEmail.objects.filter(pk__in=email_ids).values_list("status", flat=True))
+
+
+def _wait_until_arrived(sink, count, timeout=90.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if len(sink.messages) >= count:
+            return True
+        time.sleep(0.001)
+    return False
+
+
+def test_a_worker_killed_in_the_middle_of_1000_emails_and_started_again_delivers_each_exactly_once(
+    sink_for_worker,
+    celery_worker,
+):
+    # given: 1,000 e-mails written in one transaction; on commit their sending goes to the worker in batches
+    with transaction.atomic():
+        emails = email_enqueue_many(
+            emails=[
+                EmailDraft(
+                    to_address=f"contact{number:04d}@example.nl",
+                    template_key="connection.invited",
+                    language="nl",
+                    context={**INVITED_CONTEXT, "contact_name": f"Contact {number}"},
+                    dedupe_key=f"kill-test:{number}",
+                )
+                for number in range(EMAILS)
+            ]
+        )
+    email_ids = [email.pk for email in emails]
+    assert len(email_ids) == EMAILS
+
+    # when: the worker is killed (SIGKILL) at a random point once some, but not all, have arrived
+    kill_after = random.randint(50, 900)
+    assert _wait_until_arrived(sink_for_worker, kill_after)
+    celery_worker.kill()
+    arrived_before_restart = len(sink_for_worker.messages)
+    at_kill = _statuses(email_ids)
+    print(f"killed after {kill_after}: {arrived_before_restart} arrived, rows {dict(at_kill)}")
+    assert 0 < arrived_before_restart < EMAILS
+    assert at_kill[OutboxEmail.Status.SENT] < EMAILS
+
+    # when: a new worker starts (it takes the batches still waiting in Redis) and the sweep runs as the scheduler
+    # would: the dead worker's claim is put back at once, and a minute later everything due (the rows of the batch
+    # the dead worker had taken from Redis too) is queued again
+    celery_worker.start()
+    recovered = email_claims_recover(now=clock.now())
+    for_the_sweep = emails_sweep(now=clock.now() + datetime.timedelta(minutes=2))
+    for start in range(0, len(for_the_sweep), 200):
+        email_send_many_task.apply_async(args=[for_the_sweep[start : start + 200]], queue=celery_worker.queue)
+    print(f"recovered {recovered}, {len(for_the_sweep)} queued again by the sweep")
+
+    # then: every row is sent, and the sink got each message exactly once
+    assert wait_for(lambda: _statuses(email_ids)[OutboxEmail.Status.SENT] == EMAILS, timeout=120)
+    received = [message["Message-ID"] for message in sink_for_worker.messages]
+    duplicates = {message_id: count for message_id, count in Counter(received).items() if count > 1}
+    print(f"{len(received)} messages received, {len(set(received))} distinct, duplicates {duplicates}")
+    assert duplicates == {}
+    assert len(received) == EMAILS
+    rows = OutboxEmail.objects.filter(pk__in=email_ids)
+    assert set(received) == set(rows.values_list("message_id", flat=True))
+    assert sorted(message["To"] for message in sink_for_worker.messages) == sorted(
+        rows.values_list("to_address", flat=True)
+    )
+    assert set(rows.values_list("attempts", flat=True)) == {1}
+    assert not rows.exclude(claimed_by="").exists()
+    # a row handed over whose answer the dead worker never read is kept as sent (not sent again), with a note
+    assert recovered.answer_unread <= 1
+    assert rows.exclude(last_error="").count() == recovered.answer_unread
