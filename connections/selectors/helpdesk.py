@@ -163,18 +163,6 @@ def _candidate_ids(text: str) -> QuerySet[Any, Any]:
     return first.union(*rest)
 
 
-def customer_id_by_htg_number(*, text: str) -> int | None:
-    """The id of the customer whose HTG number the text is, typed with its prefix in any shape ("htg 0004788 6");
-    None if the text is no such number or no customer has it. The helpdesk's most frequent lookup, which goes
-    straight to the company: one query on the unique index, nothing else to rank. (Eight bare digits may be a KvK
-    number as well: `customer_lookup` looks for both.)"""
-    htg_number = htg_number_normalise(text, prefix_required=True)
-    if htg_number is None:
-        return None
-    found = list(Customer.objects.filter(htg_number=htg_number).order_by().values_list("pk", flat=True)[:1])
-    return found[0] if found else None
-
-
 def customer_lookup(*, text: str) -> list[Customer]:
     """Customers matching what the helpdesk typed, best first, in two queries (the rows, their connections).
 

@@ -19,7 +19,6 @@ from connections.permissions import is_team_member
 from connections.selectors.helpdesk import (
     CALLBACK_SCOPES,
     callback_queue,
-    customer_id_by_htg_number,
     customer_lookup,
     customer_overview,
 )
@@ -27,6 +26,7 @@ from connections.services.helpdesk import (
     callback_request_close,
     callback_request_create,
     helpdesk_contact_record,
+    helpdesk_htg_number_lookup,
     lookup_audit_record,
 )
 from connections.views.access import staff_required, team_required
@@ -80,18 +80,21 @@ def helpdesk_lookup_view(request: HttpRequest) -> HttpResponse:
     query = (request.GET.get("q") or "").strip()[:200]
     results: list[Customer] = []
     if query:
-        # The most frequent call: an HTG number, read out by the caller. One indexed query, then straight there.
-        customer_id = customer_id_by_htg_number(text=query)
-        if customer_id is None:
+        # The most frequent call: an HTG number, read out by the caller. One statement finds it and writes the
+        # audit row; then straight there (or "no company has this number").
+        htg_lookup = helpdesk_htg_number_lookup(user=request.user, query=query)
+        customer_id = htg_lookup.customer_id if htg_lookup is not None else None
+        if htg_lookup is None:
             results = customer_lookup(text=query)
             if len(results) == 1:
                 customer_id = results[0].pk
-        lookup_audit_record(
-            user=request.user,
-            kind=LookupAudit.Kind.SEARCH,
-            query=query,
-            result_count=1 if customer_id is not None else len(results),
-        )
+            lookup_audit_record(
+                user=request.user,
+                kind=LookupAudit.Kind.SEARCH,
+                query=query,
+                result_count=1 if customer_id is not None else len(results),
+                customer_id=customer_id,
+            )
         if customer_id is not None:
             return HttpResponseRedirect(reverse("connections:helpdesk_customer", args=[customer_id]))
     context = {"nav_active": "helpdesk", "query": query, "results": results}

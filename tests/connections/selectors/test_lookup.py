@@ -4,8 +4,8 @@ PostgreSQL, a substring match on SQLite."""
 import pytest
 
 from connections.models import Contact
-from connections.selectors.helpdesk import customer_id_by_htg_number, customer_lookup, customer_lookup_fallback
-from connections.services.htg_numbers import customer_htg_number_issue, luhn_check_digit
+from connections.selectors.helpdesk import customer_lookup, customer_lookup_fallback
+from connections.services.htg_numbers import customer_htg_number_issue
 from tests.connections.factories import ConnectionFactory, ContactFactory, CustomerFactory
 
 pytestmark = pytest.mark.django_db
@@ -133,44 +133,6 @@ def test_a_kvk_number_that_passes_the_htg_check_digit_still_finds_its_company(re
     # then: the company with that KvK number
     assert [result.pk for result in results] == [customer.pk]
     assert results[0].is_exact is True
-
-
-def test_only_an_htg_number_typed_with_its_prefix_is_found_in_one_query(register, django_assert_num_queries):
-    # given
-    jansen = register["jansen"]
-
-    # when / then: the number with its prefix, in any shape: one query
-    with django_assert_num_queries(1):
-        assert customer_id_by_htg_number(text=jansen.htg_number.lower().replace("-", " ")) == jansen.pk
-    # no prefix (it might be a KvK number), a wrong check digit, or nobody's number: not this lookup's
-    assert customer_id_by_htg_number(text=jansen.htg_number.removeprefix("HTG-")) is None
-    assert customer_id_by_htg_number(text=jansen.htg_number[:-1] + str((int(jansen.htg_number[-1]) + 1) % 10)) is None
-    assert customer_id_by_htg_number(text="HTG-9999999-" + str(luhn_check_digit("9999999"))) is None
-
-
-@pytest.mark.parametrize("lookup", [customer_lookup, customer_lookup_fallback])
-def test_an_empty_or_too_short_query_finds_nothing(register, lookup):
-    assert lookup(text="   ") == []
-    assert lookup(text="va") == []
-
-
-@pytest.mark.postgres
-def test_names_are_ranked_by_similarity(register):
-    # when: both names contain the text; the shorter name is the closer one
-    results = customer_lookup(text="Van Dam")
-
-    # then: the closest name first, an unrelated company not at all
-    assert _names(results) == ["Van Dam Transport", "Van Dam Logistiek B.V."]
-    assert results[0].score > results[1].score
-
-    # when: the text is nearly the other name
-    assert _names(customer_lookup(text="Van Dam Logistiek")) == ["Van Dam Logistiek B.V."]
-
-
-@pytest.mark.postgres
-def test_a_misspelt_name_still_finds_the_company_on_postgresql(register):
-    assert _names(customer_lookup(text="Van Dma Logistiek"))[0] == "Van Dam Logistiek B.V."
-    assert _names(customer_lookup(text="jansn expeditie")) == ["Jansen Expeditie"]
 
 
 def test_the_sqlite_fallback_matches_part_of_a_name_but_forgives_no_typo(register):

@@ -12,6 +12,7 @@ from connections.services.helpdesk import (
     callback_request_create,
     callback_requests_escalate,
     helpdesk_contact_record,
+    helpdesk_htg_number_lookup,
     lookup_audit_record,
 )
 from connections.tasks import callback_requests_escalate_task
@@ -239,3 +240,46 @@ def test_a_lookup_is_audited(frozen_now):
         None,
     )
     assert audit.created_at == MONDAY_AFTERNOON
+
+
+def test_an_htg_number_typed_with_its_prefix_is_found_and_audited_in_one_statement(
+    frozen_now, django_assert_num_queries
+):
+    # given
+    from connections.services.htg_numbers import customer_htg_number_issue
+
+    user = helpdesk_member()
+    jansen = CustomerFactory(legal_name="Jansen Transport B.V.")
+    number = customer_htg_number_issue(customer_id=jansen.pk)
+    CustomerFactory(legal_name="Someone Else B.V.")
+
+    # when: the number in any shape, with its prefix
+    with django_assert_num_queries(1):
+        found = helpdesk_htg_number_lookup(user=user, query=number.lower().replace("-", " "))
+
+    # then: the customer, and the audit row written by the same statement
+    assert found is not None and found.customer_id == jansen.pk
+    assert list(LookupAudit.objects.values_list("user", "kind", "query", "result_count", "customer")) == [
+        (user.pk, "search", number.lower().replace("-", " "), 1, jansen.pk)
+    ]
+
+
+def test_nobodys_htg_number_is_audited_as_no_result_and_other_text_is_not_this_lookups(frozen_now):
+    from connections.services.htg_numbers import customer_htg_number_issue, luhn_check_digit
+
+    user = helpdesk_member()
+    jansen = CustomerFactory(legal_name="Jansen Transport B.V.")
+    number = customer_htg_number_issue(customer_id=jansen.pk)
+    nobodys = "HTG-9999999-" + str(luhn_check_digit("9999999"))
+    wrong_check_digit = number[:-1] + str((int(number[-1]) + 1) % 10)
+
+    # when / then: nobody's number is a search with no result (audited); no prefix (it may be a KvK number), a
+    # wrong check digit or a name are not HTG numbers: None, and nothing is written (the caller searches and audits)
+    assert helpdesk_htg_number_lookup(user=user, query=nobodys) == type(
+        helpdesk_htg_number_lookup(user=user, query=nobodys)
+    )(customer_id=None)
+    assert LookupAudit.objects.filter(query=nobodys, result_count=0, customer=None).count() == 2
+    before = LookupAudit.objects.count()
+    for text in (number.removeprefix("HTG-"), wrong_check_digit, "Jansen"):
+        assert helpdesk_htg_number_lookup(user=user, query=text) is None
+    assert LookupAudit.objects.count() == before
