@@ -2,6 +2,7 @@
 
 import datetime
 import zoneinfo
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -269,6 +270,25 @@ def slot_reschedule(*, connection_id: int, new_slot_id: int, actor: Any) -> Slot
     return slot_book(
         slot_id=new_slot_id, connection_id=connection_id, actor=actor, expected_state=ConnectionState.SLOT_OFFERED
     )
+
+
+@dataclass(frozen=True)
+class SlotChoice:
+    booking: SlotBooking
+    rescheduled: bool
+
+
+def slot_choose(*, connection_id: int, slot_text: str, actor: Any, expected_state: str | None) -> SlotChoice:
+    """What the slot pages (the team's and the company's) do with a chosen slot: book it, or, when the page was
+    showing a booked connection (`expected_state` "slot_booked"), move the booking there. `slot_text` is the form's
+    raw value; anything but a slot id is refused and nothing changes."""
+    if not slot_text.isdigit():
+        raise ApplicationError(_("Choose a slot first."))
+    if expected_state == ConnectionState.SLOT_BOOKED:
+        booking = slot_reschedule(connection_id=connection_id, new_slot_id=int(slot_text), actor=actor)
+        return SlotChoice(booking=booking, rescheduled=True)
+    booking = slot_book(slot_id=int(slot_text), connection_id=connection_id, actor=actor, expected_state=expected_state)
+    return SlotChoice(booking=booking, rescheduled=False)
 
 
 @transaction.atomic

@@ -35,9 +35,8 @@ from connections.services.slots import (
     availability_publish,
     availability_withdraw,
     local_zone,
-    slot_book,
+    slot_choose,
     slot_record_no_show,
-    slot_reschedule,
 )
 from connections.views.access import team_required
 from connections.views.feedback import refusals_as_messages
@@ -155,17 +154,14 @@ def _connection_slot_post(request: HttpRequest, connection_id: int) -> HttpRespo
             return back
         if action != "book":
             raise ApplicationError(_("Unknown action."))
-        if not slot_text.isdigit():
-            raise ApplicationError(_("Choose a slot first."))
-        if expected_state == ConnectionState.SLOT_BOOKED:
-            booking = slot_reschedule(connection_id=connection_id, new_slot_id=int(slot_text), actor=request.user)
+        choice = slot_choose(
+            connection_id=connection_id, slot_text=slot_text, actor=request.user, expected_state=expected_state
+        )
+        if choice.rescheduled:
             done = _("Rescheduled to %(slot)s: the old slot is free again.")
         else:
-            booking = slot_book(
-                slot_id=int(slot_text), connection_id=connection_id, actor=request.user, expected_state=expected_state
-            )
             done = _("Booked: %(slot)s. The connection is now “Slot booked”.")
-        messages.success(request, done % {"slot": _slot_text(booking.slot.starts_at)})
+        messages.success(request, done % {"slot": _slot_text(choice.booking.slot.starts_at)})
     return back
 
 

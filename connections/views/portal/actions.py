@@ -25,7 +25,7 @@ from connections.services.company_actions import (
     connection_problem_report,
     problem_reference,
 )
-from connections.services.slots import local_zone, slot_book, slot_reschedule
+from connections.services.slots import local_zone, slot_choose
 from connections.views.feedback import refusals_as_messages
 from connections.views.portal.access import company_required, portal_connection_get, portal_customers
 from htg_migration import clock
@@ -97,17 +97,14 @@ def _slot_post(request: HttpRequest, connection_id: int, state: str) -> HttpResp
     slot_text = request.POST.get("slot", "")
     expected_state = request.POST.get("expected_state") or state
     with refusals_as_messages(request) as outcome:
-        if not slot_text.isdigit():
-            raise ApplicationError(_("Choose a slot first."))
-        if expected_state == S.SLOT_BOOKED:
-            booking = slot_reschedule(connection_id=connection_id, new_slot_id=int(slot_text), actor=request.user)
+        choice = slot_choose(
+            connection_id=connection_id, slot_text=slot_text, actor=request.user, expected_state=expected_state
+        )
+        if choice.rescheduled:
             done = _("Your slot is moved to %(slot)s. The previous slot is free again.")
         else:
-            booking = slot_book(
-                slot_id=int(slot_text), connection_id=connection_id, actor=request.user, expected_state=expected_state
-            )
             done = _("Your slot is booked: %(slot)s. You will receive a confirmation by e-mail.")
-        messages.success(request, done % {"slot": _slot_text(booking.slot.starts_at)})
+        messages.success(request, done % {"slot": _slot_text(choice.booking.slot.starts_at)})
     if outcome.ok:
         return _back(connection_id)
     return HttpResponseRedirect(reverse("portal:connection_slot", args=[connection_id]))

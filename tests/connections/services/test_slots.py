@@ -12,6 +12,7 @@ from connections.services.slots import (
     availability_slots_generate,
     availability_withdraw,
     slot_book,
+    slot_choose,
     slot_record_no_show,
     slot_reschedule,
 )
@@ -668,3 +669,37 @@ def test_only_the_team_records_a_no_show(member, walker):
     assert _snapshot() == before
     connection.refresh_from_db()
     assert connection.state == "slot_booked"
+
+
+# --- slot_choose: what both slot pages (the team's, the company's) do with a chosen slot ---
+
+
+def test_choosing_a_slot_books_it_and_choosing_another_moves_the_booking(member, walker):
+    _publish(member)
+    connection = _offered(walker)
+    first, second = _slot_at(member, MONDAY, NINE), _slot_at(member, MONDAY, TEN)
+
+    booked = slot_choose(
+        connection_id=connection.pk, slot_text=str(first.pk), actor=walker, expected_state="slot_offered"
+    )
+    moved = slot_choose(
+        connection_id=connection.pk, slot_text=str(second.pk), actor=walker, expected_state="slot_booked"
+    )
+
+    assert (booked.rescheduled, booked.booking.slot_id) == (False, first.pk)
+    assert (moved.rescheduled, moved.booking.slot_id) == (True, second.pk)
+    assert list(SlotBooking.objects.filter(cancelled_at__isnull=True).values_list("slot_id", flat=True)) == [second.pk]
+
+
+@pytest.mark.parametrize("slot_text", ["", "abc", "-1", "1.5", " 7"])
+def test_choosing_anything_but_a_slot_id_is_refused_and_nothing_changes(member, walker, slot_text):
+    _publish(member)
+    connection = _offered(walker)
+    before = _snapshot()
+
+    with pytest.raises(ApplicationError, match="Choose a slot first"):
+        slot_choose(connection_id=connection.pk, slot_text=slot_text, actor=walker, expected_state=None)
+
+    assert _snapshot() == before
+    connection.refresh_from_db()
+    assert connection.state == "slot_offered"
