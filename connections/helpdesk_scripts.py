@@ -64,7 +64,7 @@ STEP_GUIDES: dict[str, StepGuide] = {
         ),
     ),
     S.TESTING: StepGuide(
-        _("Send test messages in the Business Test Environment."),
+        _("Send test messages in the Business Test Environment, then confirm in the portal that you sent them."),
         _("Checks the test messages and passes the test."),
         _(
             "You are testing in the Business Test Environment. Please send your test messages before the due date; "
@@ -72,7 +72,7 @@ STEP_GUIDES: dict[str, StepGuide] = {
         ),
     ),
     S.TEST_PASSED: StepGuide(
-        _("Nothing: wait for the go-live date."),
+        _("Confirm in the portal that you are ready for production, then wait for the go-live date."),
         _("Switches the connection to production on HTG."),
         _("Your test has passed. The team will switch you to production on HTG and let you know when."),
     ),
