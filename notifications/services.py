@@ -9,6 +9,7 @@ import dataclasses
 import datetime
 import functools
 import hashlib
+import json
 import os
 import smtplib
 import socket
@@ -24,15 +25,15 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.core.mail.message import SafeMIMEText
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Min, Q
+from django.db.models import F, JSONField, Min, Q
 from django.db.transaction import TransactionManagementError
-from django.template import Context, Template
 from django.utils.translation import gettext as _
 
 from htg_migration import clock
 from htg_migration.errors import ApplicationError
 from notifications.backends import HandedOverError, TlsRequiredError, email_send_message
 from notifications.models import EmailLanguage, EmailTemplate, OutboxEmail, SuppressedAddress
+from notifications.rendering import TemplatePart
 from notifications.selectors import suppression_for_addresses
 
 ERROR_MAX_LENGTH = 2000
@@ -79,11 +80,12 @@ class EmailDraft:
 
 
 class _Renderer:
-    """Templates looked up and compiled once per enqueue call, however many e-mails use them."""
+    """Templates looked up and compiled once per enqueue call, however many e-mails use them; each part renders the
+    static text of a context's shape once (see notifications.rendering)."""
 
     def __init__(self, templates: Iterable[EmailTemplate]) -> None:
         self.templates = {(template.key, template.language): template for template in templates}
-        self.compiled: dict[tuple[str, str], tuple[Template, Template, Template | None]] = {}
+        self.compiled: dict[tuple[str, str], tuple[TemplatePart, TemplatePart, TemplatePart | None]] = {}
 
     def template(self, *, key: str, language: str) -> EmailTemplate:
         fallback = EmailLanguage.ENGLISH if language == EmailLanguage.DUTCH else EmailLanguage.DUTCH
@@ -96,17 +98,16 @@ class _Renderer:
         parts = self.compiled.get((template.key, template.language))
         if parts is None:
             parts = (
-                Template(template.subject),
-                Template(template.body_text),
-                Template(template.body_html) if template.body_html.strip() else None,
+                TemplatePart(template.subject, autoescape=False),
+                TemplatePart(template.body_text, autoescape=False),
+                TemplatePart(template.body_html, autoescape=True) if template.body_html.strip() else None,
             )
             self.compiled[(template.key, template.language)] = parts
         subject, text, html = parts
-        plain = Context(context, autoescape=False)
         return (
-            " ".join(subject.render(plain).split()),
-            text.render(plain),
-            html.render(Context(context)) if html is not None else "",
+            " ".join(subject.render(context).split()),
+            text.render(context),
+            html.render(context) if html is not None else "",
         )
 
 
@@ -213,14 +214,44 @@ def email_enqueue(
     return email
 
 
+def _outbox_insert(rows: list[OutboxEmail]) -> dict[str, int]:
+    """Write the rows in one statement, INSERT ... SELECT FROM unnest(one array per column) ON CONFLICT (dedupe_key)
+    DO NOTHING RETURNING: the ids of the rows written, by dedupe key (a key someone else wrote meanwhile is not
+    among them). One array per column rather than Django's bulk_create, which prepares every value of every row
+    through its field (most of the cost of writing tens of thousands of rows); the values here are already what
+    the columns hold (the model has no auto_now field; every field has a Python default), except the JSON,
+    serialised here."""
+    fields = [field for field in OutboxEmail._meta.concrete_fields if not field.primary_key]
+    if any(hasattr(getattr(rows[0], field.attname), "resolve_expression") for field in fields):
+        raise ValueError("An outbox row for the array INSERT holds an expression (a database default?).")
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(field.column or field.attname) for field in fields)
+    arrays = ", ".join(f"%s::{field.db_type(connection)}[]" for field in fields)
+    values = [
+        [json.dumps(getattr(row, field.attname)) for row in rows]
+        if isinstance(field, JSONField)
+        else [getattr(row, field.attname) for row in rows]
+        for field in fields
+    ]
+    table = quote(OutboxEmail._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}) SELECT * FROM unnest({arrays}) "  # noqa: S608 - names from the model
+            f"ON CONFLICT (dedupe_key) DO NOTHING RETURNING dedupe_key, id",
+            values,
+        )
+        return dict(cursor.fetchall())
+
+
 def email_enqueue_many(*, emails: Sequence[EmailDraft]) -> list[OutboxEmail]:
     """`email_enqueue` for many e-mails at once, with the same rules, in a fixed number of queries: rows whose
     dedupe key is already in the outbox (or earlier in the list) are left out, the rest written with one INSERT ...
-    ON CONFLICT (dedupe_key) DO NOTHING, and their sending queued on commit in batches. Returns the rows written
-    (with ids), in the order given. Every e-mail is checked (attachments, template) before anything is written.
+    ON CONFLICT (dedupe_key) DO NOTHING RETURNING their ids, and their sending queued on commit in batches. Returns
+    the rows written (with ids), in the order given. Every e-mail is checked (attachments, template) before anything
+    is written.
 
-    A row someone else writes with the same key between the first query and the INSERT is skipped by the INSERT;
-    it is then returned here too, and its sending queued twice, which the sender's claim makes harmless."""
+    A row someone else writes with the same key between the first query and the INSERT is skipped by the INSERT and
+    not returned here: its writer queues its sending."""
     _require_transaction("email_enqueue_many")
     if not emails:
         return []
@@ -239,13 +270,7 @@ def email_enqueue_many(*, emails: Sequence[EmailDraft]) -> list[OutboxEmail]:
         _outbox_row(draft, renderer=renderer, suppressed=suppressed, attachments=checked[draft.dedupe_key], now=now)
         for draft in drafts
     ]
-    OutboxEmail.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
-    # ON CONFLICT DO NOTHING gives no ids back: the keys written now are found by their enqueue time.
-    ids = dict(
-        OutboxEmail.objects.filter(dedupe_key__in=[row.dedupe_key for row in rows], queued_at=now).values_list(
-            "dedupe_key", "id"
-        )
-    )
+    ids = _outbox_insert(rows)
     written = []
     for row in rows:
         if row.dedupe_key in ids:

@@ -12,11 +12,14 @@ import datetime
 import functools
 import hashlib
 import logging
+import queue
+import threading
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from itertools import groupby
-from typing import Any
+from typing import Any, NamedTuple
 
+from django import db
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet
@@ -38,7 +41,10 @@ logger = logging.getLogger(__name__)
 
 REMINDER_RUNGS = 2  # two reminders, then the escalation
 # Due connections handled per transaction (whole hub groups: a hub with more clients makes a larger batch).
-LADDER_BATCH = 500
+LADDER_BATCH = 2000
+# Database sessions a sweep runs its batches in at once (the machine's two cores: Python in one, PostgreSQL in the
+# other).
+LADDER_WORKERS = 2
 
 
 @dataclasses.dataclass
@@ -102,39 +108,67 @@ def ladder_candidates(*, today: datetime.date) -> Iterator[tuple[int, int | None
     )
 
 
-def _lock(connection_ids: Iterable[int], today: datetime.date) -> list[Connection]:
+class _Due(NamedTuple):
+    """A locked due connection: the fields the ladder reads, as a tuple (no model instance per row)."""
+
+    id: int
+    customer_id: int
+    hub_id: int | None
+    legal_name: str
+    htg_number: str | None
+    flow: MessageFlow
+    state: str
+    due_on: datetime.date | None
+    reminder_count: int
+
+
+class _Addressee(NamedTuple):
+    """A customer's first contact (primary first, then by name)."""
+
+    name: str
+    email: str
+    phone: str
+    language: str
+
+
+def _lock(connection_ids: Iterable[int], today: datetime.date) -> list[_Due]:
     """The connections still due, locked; a row someone else holds (a transition running) is left for the next
     sweep. Re-checked here: a transition or an earlier sweep may have moved it since the selection. Only the fields
-    the ladder reads; the handful of flows (with plateau and programme) come from one query, not one join per row."""
-    connections = list(
+    the ladder reads, as tuples; the handful of flows (with plateau and programme) come from one query, not one join
+    per row."""
+    rows = list(
         _due(today)
         .filter(pk__in=list(connection_ids))
         .select_for_update(of=("self",), skip_locked=True)
-        .select_related("customer")
-        .only(
+        .order_by("customer__legal_name", "id")
+        .values_list(
             "id",
             "customer_id",
+            "customer__hub_id",
+            "customer__legal_name",
+            "customer__htg_number",
             "flow_id",
             "state",
             "due_on",
             "reminder_count",
-            "customer__legal_name",
-            "customer__htg_number",
-            "customer__hub_id",
         )
-        .order_by("customer__legal_name", "id")
     )
     flows = {flow.pk: flow for flow in MessageFlow.objects.select_related("plateau__programme")}
-    for connection in connections:
-        connection.flow = flows[connection.flow_id]
-    return connections
+    return [
+        _Due(pk, customer_id, hub_id, legal_name, htg_number, flows[flow_id], state, due_on, reminder_count)
+        for pk, customer_id, hub_id, legal_name, htg_number, flow_id, state, due_on, reminder_count in rows
+    ]
 
 
-def _primary_contacts(customer_ids: Iterable[int]) -> dict[int, Contact]:
-    contacts: dict[int, Contact] = {}
-    for contact in Contact.objects.filter(customer_id__in=set(customer_ids)).order_by("-is_primary", "name", "id"):
-        contacts.setdefault(contact.customer_id, contact)
-    return contacts
+def _primary_contacts(customer_ids: Iterable[int]) -> dict[int, _Addressee]:
+    """Each customer's first contact, one row per customer (DISTINCT ON)."""
+    rows = (
+        Contact.objects.filter(customer_id__in=set(customer_ids))
+        .order_by("customer_id", "-is_primary", "name", "id")
+        .distinct("customer_id")
+        .values_list("customer_id", "name", "email", "phone", "language")
+    )
+    return {customer_id: _Addressee(*rest) for customer_id, *rest in rows}
 
 
 def _day(value: datetime.date | None) -> str:
@@ -153,18 +187,18 @@ def _step_label(state: str, language: str) -> str:
         return str(ConnectionState(state).label)
 
 
-def _line(connection: Connection, language: str) -> dict[str, str]:
-    """One client's line in a reminder, in the contact's language."""
+def _line(connection: _Due, language: str) -> dict[str, str]:
+    """One client's line in a reminder, in the contact's language (labels and dates translated once, cached)."""
     return {
-        "company_name": connection.customer.legal_name,
-        "htg_number": connection.customer.htg_number or "",
+        "company_name": connection.legal_name,
+        "htg_number": connection.htg_number or "",
         "flow_name": connection.flow.name,
         "step": _step_label(connection.state, language),
         "due_date": _localised_day(connection.due_on, language),
     }
 
 
-def _next_due(connection: Connection, today: datetime.date, cache: dict[datetime.date, datetime.date]) -> datetime.date:
+def _next_due(connection: _Due, today: datetime.date, cache: dict[datetime.date, datetime.date]) -> datetime.date:
     """The due date a reminder sent today gives (per programme deadline, worked out once per batch)."""
     deadline = connection.flow.plateau.programme.deadline
     if deadline not in cache:
@@ -172,26 +206,24 @@ def _next_due(connection: Connection, today: datetime.date, cache: dict[datetime
     return cache[deadline]
 
 
-def _escalation(connection: Connection, *, now: datetime.datetime) -> Escalation:
+def _escalation(connection: _Due, *, now: datetime.datetime) -> Escalation:
     with translation.override(settings.HTG_CORE_TEAM_LANGUAGE):
         reason = _(
             "No response to two reminders: “%(step)s” was due on %(due)s. Please contact the company directly."
         ) % {"step": ConnectionState(connection.state).label, "due": _day(connection.due_on)}
-    return Escalation(connection=connection, waiting_state=connection.state, reason=reason, opened_at=now)
+    return Escalation(connection_id=connection.id, waiting_state=connection.state, reason=reason, opened_at=now)
 
 
-def _escalation_email(escalation: Escalation, contact: Contact | None) -> EmailDraft:
+def _escalation_email(escalation: Escalation, connection: _Due, contact: _Addressee | None) -> EmailDraft:
     language = settings.HTG_CORE_TEAM_LANGUAGE
-    connection = escalation.connection
-    with translation.override(language):
-        context: dict[str, Any] = {
-            **_line(connection, language),
-            "contact_name": contact.name if contact else "",
-            "contact_email": contact.email if contact else "",
-            "contact_phone": contact.phone if contact else "",
-            "reminders": REMINDER_RUNGS,
-            "queue_url": settings.HTG_TEAM_URL.rstrip("/") + "/team/escalations/",
-        }
+    context: dict[str, Any] = {
+        **_line(connection, language),
+        "contact_name": contact.name if contact else "",
+        "contact_email": contact.email if contact else "",
+        "contact_phone": contact.phone if contact else "",
+        "reminders": REMINDER_RUNGS,
+        "queue_url": settings.HTG_TEAM_URL.rstrip("/") + "/team/escalations/",
+    }
     return EmailDraft(
         to_address=settings.HTG_CORE_TEAM_EMAIL,
         template_key="core_team.escalation",
@@ -202,7 +234,7 @@ def _escalation_email(escalation: Escalation, contact: Contact | None) -> EmailD
 
 
 def _reminder_email(
-    connection: Connection, contact: Contact, *, rung: int, passed_due_on: datetime.date | None
+    connection: _Due, contact: _Addressee, *, rung: int, passed_due_on: datetime.date | None
 ) -> EmailDraft:
     return EmailDraft(
         to_address=contact.email,
@@ -215,16 +247,17 @@ def _reminder_email(
             "passed_due_date": _localised_day(passed_due_on, contact.language),
             "portal_url": settings.HTG_PORTAL_URL,
         },
-        dedupe_key=f"reminder:{connection.pk}:{connection.state}:{rung}:{passed_due_on}",
+        dedupe_key=f"reminder:{connection.id}:{connection.state}:{rung}:{passed_due_on}",
     )
 
 
 def _hub_email(
-    hub_id: int, hub_name: str, contact: Contact, reminded: list[tuple[Connection, int]], today: datetime.date
+    hub_id: int, hub_name: str, contact: _Addressee, reminded: list[tuple[_Due, int]], today: datetime.date
 ) -> EmailDraft:
+    # The clients' lines show the new due date, the one the reminder gives.
     clients = [{**_line(connection, contact.language), "rung": rung} for connection, rung in reminded]
     # Per hub and day; the digest tells apart a later batch the same day (rows that were locked the first time).
-    digest = hashlib.sha256(",".join(str(connection.pk) for connection, _rung in reminded).encode()).hexdigest()
+    digest = hashlib.sha256(",".join(str(connection.id) for connection, _rung in reminded).encode()).hexdigest()
     return EmailDraft(
         to_address=contact.email,
         template_key="hub.reminder",
@@ -257,29 +290,29 @@ def _sweep_batch(
         locked = _lock(connection_ids, today)
         if not locked:
             return
-        hub_ids = {connection.customer.hub_id for connection in locked if connection.customer.hub_id}
+        hub_ids = {connection.hub_id for connection in locked if connection.hub_id}
         contacts = _primary_contacts({connection.customer_id for connection in locked} | hub_ids)
         due_dates: dict[datetime.date, datetime.date] = {}
         moves: dict[tuple[int, datetime.date], list[int]] = defaultdict(list)
-        escalations: list[Escalation] = []
+        escalations: list[tuple[Escalation, _Due]] = []
         emails: list[EmailDraft] = []
-        by_hub: dict[int, list[tuple[Connection, int]]] = defaultdict(list)
+        by_hub: dict[int, list[tuple[_Due, int]]] = defaultdict(list)
         for connection in locked:
             if connection.reminder_count >= REMINDER_RUNGS:
-                escalations.append(_escalation(connection, now=now))
+                escalations.append((_escalation(connection, now=now), connection))
                 continue
             passed_due_on = connection.due_on
             rung = connection.reminder_count + 1
-            connection.reminder_count, connection.due_on = rung, _next_due(connection, today, due_dates)
-            moves[(rung, connection.due_on)].append(connection.pk)
+            next_due = _next_due(connection, today, due_dates)
+            connection = connection._replace(reminder_count=rung, due_on=next_due)
+            moves[(rung, next_due)].append(connection.id)
             _count(rung, result)
-            hub_id = connection.customer.hub_id
-            if hub_id is not None:
-                by_hub[hub_id].append((connection, rung))
+            if connection.hub_id is not None:
+                by_hub[connection.hub_id].append((connection, rung))
                 continue
             contact = contacts.get(connection.customer_id)
             if contact is None:
-                logger.warning("connection %s: no contact to remind", connection.pk)
+                logger.warning("connection %s: no contact to remind", connection.id)
                 result.without_contact += 1
                 continue
             emails.append(_reminder_email(connection, contact, rung=rung, passed_due_on=passed_due_on))
@@ -289,18 +322,18 @@ def _sweep_batch(
         if by_hub:
             hub_names = dict(Customer.objects.filter(pk__in=list(by_hub)).values_list("id", "legal_name"))
             for hub_id, reminded in by_hub.items():
-                contact = contacts.get(hub_id)
-                if contact is None:
+                hub_contact = contacts.get(hub_id)
+                if hub_contact is None:
                     logger.warning("hub %s: no contact to remind about %s clients", hub_id, len(reminded))
                     result.without_contact += len(reminded)
                     continue
-                emails.append(_hub_email(hub_id, hub_names[hub_id], contact, reminded, today))
+                emails.append(_hub_email(hub_id, hub_names[hub_id], hub_contact, reminded, today))
                 result.hub_emails += 1
         if escalations:
-            Escalation.objects.bulk_create(escalations)
+            Escalation.objects.bulk_create([escalation for escalation, _connection in escalations])
             emails += [
-                _escalation_email(escalation, contacts.get(escalation.connection.customer_id))
-                for escalation in escalations
+                _escalation_email(escalation, connection, contacts.get(connection.customer_id))
+                for escalation, connection in escalations
             ]
             result.escalations += len(escalations)
         email_enqueue_many(emails=emails)
@@ -320,15 +353,65 @@ def _batches(candidates: Iterable[tuple[int, int | None]]) -> Iterator[list[int]
         yield batch
 
 
-def ladder_sweep(*, now: datetime.datetime) -> LadderResult:
+def _sweep_in_sessions(
+    batches: Iterator[list[int]], *, workers: int, now: datetime.datetime, today: datetime.date
+) -> LadderResult:
+    """The batches shared among `workers` threads, each with its own database session (Django's connections are
+    per thread), so that one batch's rendering overlaps another's writes. The batches are disjoint (a hub's
+    clients in one) and each is its own transaction under row locks, so they cannot wait on each other. The first
+    error stops the sweep (the batches already committed stay, as when one sweep runs) and is raised here."""
+    pending: queue.Queue[list[int] | None] = queue.Queue(maxsize=workers)
+    results: list[LadderResult] = []
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        result = LadderResult()
+        try:
+            while (batch := pending.get()) is not None:
+                if errors:
+                    continue  # another session failed: take the rest off the queue without doing them
+                try:
+                    _sweep_batch(batch, now=now, today=today, result=result)
+                except BaseException as error:  # raised in the calling thread below; this thread keeps draining
+                    errors.append(error)
+        finally:
+            db.connection.close()
+            results.append(result)
+
+    threads = [threading.Thread(target=work, name=f"ladder-sweep-{number}") for number in range(workers)]
+    for thread in threads:
+        thread.start()
+    try:
+        for batch in batches:
+            if errors:
+                break
+            pending.put(batch)
+    finally:
+        for _thread in threads:
+            pending.put(None)
+        for thread in threads:
+            thread.join()
+    if errors:
+        raise errors[0]
+    counts = [field.name for field in dataclasses.fields(LadderResult) if field.name != "working_hours"]
+    return LadderResult(**{name: sum(getattr(result, name) for result in results) for name in counts})
+
+
+def ladder_sweep(*, now: datetime.datetime, workers: int = LADDER_WORKERS) -> LadderResult:
     """Climb the ladder one rung for every waiting connection past its due date. Safe to run twice: the due
     connections are handled in batches (a hub's clients always in the same one), each in its own transaction under
     row locks (skip_locked: a connection in the middle of a transition waits for the next sweep) and re-checked
-    there, and a rung moves the due date forward, so a second sweep finds nothing to do."""
+    there, and a rung moves the due date forward, so a second sweep finds nothing to do.
+
+    The batches go through `workers` database sessions at once; one by one in the caller's session when the caller
+    is inside a transaction (other sessions would not see its rows) or when `workers` is 1."""
     if not ladder_working_hours(now):
         return LadderResult(working_hours=False)
     today = now.astimezone(HELPDESK_TIME_ZONE).date()
+    batches = _batches(ladder_candidates(today=today))
+    if workers > 1 and not transaction.get_connection().in_atomic_block:
+        return _sweep_in_sessions(batches, workers=workers, now=now, today=today)
     result = LadderResult()
-    for batch in _batches(ladder_candidates(today=today)):
+    for batch in batches:
         _sweep_batch(batch, now=now, today=today, result=result)
     return result

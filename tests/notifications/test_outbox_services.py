@@ -1,6 +1,7 @@
 """The outbox: a row in the caller's transaction, sent on commit, once; suppression and language fallback."""
 
 import datetime
+from unittest import mock
 
 import pytest
 from django.core import mail
@@ -319,11 +320,11 @@ def test_enqueue_many_writes_new_rows_in_a_fixed_number_of_queries_and_queues_th
     email_bounce_record(address="contact3@example.nl", detail="550 user unknown")
     drafts = [_draft(number) for number in range(6)] + [_draft(1, to_address="other@example.nl")]
 
-    # when: existing keys, templates, suppression, one INSERT, the written rows (and a savepoint around it all)
+    # when: existing keys, templates, suppression, one INSERT returning the ids written (and a savepoint around it)
     with (
         django_capture_on_commit_callbacks(execute=False) as callbacks,
         transaction.atomic(),
-        django_assert_num_queries(5),
+        django_assert_num_queries(4),
     ):
         written = email_enqueue_many(emails=drafts)
 
@@ -361,3 +362,34 @@ def test_enqueue_many_outside_a_transaction_is_refused_and_writes_nothing():
         email_enqueue_many(emails=[_draft(1)])
 
     assert OutboxEmail.objects.count() == 0
+
+
+def test_enqueue_many_leaves_out_a_key_written_by_someone_else_between_its_check_and_its_insert(
+    django_capture_on_commit_callbacks,
+):
+    from notifications import services
+    from notifications.services import email_enqueue_many
+
+    # given: another session writes "many:2" after the existing keys were read, before the INSERT
+    original = services._outbox_insert
+
+    def insert_after_someone_else(rows):
+        OutboxEmailFactory(dedupe_key="many:2", subject="theirs")
+        return original(rows)
+
+    # when
+    with (
+        mock.patch.object(services, "_outbox_insert", insert_after_someone_else),
+        django_capture_on_commit_callbacks(execute=False) as callbacks,
+        transaction.atomic(),
+    ):
+        written = email_enqueue_many(emails=[_draft(1), _draft(2), _draft(3)])
+
+    # then: theirs stands and is neither returned nor queued here; the other two are written and queued
+    assert [email.dedupe_key for email in written] == ["many:1", "many:3"]
+    assert OutboxEmail.objects.get(dedupe_key="many:2").subject == "theirs"
+    assert OutboxEmail.objects.count() == 3
+    assert len(callbacks) == 1
+    assert {email.pk for email in written} == set(
+        OutboxEmail.objects.filter(dedupe_key__in=["many:1", "many:3"]).values_list("id", flat=True)
+    )
