@@ -89,8 +89,11 @@ slot_is_reserved.message = _(  # type: ignore[attr-defined]
 class Connection(ConcurrentTransitionMixin, models.Model):
     """One customer's migration of one message flow to HTG. Its state changes only through transitions."""
 
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="connections")
-    flow = models.ForeignKey(MessageFlow, on_delete=models.PROTECT, related_name="connections")
+    # No single-column indexes on the three foreign keys: the unique (customer, flow) and the (flow, state) and
+    # (assigned_to, state) indexes start with them and serve the same lookups; every extra index is paid by each
+    # UPDATE that moves an indexed column (the reminder sweep moves due_on on tens of thousands of rows).
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="connections", db_index=False)
+    flow = models.ForeignKey(MessageFlow, on_delete=models.PROTECT, related_name="connections", db_index=False)
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices, blank=True)
     tls_version = models.CharField(_("TLS version"), max_length=3, choices=TlsVersion.choices, blank=True)
     vpn_peer_address = models.GenericIPAddressField(_("IPsec VPN peer address"), null=True, blank=True)
@@ -102,6 +105,7 @@ class Connection(ConcurrentTransitionMixin, models.Model):
         blank=True,
         related_name="assigned_connections",
         verbose_name=_("team member"),
+        db_index=False,
     )
     state = FSMField(_("state"), default=S.PLANNED, choices=ConnectionState.choices, protected=True, max_length=30)
     state_before_hold = models.CharField(max_length=30, blank=True, editable=False)
