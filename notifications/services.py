@@ -404,14 +404,29 @@ def _asynchronous_commit() -> Iterator[None]:
             cursor.execute("RESET synchronous_commit")
 
 
+# The sender's database session is probed after 30 idle seconds, every 10 seconds, and given up after 3 misses.
+SENDER_KEEPALIVE = (30, 10, 3)
+
+
 @contextlib.contextmanager
 def _claim_held(token: str) -> Iterator[None]:
-    """Hold the token's advisory lock (PostgreSQL) for as long as the sender works on its rows."""
+    """Hold the token's advisory lock (PostgreSQL) for as long as the sender works on its rows.
+
+    The lock ends with the sender's database session. A killed worker's session ends at once (its host closes the
+    connection), but a worker whose host vanishes (power, network) closes nothing: PostgreSQL would keep the session,
+    and the lock, until its TCP keepalive gave up, two hours by the operating system's defaults. So the sender asks
+    PostgreSQL to probe its connection after SENDER_KEEPALIVE idle seconds (`tcp_keepalives_*`, settable per
+    session; ignored on a Unix socket): a vanished sender's claims are then recovered within about a minute."""
     if not _uses_advisory_locks():
         yield
         return
+    idle, interval, count = SENDER_KEEPALIVE
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_lock(%s, hashtext(%s))", [CLAIM_LOCK_NAMESPACE, token])
+        cursor.execute(
+            "SELECT set_config('tcp_keepalives_idle', %s, false), set_config('tcp_keepalives_interval', %s, false), "
+            "set_config('tcp_keepalives_count', %s, false), pg_advisory_lock(%s, hashtext(%s))",
+            [str(idle), str(interval), str(count), CLAIM_LOCK_NAMESPACE, token],
+        )
     try:
         yield
     finally:

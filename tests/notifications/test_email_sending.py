@@ -392,3 +392,36 @@ def test_a_refusal_at_the_end_of_data_undoes_the_mark_made_at_the_hand_over(sett
     assert (email.status, email.attempts, email.sent_at, email.claimed_by) == (status, 1, None, "")
     assert reply.split()[0] in email.last_error
     assert SuppressedAddress.objects.filter(address="refused@example.com").exists() is suppressed
+
+
+@pytest.mark.postgres
+def test_a_sender_asks_postgresql_to_probe_its_connection_so_a_vanished_worker_releases_its_claims():
+    # given: a sender holding its claim lock (its session is over TCP, as a worker's is)
+    from django.db import connection
+
+    from notifications.services import CLAIM_LOCK_NAMESPACE, SENDER_KEEPALIVE, _claim_held
+
+    def session(setting: str) -> str:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SHOW {setting}")
+            return str(cursor.fetchone()[0])
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT inet_server_addr() IS NOT NULL")
+        assert cursor.fetchone()[0], "the test database must be reached over TCP for keepalives to apply"
+    before = session("tcp_keepalives_idle")
+
+    # when / then: while it holds the lock, PostgreSQL probes the connection after 30 idle seconds, every 10 s, 3 times
+    with _claim_held("sender-under-test"):
+        assert (
+            session("tcp_keepalives_idle"),
+            session("tcp_keepalives_interval"),
+            session("tcp_keepalives_count"),
+        ) == (tuple(str(value) for value in SENDER_KEEPALIVE))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = %s AND pid = pg_backend_pid()",
+                [CLAIM_LOCK_NAMESPACE],
+            )
+            assert cursor.fetchone()[0] == 1
+    assert before != str(SENDER_KEEPALIVE[0])  # the server's default was something else
