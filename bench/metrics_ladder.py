@@ -16,7 +16,6 @@ if TYPE_CHECKING:
 # hours (07:00-17:00), before the steep weeks. The sweep takes `now` as an argument, so HTG_CLOCK_DATE plays no part
 # in which connections are due; it only dates the outbox rows.
 SWEEP_AT = datetime.datetime(2020, 5, 15, 10, 0, tzinfo=zoneinfo.ZoneInfo("Europe/Amsterdam"))
-LADDER_TEMPLATES = ("connection.reminder", "hub.reminder", "core_team.escalation")
 
 
 def _snapshot(connection: "BaseDatabaseWrapper") -> dict[str, int]:
@@ -106,9 +105,8 @@ def metric_sweep_s(context: "BenchContext") -> list["Metric"]:
     marks = _snapshot(context.connection)
     try:
         with contextlib.ExitStack() as patches:
-            for name in ("email_send_task", "email_send_many_task"):
-                if hasattr(tasks, name):
-                    patches.enter_context(mock.patch.object(getattr(tasks, name), "delay"))
+            for task in (tasks.email_send_task, tasks.email_send_many_task):
+                patches.enter_context(mock.patch.object(task, "delay"))
             started = time.perf_counter()
             result = ladder_sweep(now=SWEEP_AT)
             seconds = time.perf_counter() - started

@@ -29,6 +29,26 @@ def add_business_days(day: datetime.date, count: int) -> datetime.date:
     return current
 
 
+def subtract_business_days(day: datetime.date, count: int) -> datetime.date:
+    """The date `count` business days before `day` (`day` itself does not count)."""
+    if count < 0:
+        raise ValueError("count must not be negative")
+    current = day
+    remaining = count
+    while remaining:
+        current -= datetime.timedelta(days=1)
+        if is_business_day(current):
+            remaining -= 1
+    return current
+
+
+def shift_business_days(day: datetime.date, count: int) -> datetime.date:
+    """`day` moved `count` business days later (negative: earlier); a non-business day first moves to the next one."""
+    if count >= 0:
+        return add_business_days(day, count)
+    return subtract_business_days(day, -count)
+
+
 def business_days_between(start: datetime.date, end: datetime.date) -> int:
     """Business days after `start` up to and including `end` (0 when end <= start)."""
     count = 0

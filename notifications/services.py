@@ -164,13 +164,15 @@ def _send_on_commit(email_ids: list[int]) -> None:
         email_id = email_ids[0]
         transaction.on_commit(lambda: email_send_task.delay(email_id))
         return
-    for chunk in _chunks(email_ids, settings.HTG_EMAIL_BATCH):
+    for chunk in email_id_batches(email_ids):
         transaction.on_commit(functools.partial(email_send_many_task.delay, chunk))
 
 
-def _chunks(items: Sequence[int], size: int) -> Iterator[list[int]]:
-    for start in range(0, len(items), size):
-        yield list(items[start : start + size])
+def email_id_batches(email_ids: Sequence[int]) -> Iterator[list[int]]:
+    """The ids in batches of HTG_EMAIL_BATCH: one sending task each."""
+    size = settings.HTG_EMAIL_BATCH
+    for start in range(0, len(email_ids), size):
+        yield list(email_ids[start : start + size])
 
 
 def email_enqueue(
@@ -195,11 +197,10 @@ def email_enqueue(
     if existing is not None:
         return existing
     draft = EmailDraft(to_address, template_key, language, context, dedupe_key)
-    address = address_normalise(to_address)
     email = _outbox_row(
         draft,
-        renderer=_Renderer(EmailTemplate.objects.filter(key=template_key)),
-        suppressed={item.address: item for item in SuppressedAddress.objects.filter(address=address)},
+        renderer=_renderer([template_key]),
+        suppressed=suppression_for_addresses([to_address]),
         attachments=checked_attachments,
         now=clock.now(),
     )

@@ -1,10 +1,9 @@
 """Celery tasks: ids in, one service call, safe to run twice."""
 
 from celery import shared_task
-from django.conf import settings
 
 from htg_migration import clock
-from notifications.services import email_claims_recover, email_send, emails_send, emails_sweep
+from notifications.services import email_claims_recover, email_id_batches, email_send, emails_send, emails_sweep
 
 
 @shared_task(acks_late=True)
@@ -29,6 +28,6 @@ def emails_sweep_task() -> int:
     now = clock.now()
     email_claims_recover(now=now)
     email_ids = emails_sweep(now=now)
-    for start in range(0, len(email_ids), settings.HTG_EMAIL_BATCH):
-        email_send_many_task.delay(email_ids[start : start + settings.HTG_EMAIL_BATCH])
+    for batch in email_id_batches(email_ids):
+        email_send_many_task.delay(batch)
     return len(email_ids)

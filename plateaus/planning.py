@@ -9,7 +9,13 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from htg_migration.calendar import add_business_days, business_days_between, is_business_day
+from htg_migration.calendar import (  # noqa: F401 - shift and subtract are re-exported for the planning maths
+    add_business_days,
+    business_days_between,
+    is_business_day,
+    shift_business_days,
+    subtract_business_days,
+)
 
 # Two-sided 95% normal quantile, for the confidence band of the go-live rate.
 Z_95 = 1.96
@@ -20,26 +26,6 @@ FORECAST_HORIZON_DAYS = 2000
 def working_days_left(*, as_of: datetime.date, deadline: datetime.date) -> int:
     """Business days after `as_of` up to and including the deadline (the day itself has been worked)."""
     return business_days_between(as_of, deadline)
-
-
-def subtract_business_days(day: datetime.date, count: int) -> datetime.date:
-    """The date `count` business days before `day` (`day` itself does not count)."""
-    if count < 0:
-        raise ValueError("count must not be negative")
-    current = day
-    remaining = count
-    while remaining:
-        current -= datetime.timedelta(days=1)
-        if is_business_day(current):
-            remaining -= 1
-    return current
-
-
-def shift_business_days(day: datetime.date, count: int) -> datetime.date:
-    """`day` moved `count` business days later (negative: earlier); a non-business day first moves to the next one."""
-    if count >= 0:
-        return add_business_days(day, count)
-    return subtract_business_days(day, -count)
 
 
 def required_rate(*, remaining: int, working_days: int) -> float:

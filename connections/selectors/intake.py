@@ -8,6 +8,7 @@ from django.db.models import Prefetch
 from connections.helpdesk_scripts import step_guide
 from connections.models import Connection, ConnectionState, Contact, Customer, IntakeDraft
 from htg_migration import clock
+from notifications.services import address_normalise
 from plateaus.models import GovernmentParty, MessageFlow
 
 S = ConnectionState
@@ -54,7 +55,7 @@ def intake_context(*, email: str, customer: Customer | None) -> IntakeContext:
 
 
 def intake_draft_get(*, email: str) -> IntakeDraft | None:
-    return IntakeDraft.objects.filter(email=email.lower()).first()
+    return IntakeDraft.objects.filter(email=address_normalise(email)).first()
 
 
 @dataclass(frozen=True)

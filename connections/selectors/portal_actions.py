@@ -8,8 +8,8 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
 from connections.models import CompanyConfirmation, Connection, ConnectionEvent, Customer, SlotBooking
+from connections.selectors.portal import portal_connections, portal_contact
 from connections.services.htg_numbers import htg_number_normalise
-from connections.views.portal.access import portal_connections, portal_contact
 from notifications.models import NewsItem
 
 

@@ -28,7 +28,7 @@ from connections.selectors.intake import IntakeContext, intake_context
 from connections.services.connections import channel_validate, connection_channel_set, connection_create
 from connections.services.customers import ContactInput, customer_create
 from connections.services.htg_numbers import customer_htg_number_issue
-from connections.services.portal_sign_in import contact_user_ensure, portal_email_normalise
+from connections.services.portal_sign_in import contact_user_ensure, portal_contact_for_email, portal_email_normalise
 from connections.services.transitions import connection_transition
 from connections.validators import normalise_identifier, validate_eori, validate_kvk_number
 from notifications.services import email_enqueue
@@ -282,9 +282,7 @@ def customer_intake_submit(*, email: str, data: dict[str, Any]) -> IntakeResult:
     by the caller (the portal's sign-in link does that); the first contact is that person.
     """
     email = portal_email_normalise(email)
-    contact = (
-        Contact.objects.filter(email__iexact=email).select_related("customer").order_by("-is_primary", "id").first()
-    )
+    contact = portal_contact_for_email(email)
     customer = Customer.objects.select_for_update().get(pk=contact.customer_id) if contact else None
     context = intake_context(email=email, customer=customer)
     errors = intake_errors(data=data, context=context)

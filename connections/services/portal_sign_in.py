@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from connections.models import Contact, PortalSignInLink
 from htg_migration.errors import ApplicationError
-from notifications.services import email_enqueue
+from notifications.services import address_normalise, email_enqueue
 
 TOKEN_BYTES = 32
 SIGN_IN_TEMPLATE = "portal.sign_in_link"
@@ -57,7 +57,7 @@ def sign_in_token_hash(token: str) -> str:
 
 
 def portal_email_normalise(email: str) -> str:
-    return (email or "").strip().lower()
+    return address_normalise(email or "")
 
 
 def portal_next_path_clean(path: str) -> str:
@@ -78,7 +78,7 @@ def portal_contact_for_email(email: str) -> Contact | None:
     )
 
 
-def _retry_after_minutes(rows: Any, window_start: datetime.datetime, now: datetime.datetime) -> int:
+def _retry_after_minutes(rows: Any, now: datetime.datetime) -> int:
     oldest = rows.order_by("created_at").values_list("created_at", flat=True).first()
     window = datetime.timedelta(minutes=settings.HTG_PORTAL_LINK_WINDOW_MINUTES)
     remaining = (oldest + window - now) if oldest else window
@@ -110,7 +110,7 @@ def portal_sign_in_link_request(
         PortalSignInLink.objects.create(
             email=address, requested_ip=requested_ip, rate_limited=True, created_at=now, expires_at=now
         )
-        return SignInLinkRequest(sent=False, retry_after_minutes=_retry_after_minutes(limited, window_start, now))
+        return SignInLinkRequest(sent=False, retry_after_minutes=_retry_after_minutes(limited, now))
 
     token = secrets.token_urlsafe(TOKEN_BYTES)
     link = PortalSignInLink.objects.create(

@@ -3,7 +3,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 
 from connections.permissions import is_helpdesk, is_team_member
-from connections.views.portal.access import portal_contact
+from connections.selectors.portal import portal_contact
 
 
 def home(request: HttpRequest) -> HttpResponse:

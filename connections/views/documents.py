@@ -12,8 +12,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from connections.views.access import team_required
-from connections.views.portal.community import document_file_response
-from notifications.documents import EXTENSIONS, document_delete, document_upload
+from notifications.documents import EXTENSIONS, document_content_type, document_delete, document_upload
 from notifications.models import Document
 from notifications.selectors import document_list
 from plateaus.models import Plateau
@@ -83,6 +82,21 @@ def document_download_view(request: HttpRequest, document_id: int) -> FileRespon
     if document is None:
         raise Http404
     return document_file_response(document)
+
+
+def document_file_response(document: Document) -> FileResponse:
+    """The file as a download (never shown inline, never sniffed into another type)."""
+    try:
+        handle = document.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(
+        handle, as_attachment=True, filename=document.file_name, content_type=document_content_type(document)
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
 
 
 urlpatterns = [

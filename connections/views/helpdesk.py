@@ -83,16 +83,16 @@ def helpdesk_lookup_view(request: HttpRequest) -> HttpResponse:
         # The most frequent call: an HTG number, read out by the caller. One statement finds it and writes the
         # audit row; then straight there (or "no company has this number").
         htg_lookup = helpdesk_htg_number_lookup(user=request.user, query=query)
-        customer_id = htg_lookup.customer_id if htg_lookup is not None else None
-        if htg_lookup is None:
+        if htg_lookup is not None:
+            customer_id = htg_lookup.customer_id
+        else:
             results = customer_lookup(text=query)
-            if len(results) == 1:
-                customer_id = results[0].pk
+            customer_id = results[0].pk if len(results) == 1 else None
             lookup_audit_record(
                 user=request.user,
                 kind=LookupAudit.Kind.SEARCH,
                 query=query,
-                result_count=1 if customer_id is not None else len(results),
+                result_count=len(results),
                 customer_id=customer_id,
             )
         if customer_id is not None:

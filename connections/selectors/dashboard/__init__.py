@@ -5,7 +5,6 @@ the planning maths of plateaus/planning.py.
 """
 
 from connections.selectors.dashboard.build import (
-    FUNNEL_STATES,
     BurnupPoint,
     Dashboard,
     FlowFigures,
@@ -17,7 +16,6 @@ from connections.selectors.dashboard.build import (
 from connections.selectors.dashboard.queries import dashboard_aggregates, dashboard_reference
 
 __all__ = [
-    "FUNNEL_STATES",
     "BurnupPoint",
     "Dashboard",
     "FlowFigures",

@@ -19,7 +19,7 @@ from connections.selectors.dashboard.queries import (
     dashboard_aggregates,
     dashboard_reference,
 )
-from htg_migration.calendar import is_business_day
+from htg_migration.calendar import is_business_day, shift_business_days, subtract_business_days
 from plateaus.planning import (
     CapacityPlan,
     Forecast,
@@ -30,14 +30,11 @@ from plateaus.planning import (
     plan_values,
     recent_rate,
     required_rate,
-    shift_business_days,
-    subtract_business_days,
     working_days_left,
 )
 
 S = ConnectionState
 # The funnel's columns, in the order of the road to HTG, then the side roads.
-FUNNEL_STATES = [state.value for state in ConnectionState]
 
 
 @dataclass(frozen=True)
@@ -395,7 +392,7 @@ def _assemble(
                 ),
             )
         )
-        demands.append(PlateauDemand(number=plateau.number, needs_slot=sum(f.needs_slot for f in flows), start=start))
+        demands.append(PlateauDemand(number=plateau.number, needs_slot=plateaus[-1].needs_slot, start=start))
     per_day: int = settings.HTG_SLOTS_PER_MEMBER_PER_DAY
     capacity = (
         capacity_plan(

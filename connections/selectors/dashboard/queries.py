@@ -10,7 +10,7 @@ benchmark runs exactly the same SQL raw as its floor. The raw SQL runs on Postgr
 import datetime
 import zoneinfo
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -33,9 +33,10 @@ from connections.models import (
     SlotBooking,
 )
 from connections.permissions import CONNECTION_TEAM, CORE_TEAM
+from htg_migration.calendar import subtract_business_days
 from notifications.models import SuppressedAddress
 from plateaus.models import GovernmentParty, MessageFlow, Plateau, Programme
-from plateaus.planning import subtract_business_days, working_days_left
+from plateaus.planning import working_days_left
 
 S = ConnectionState
 LIVE_STATES = (S.LIVE.value, S.DIGIPOORT_CLOSED.value)
@@ -74,7 +75,10 @@ class Reference:
     flows: list[FlowReference]
     day_end: datetime.datetime
     zone: zoneinfo.ZoneInfo
-    flow_ids: list[int] = field(default_factory=list)
+
+    @property
+    def flow_ids(self) -> list[int]:
+        return [flow.id for flow in self.flows]
 
     @property
     def blocked_flow_ids(self) -> list[int]:
@@ -122,7 +126,6 @@ def dashboard_reference(*, as_of: datetime.date, today: datetime.date) -> Refere
         flows=list(flows.values()),
         day_end=day_end,
         zone=zone,
-        flow_ids=list(flows),
     )
 
 
@@ -248,27 +251,6 @@ def _no_response_cutoffs(as_of: datetime.date, zone: zoneinfo.ZoneInfo) -> dict[
         for state, days in periods.items()
         if state in {waiting.value for waiting in WAITING_ON_CUSTOMER}
     }
-
-
-RISK_COLUMNS = (
-    "id",
-    "customer",
-    "htg_number",
-    "flow_code",
-    "state",
-    "entered_at",
-    "steps_left",
-    "days_needed",
-    "is_late",
-    "is_tight",
-    "no_response",
-    "escalated",
-    "bounced",
-    "blocked",
-    "hub_clients",
-    "score",
-    "at_risk",
-)
 
 
 def risk_query(reference: Reference) -> Aggregate:

@@ -14,12 +14,13 @@ from django.contrib.auth import login, logout
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
-from django.urls import path, reverse
+from django.urls import path
 from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from connections.models import Contact
+from connections.selectors.portal import portal_contact
 from connections.services.portal_sign_in import (
     SignInLinkInvalid,
     portal_email_normalise,
@@ -28,7 +29,7 @@ from connections.services.portal_sign_in import (
     portal_sign_in_link_request,
     portal_sign_in_link_use,
 )
-from connections.views.portal.access import View, portal_contact
+from connections.views.portal.access import View, portal_sign_in_redirect
 from htg_migration.errors import ApplicationError
 
 PORTAL_EMAIL_SESSION_KEY = "portal_verified_email"
@@ -63,7 +64,7 @@ def verified_email_required(view: View) -> View:
         if identity is None:
             if request.user.is_authenticated:
                 raise Http404
-            return redirect(f"{reverse('portal:sign_in')}?next={request.get_full_path()}")
+            return portal_sign_in_redirect(request)
         request.portal_identity = identity  # type: ignore[attr-defined]
         return view(request, *args, **kwargs)
 

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from connections.helpdesk_scripts import step_guide
 from connections.models import CONFIRMATION_STATE, CallbackRequest, CompanyConfirmation, ConnectionState, SlotBooking
+from connections.selectors.portal import portal_customers
 from connections.selectors.portal_actions import portal_connection_for_actions
 from connections.selectors.slots import slot_free_list
 from connections.services.company_actions import (
@@ -27,7 +28,7 @@ from connections.services.company_actions import (
 )
 from connections.services.slots import local_zone, slot_choose
 from connections.views.feedback import refusals_as_messages
-from connections.views.portal.access import company_required, portal_connection_get, portal_customers
+from connections.views.portal.access import company_required, portal_connection_get
 from htg_migration import clock
 from htg_migration.errors import ApplicationError
 

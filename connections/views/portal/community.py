@@ -12,8 +12,8 @@ from django.utils.translation import get_language
 from django.views.decorators.http import require_safe
 
 from connections.selectors.portal_actions import news_entry, news_published
+from connections.views.documents import document_file_response
 from connections.views.portal.access import company_required
-from notifications.documents import document_content_type
 from notifications.models import Document
 from notifications.selectors import document_list
 
@@ -88,21 +88,6 @@ def document_download_view(request: HttpRequest, document_id: int) -> FileRespon
     if document is None:
         raise Http404
     return document_file_response(document)
-
-
-def document_file_response(document: Document) -> FileResponse:
-    """The file as a download (never shown inline, never sniffed into another type)."""
-    try:
-        handle = document.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(
-        handle, as_attachment=True, filename=document.file_name, content_type=document_content_type(document)
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
 
 
 urlpatterns = [
