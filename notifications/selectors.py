@@ -12,7 +12,8 @@ def suppression_for_addresses(addresses: Iterable[str]) -> dict[str, SuppressedA
     wanted = {address.strip().lower() for address in addresses if address}
     if not wanted:
         return {}
-    return {suppressed.address: suppressed for suppressed in SuppressedAddress.objects.filter(address__in=wanted)}
+    suppressed = SuppressedAddress.objects.filter(address__any=list(wanted))
+    return {address.address: address for address in suppressed}
 
 
 def emails_for_addresses(addresses: Iterable[str], *, limit: int = 10) -> list[OutboxEmail]:

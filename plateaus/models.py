@@ -19,7 +19,11 @@ class BilingualNameMixin(models.Model):
 
     @property
     def name(self) -> str:
-        return self.name_nl if translation.get_language() == "nl" else self.name_en
+        return self.name_for(translation.get_language())
+
+    def name_for(self, language: str | None) -> str:
+        """The name in this language (Dutch for "nl", English otherwise)."""
+        return self.name_nl if language == "nl" else self.name_en
 
 
 class Programme(BilingualNameMixin):

@@ -138,7 +138,7 @@ def _lock(connection_ids: Iterable[int], today: datetime.date) -> list[_Due]:
     per row."""
     rows = list(
         _due(today)
-        .filter(pk__in=list(connection_ids))
+        .filter(pk__any=list(connection_ids))
         .select_for_update(of=("self",), skip_locked=True)
         .order_by("customer__legal_name", "id")
         .values_list(
@@ -163,7 +163,7 @@ def _lock(connection_ids: Iterable[int], today: datetime.date) -> list[_Due]:
 def _primary_contacts(customer_ids: Iterable[int]) -> dict[int, _Addressee]:
     """Each customer's first contact, one row per customer (DISTINCT ON)."""
     rows = (
-        Contact.objects.filter(customer_id__in=set(customer_ids))
+        Contact.objects.filter(customer_id__any=list(set(customer_ids)))
         .order_by("customer_id", "-is_primary", "name", "id")
         .distinct("customer_id")
         .values_list("customer_id", "name", "email", "phone", "language")
@@ -192,7 +192,7 @@ def _line(connection: _Due, language: str) -> dict[str, str]:
     return {
         "company_name": connection.legal_name,
         "htg_number": connection.htg_number or "",
-        "flow_name": connection.flow.name,
+        "flow_name": connection.flow.name_for(language),
         "step": _step_label(connection.state, language),
         "due_date": _localised_day(connection.due_on, language),
     }
@@ -318,7 +318,7 @@ def _sweep_batch(
             emails.append(_reminder_email(connection, contact, rung=rung, passed_due_on=passed_due_on))
         for (rung, due_on), ids in moves.items():
             # Not a state change: the reminder count and due date only (the state field is never updated this way).
-            Connection.objects.filter(pk__in=ids).update(reminder_count=rung, due_on=due_on)
+            Connection.objects.filter(pk__any=ids).update(reminder_count=rung, due_on=due_on)
         if by_hub:
             hub_names = dict(Customer.objects.filter(pk__in=list(by_hub)).values_list("id", "legal_name"))
             for hub_id, reminded in by_hub.items():

@@ -320,17 +320,17 @@ def test_enqueue_many_writes_new_rows_in_a_fixed_number_of_queries_and_queues_th
     email_bounce_record(address="contact3@example.nl", detail="550 user unknown")
     drafts = [_draft(number) for number in range(6)] + [_draft(1, to_address="other@example.nl")]
 
-    # when: existing keys, templates, suppression, one INSERT returning the ids written (and a savepoint around it)
+    # when: existing keys, templates, suppression; the staging table, COPY into it, one INSERT returning the ids
     with (
         django_capture_on_commit_callbacks(execute=False) as callbacks,
         transaction.atomic(),
-        django_assert_num_queries(4),
+        django_assert_num_queries(6),
     ):
         written = email_enqueue_many(emails=drafts)
 
     # then: the five new ones, in order, rendered in Dutch; the suppressed one never queued for sending
     assert [email.dedupe_key for email in written] == [f"many:{number}" for number in range(1, 6)]
-    assert all(email.pk for email in written)
+    assert all(email.id for email in written)
     assert written[0].to_address == "contact1@example.nl"
     assert written[0].subject == "Uitnodiging: migratie NCTS van Digipoort naar HTG"
     assert "Contact 1" in written[0].body_text
@@ -339,6 +339,42 @@ def test_enqueue_many_writes_new_rows_in_a_fixed_number_of_queries_and_queues_th
     assert OutboxEmail.objects.count() == 6
     assert OutboxEmail.objects.get(dedupe_key="many:0").pk == existing.pk
     assert len(callbacks) == 2  # four to send, in batches of two
+
+
+def test_enqueue_many_writes_exactly_the_row_email_enqueue_writes_whatever_the_text_holds(
+    django_capture_on_commit_callbacks,
+):
+    from django.forms.models import model_to_dict
+
+    from notifications.services import email_enqueue_many
+
+    # given: text with what CSV and COPY treat specially (quotes, commas, line breaks, tabs, backslashes, a lone
+    # "\\.", NULL-looking text) and beyond ASCII, in the body, the subject and an attachment
+    awkward = 'Jan "de" Vries, \\N\r\n\\.\n\t\\ \u00e9\u20ac\U0001f600 NULL'
+    context = {**INVITED_CONTEXT, "contact_name": awkward, "company_name": f"{awkward} B.V."}
+    attachments = [{"filename": 'a "b",c.ics', "content": awkward, "mimetype": "text/calendar"}]
+    moment = datetime.datetime(2020, 5, 15, 8, 30, 1, 123456, tzinfo=datetime.UTC)
+    with (
+        mock.patch("htg_migration.clock.now", return_value=moment),
+        django_capture_on_commit_callbacks(execute=False),
+        transaction.atomic(),
+    ):
+        single = _enqueue(dedupe_key="one", context=context, attachments=attachments)
+        many = email_enqueue_many(
+            emails=[_draft(1, to_address="Jan@Example.NL", context=context, attachments=attachments, dedupe_key="two")]
+        )
+
+    # when
+    written = OutboxEmail.objects.get(pk=many[0].id)
+
+    # then: field for field the same row (but its key and id)
+    ignored = {"id", "dedupe_key"}
+    assert {key: value for key, value in model_to_dict(written).items() if key not in ignored} == {
+        key: value for key, value in model_to_dict(single).items() if key not in ignored
+    }
+    assert awkward in written.body_text and written.attachments == attachments
+    assert written.sent_at is None and written.next_attempt_at is None and written.claimed_by == ""
+    assert written.queued_at == moment
 
 
 def test_enqueue_many_with_a_missing_template_or_a_bad_attachment_writes_nothing():
@@ -390,6 +426,6 @@ def test_enqueue_many_leaves_out_a_key_written_by_someone_else_between_its_check
     assert OutboxEmail.objects.get(dedupe_key="many:2").subject == "theirs"
     assert OutboxEmail.objects.count() == 3
     assert len(callbacks) == 1
-    assert {email.pk for email in written} == set(
+    assert {email.id for email in written} == set(
         OutboxEmail.objects.filter(dedupe_key__in=["many:1", "many:3"]).values_list("id", flat=True)
     )

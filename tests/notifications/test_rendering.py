@@ -61,9 +61,10 @@ def test_a_name_used_in_a_tag_or_with_a_filter_is_part_of_the_shape_not_filled_i
     ]
 
     # when / then
-    printed, mentioned = template_names(source)
-    assert printed == frozenset()  # company is used in `with`, name in `for`: neither is only printed
-    assert {"htg", "contact", "names", "other", "company", "obj"} <= mentioned
+    names = template_names(source)
+    # company is used in `with`, name in `for`: neither is only printed; htg is printed and tested bare only
+    assert names.printed == names.tested == frozenset({"htg"})
+    assert {"htg", "contact", "names", "other", "company", "obj"} <= names.mentioned
     fast, slow = rendered_both_ways(source, contexts, autoescape=True)
     assert fast == slow
     assert "unknown" in fast[0] and "(HTG1)" in fast[1] and "&lt;Z&gt;" in fast[2]
@@ -116,7 +117,7 @@ def test_a_template_with_a_tag_outside_the_known_list_is_always_rendered_by_djan
 def test_beyond_the_shape_limit_the_rest_is_rendered_by_django(monkeypatch):
     # given: every context a different shape (the tested name differs each time)
     monkeypatch.setattr(rendering, "MAX_SHAPES", 3)
-    source = "{% if code %}{{ code }}{% endif %} {{ name }}"
+    source = "{% if code != name %}{{ code }}{% endif %} {{ name }}"
     contexts = [{"code": f"C{number}", "name": f"N{number}"} for number in range(6)]
 
     # when
@@ -153,3 +154,119 @@ def test_every_stored_template_renders_its_example_exactly_as_django_does():
             # then
             for context in variants:
                 assert part.render(context) == django(source, context, autoescape=autoescape), template.key
+
+
+@pytest.mark.parametrize("autoescape", [True, False])
+def test_a_name_tested_bare_and_printed_is_filled_in_when_not_empty_and_part_of_the_shape_when_empty(autoescape):
+    # given: a code tested with if, elif and not, printed in the branch; ten different codes and two empty ones
+    source = (
+        "{% if code %}({{ code }}){% elif other %}[{{ other }}]{% endif %}"
+        "{% if not code %} no code{% endif %} {{ name }}"
+    )
+    contexts = [{"code": f"C{number} {HOSTILE}", "other": "", "name": f"N{number}"} for number in range(10)]
+    contexts += [{"code": "", "other": "O <1>", "name": "x"}, {"code": "", "other": "", "name": "y"}]
+
+    # when
+    fast, slow = rendered_both_ways(source, contexts, autoescape=autoescape)
+    part = TemplatePart(source, autoescape=autoescape)
+    for context in contexts:
+        part.render(context)
+
+    # then: the same text; one shape for every non-empty code, one per empty combination
+    assert fast == slow
+    assert part.tested == frozenset({"code", "other"})
+    assert len(part.shapes) == 3
+
+
+HUB_SOURCE = (
+    "Dear {{ contact_name }}, {{ client_count }} clients of {{ hub_name }}:\n"
+    "{% for client in clients %}- {{ client.company_name }}{% if client.htg_number %} ({{ client.htg_number }})"
+    "{% endif %} · {{ client.step }}{% if client.rung == 2 %} · second reminder{% endif %}\n{% endfor %}"
+    "See {{ portal_url }}"
+)
+
+
+def _hub_context(number, clients):
+    return {
+        "contact_name": f"Contact {number} {HOSTILE}",
+        "hub_name": f"Hub {number} & Zn",
+        "client_count": clients,
+        "portal_url": "https://example.org/portal/",
+        "clients": [
+            {
+                "company_name": f"Client {number}.{index} <{HOSTILE}>",
+                "htg_number": "" if index % 3 == 0 else f"HTG{number:03d}{index}",
+                "step": "invited",
+                "rung": 1 + index % 2,
+            }
+            for index in range(clients)
+        ],
+    }
+
+
+@pytest.mark.parametrize("autoescape", [True, False])
+def test_a_top_level_loop_over_dicts_is_rendered_apart_from_a_few_shapes_exactly_as_django_does(autoescape):
+    # given: twenty hubs, each with a different list of clients (none, one, many)
+    contexts = [_hub_context(number, clients=number % 7) for number in range(20)]
+
+    # when
+    part = TemplatePart(HUB_SOURCE, autoescape=autoescape)
+    with mock.patch.object(TemplatePart, "_django", autospec=True, side_effect=TemplatePart._django) as django_calls:
+        fast = [part.render(context) for context in contexts]
+
+    # then: the same text as Django's; the loop was rendered apart, from a handful of shapes
+    assert fast == [django(HUB_SOURCE, context, autoescape=autoescape) for context in contexts]
+    assert [(loop.variable, loop.sequence, loop.keys) for loop in part.loops] == [
+        ("client", "clients", ("company_name", "htg_number", "rung", "step"))
+    ]
+    assert len(part.loops[0].body.shapes) == 4  # htg number empty or not, times rung 1 or 2
+    assert django_calls.call_count <= len(part.shapes) + 4
+    assert len(part.shapes) <= 7  # the client count is a number: part of the outer shape
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "{{ forloop.counter }} {{ client.company_name }}",
+        "{{ client }}",
+        "{{ client.company_name }}{% for other in clients %}{{ other.step }}{% endfor %}",
+        "{{ client.company_name }}{% empty %}none",
+        "{{ client.company_name|default:'-' }}",
+        "{{ client.company.name }}",
+    ],
+)
+def test_a_loop_that_reads_its_item_otherwise_stays_with_django(body):
+    # given: a loop body that uses the loop, the item itself, a nested loop, empty, quoted text or a nested key
+    source = f"Hi {{{{ hub_name }}}} {{% for client in clients %}}[{body}]{{% endfor %}}"
+    contexts = [_hub_context(number, clients=number % 3) for number in range(4)]
+    for context in contexts:
+        context["clients"] = [{**client, "company": {"name": "C <x>"}} for client in context["clients"]]
+
+    # when
+    part = TemplatePart(source, autoescape=True)
+
+    # then
+    assert part.loops == []
+    assert [part.render(context) for context in contexts] == [
+        django(source, context, autoescape=True) for context in contexts
+    ]
+
+
+def test_a_loop_over_what_is_not_a_list_of_dicts_with_its_keys_is_rendered_by_django():
+    # given: the hub template with contexts the loop cannot be rendered apart for
+    part = TemplatePart(HUB_SOURCE, autoescape=True)
+    assert part.loops
+    good = _hub_context(1, clients=2)
+    contexts = [
+        {**good, "clients": None},
+        {key: value for key, value in good.items() if key != "clients"},
+        {**good, "clients": "abc"},
+        {**good, "clients": [*good["clients"], "not a dict"]},
+        {**good, "clients": [{"company_name": "Only a name"}]},
+        {**good, "client__step": "a name a flattened key could be taken for"},
+        {**good, "clients": ({"company_name": "T", "htg_number": "", "step": "s", "rung": 2},)},
+    ]
+
+    # when / then
+    for context in contexts:
+        assert part.render(context) == django(HUB_SOURCE, context, autoescape=True)

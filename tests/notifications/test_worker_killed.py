@@ -63,7 +63,7 @@ def test_a_worker_killed_in_the_middle_of_1000_emails_and_started_again_delivers
                 for number in range(EMAILS)
             ]
         )
-    email_ids = [email.pk for email in emails]
+    email_ids = [email.id for email in emails]
     assert len(email_ids) == EMAILS
 
     # when: the worker is killed (SIGKILL) at a random point once some, but not all, have arrived
