@@ -22,6 +22,12 @@ app.conf.beat_schedule = {
         "task": "notifications.tasks.emails_sweep_task",
         "schedule": 60.0,
     },
+    # Bounces waiting in the Maildir of HTG_BOUNCE_MAILDIR (if set) are received; recorded bounces whose processing
+    # never finished are processed (notifications.bounce_intake).
+    "bounces-receive": {
+        "task": "notifications.tasks.bounces_receive_task",
+        "schedule": 60.0,
+    },
     # After the programme deadline, every connection that is not live is recorded as missed.
     "connections-mark-missed": {
         "task": "connections.tasks.connections_mark_missed_task",

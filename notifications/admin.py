@@ -12,7 +12,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from notifications.documents import document_delete, document_file_check
-from notifications.models import Document, EmailTemplate, OutboxEmail, SuppressedAddress
+from notifications.models import Document, EmailTemplate, InboundBounce, OutboxEmail, SuppressedAddress
 from notifications.services import email_template_render
 
 
@@ -70,6 +70,69 @@ class OutboxEmailAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # an e-mail is written by the change that causes it, never by hand
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(InboundBounce)
+class InboundBounceAdmin(admin.ModelAdmin):
+    """Read only: bounces are written by the intake (notifications.bounce_intake); the unrecognised ones are here for
+    a person to read, with the message as it was received."""
+
+    list_display = ("received_at", "recipient", "status_code", "action", "outcome", "matched_email", "subject")
+    list_filter = ("outcome", "action", "received_at")
+    search_fields = ("recipient", "message_id", "original_message_id", "subject", "sender")
+    date_hierarchy = "received_at"
+    list_select_related = ("email",)
+    fields = (
+        "received_at",
+        "processed_at",
+        "outcome",
+        "note",
+        "recipient",
+        "action",
+        "status_code",
+        "diagnostic",
+        "matched_email",
+        "original_message_id",
+        "message_id",
+        "sender",
+        "subject",
+        "raw_size",
+        "raw_sha256",
+        "raw_text",
+    )
+    readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        # Up to 256 KB a row: the list does not need the message; a bounce's page loads it with one more query.
+        return super().get_queryset(request).defer("raw_message")
+
+    @admin.display(description=_("e-mail"), ordering="email")
+    def matched_email(self, bounce: InboundBounce) -> str:
+        if bounce.email is None:
+            return "-"
+        url = reverse("admin:notifications_outboxemail_change", args=[bounce.email.pk])
+        return format_html('<a href="{}">{}</a>', url, bounce.email)
+
+    @admin.display(description=_("message as received"))
+    def raw_text(self, bounce: InboundBounce) -> str:
+        raw = bytes(bounce.raw_message)
+        cut = ""
+        if bounce.raw_size > len(raw):
+            cut = _("(The first %(kept)s of %(size)s bytes; the rest was not kept.)") % {
+                "kept": len(raw),
+                "size": bounce.raw_size,
+            }
+        return format_html(
+            '<pre style="white-space: pre-wrap; max-height: 40em; overflow: auto">{}</pre>{}',
+            raw.decode("utf-8", errors="replace"),
+            cut,
+        )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # a bounce is what came in, never written by hand
 
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False

@@ -64,6 +64,8 @@ class OutboxEmail(models.Model):
         SENT = "sent", _("sent")
         FAILED = "failed", _("failed")
         SUPPRESSED = "suppressed", _("suppressed")
+        # Sent, then a delivery status notification came back: it never arrived (notifications.bounce_intake).
+        BOUNCED = "bounced", _("bounced")
 
     dedupe_key = models.CharField(_("dedupe key"), max_length=255, unique=True)
     template_key = models.CharField(_("template"), max_length=100)
@@ -237,3 +239,65 @@ class Document(models.Model):
 
     def title_for(self, language: str) -> str:
         return self.title_nl if language == "nl" else self.title_en
+
+
+class InboundBounce(models.Model):
+    """A message that came back to the bounce address. It is a row first, exactly as received (the first
+    RAW_MAX_BYTES, 256 KB; raw_size says how large it was), so nothing is lost; then it is read: a hard bounce
+    suppresses the address and marks the e-mail bounced, a soft bounce or a delay is recorded only, and anything not
+    recognised waits for a person. Received once: the same message again (the same Message-ID, or the same bytes) is
+    this row (notifications.bounce_intake, docs/architecture.md)."""
+
+    RAW_MAX_BYTES = 256 * 1024
+
+    class Outcome(models.TextChoices):
+        RECEIVED = "received", _("received, not yet processed")
+        HARD_BOUNCE = "hard_bounce", _("hard bounce: address suppressed")
+        SOFT_BOUNCE = "soft_bounce", _("soft bounce or delay: recorded only")
+        UNRECOGNISED = "unrecognised", _("not recognised: for a person to look at")
+
+    received_at = models.DateTimeField(_("received at"))
+    raw_message = models.BinaryField(_("message as received"))
+    raw_size = models.PositiveIntegerField(_("size (bytes)"))
+    raw_sha256 = models.CharField(_("SHA-256 of the message"), max_length=64, unique=True)
+    message_id = models.CharField(_("Message-ID"), max_length=255, blank=True)
+    sender = models.CharField(_("from"), max_length=255, blank=True)
+    subject = models.CharField(_("subject"), max_length=255, blank=True)
+    # What the bounce says about the recipient it is about (the first hard failure, else the first delay).
+    recipient = models.CharField(_("address"), max_length=254, blank=True)
+    action = models.CharField(_("action"), max_length=20, blank=True)
+    status_code = models.CharField(_("status"), max_length=16, blank=True, help_text=_("For example 5.1.1."))
+    diagnostic = models.TextField(_("diagnostic code"), blank=True)
+    original_message_id = models.CharField(_("Message-ID of the returned e-mail"), max_length=255, blank=True)
+    email = models.ForeignKey(
+        OutboxEmail,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="bounces",
+        verbose_name=_("e-mail"),
+    )
+    outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices, default=Outcome.RECEIVED)
+    note = models.TextField(_("note"), blank=True)
+    processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("bounce")
+        verbose_name_plural = _("bounces")
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["message_id"], condition=~models.Q(message_id=""), name="notifications_bounce_message_id"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["recipient"], name="notifications_bounce_address"),
+            models.Index(
+                fields=["received_at"],
+                name="notifications_bounce_pending",
+                condition=models.Q(processed_at__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recipient or self.subject or self.pk} ({self.outcome})"

@@ -1,8 +1,10 @@
 """Celery tasks: ids in, one service call, safe to run twice."""
 
 from celery import shared_task
+from django.conf import settings
 
 from htg_migration import clock
+from notifications.bounce_intake import bounces_maildir_receive, bounces_process_pending
 from notifications.services import email_claims_recover, email_id_batches, email_send, emails_send, emails_sweep
 
 
@@ -31,3 +33,14 @@ def emails_sweep_task() -> int:
     for batch in email_id_batches(email_ids):
         email_send_many_task.delay(batch)
     return len(email_ids)
+
+
+@shared_task
+def bounces_receive_task() -> str:
+    """Every minute: receive the bounces waiting in the Maildir of HTG_BOUNCE_MAILDIR (when set), then process the
+    recorded bounces whose processing never finished."""
+    path = settings.HTG_BOUNCE_MAILDIR
+    items = bounces_maildir_receive(path=path) if path else []
+    pending = bounces_process_pending(now=clock.now())
+    errors = sum(1 for item in items if item.error)
+    return f"{len(items)} received from the Maildir ({errors} with errors), {pending} pending processed"

@@ -281,3 +281,6 @@ HTG_PORTAL_LINK_KEEP_DAYS = int(os.environ.get("HTG_PORTAL_LINK_KEEP_DAYS", "90"
 HTG_EMAIL_BATCH = int(os.environ.get("HTG_EMAIL_BATCH", "200"))
 HTG_EMAIL_CLAIM_BATCH = int(os.environ.get("HTG_EMAIL_CLAIM_BATCH", "100"))
 HTG_EMAIL_CLAIM_TIMEOUT_SECONDS = int(os.environ.get("HTG_EMAIL_CLAIM_TIMEOUT_SECONDS", "900"))
+# Bounces: a Maildir the every-minute bounces-receive job reads (empty: off; the MTA pipes bounces to
+# `manage.py email_bounces_receive` instead). The worker that runs the job must see this path.
+HTG_BOUNCE_MAILDIR = os.environ.get("HTG_BOUNCE_MAILDIR", "")
