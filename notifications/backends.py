@@ -17,13 +17,14 @@ import uuid
 from collections.abc import Callable
 from email.generator import BytesGenerator
 from email.policy import Compat32
+from email.utils import formatdate
 from typing import Any
 
 from django.conf import settings
 from django.core.mail import get_connection
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.mail.backends.smtp import EmailBackend as SmtpEmailBackend
-from django.core.mail.message import sanitize_address
+from django.core.mail.message import EmailMessage, EmailMultiAlternatives, forbid_multi_line_headers, sanitize_address
 from django.utils.functional import cached_property
 
 
@@ -141,7 +142,7 @@ def email_send_message(message: Any, *, on_handed_over: Callable[[], None] | Non
     Any error drops the connection.
 
     `on_handed_over` runs the moment the message's final "." has been written to an SMTP server, before the
-    server's answer is read (the outbox records the row as sent then, see notifications.services._sent_marker);
+    server's answer is read (the outbox records the row as sent then, see notifications.services._SentMarker);
     a refusal after that point is raised as smtplib raises it, any other error as HandedOverError. Backends that
     are not SMTP (locmem, file) call it after sending."""
     handed_over = False
@@ -179,7 +180,9 @@ def _send(backend: BaseEmailBackend, message: Any, on_handed_over: Callable[[], 
     encoding = message.encoding or settings.DEFAULT_CHARSET
     from_address = _envelope_address(message.from_email, encoding)
     recipients = [_envelope_address(address, encoding) for address in message.recipients()]
-    data = message_bytes(message.message())
+    data = quick_message_bytes(message)
+    if data is None:
+        data = message_bytes(message.message())
     smtp_send_handing_over(smtp, from_address, recipients, data, on_handed_over)
 
 
@@ -213,6 +216,80 @@ def message_bytes(mime: Any) -> bytes:
     buffer = io.BytesIO()
     BytesGenerator(buffer, mangle_from_=False, policy=_QUICK_POLICY).flatten(mime, linesep="\r\n")
     return buffer.getvalue()
+
+
+_NEWLINES = re.compile(r"\r\n|\r|\n")
+
+
+def _text_part(text: str, subtype: str) -> bytes:
+    """A text part as Django's SafeMIMEText(text, subtype, "utf-8") is written by the generator: its headers, the
+    blank line and the body with each line ending in CRLF (the last as it ends); 7bit when the text is ASCII."""
+    encoding = "7bit" if text.isascii() else "8bit"
+    body = "\r\n".join(_NEWLINES.split(text))
+    return (
+        f'Content-Type: text/{subtype}; charset="utf-8"\r\nMIME-Version: 1.0\r\n'
+        f"Content-Transfer-Encoding: {encoding}\r\n\r\n{body}"
+    ).encode()
+
+
+def quick_message_bytes(message: Any) -> bytes | None:
+    """The bytes `message_bytes(message.message())` gives, written directly, for the outbox's usual e-mail: a
+    plain-text body in UTF-8, with or without one HTML alternative, to To only, with no attachment and no header but
+    Message-ID; None for anything else (then Django builds the message). Django's message() builds a tree of MIME
+    objects and encodes every header and part through them, most of the time of sending an e-mail; the headers
+    here go through the same functions (Django's forbid_multi_line_headers, the generator's policy) and the parts
+    are written as the generator writes them, byte for byte (tests/notifications/test_email_sending.py compares).
+    A line longer than 998 bytes (Django then uses quoted-printable) also goes to Django."""
+    alternatives = getattr(message, "alternatives", [])
+    if (
+        type(message) not in (EmailMessage, EmailMultiAlternatives)
+        or message.attachments
+        or message.cc
+        or message.bcc
+        or message.reply_to
+        or not message.to
+        or {name.lower() for name in message.extra_headers} != {"message-id"}
+        or (message.encoding or settings.DEFAULT_CHARSET).lower() != "utf-8"
+        or message.content_subtype != "plain"
+        or not isinstance(message.body, str)
+        or not message.body
+        or len(alternatives) > 1
+        or (alternatives and (alternatives[0][1] != "text/html" or not isinstance(alternatives[0][0], str)))
+    ):
+        return None
+    texts = [message.body, *(alternative[0] for alternative in alternatives)]
+    if any(len(line.encode("utf-8", "surrogateescape")) > 998 for text in texts for line in text.splitlines()):
+        return None
+    (message_id,) = message.extra_headers.values()
+    values = [
+        ("Subject", message.subject),
+        ("From", message.from_email),
+        ("To", ", ".join(str(address) for address in message.to)),
+        ("Date", formatdate(localtime=settings.EMAIL_USE_LOCALTIME)),
+        ("Message-ID", message_id),
+    ]
+    headers = b"".join(
+        _QUICK_POLICY.fold_binary(*forbid_multi_line_headers(name, value, "utf-8")) for name, value in values
+    )
+    if not alternatives:
+        # A single part: its own headers first (Content-Type, MIME-Version, Content-Transfer-Encoding), then these.
+        part = _text_part(message.body, "plain")
+        part_headers, _blank, body = part.partition(b"\r\n\r\n")
+        return part_headers + b"\r\n" + headers + b"\r\n" + body
+    boundary = f"=_htg_{uuid.uuid4().hex}"
+    top = _QUICK_POLICY.fold_binary("Content-Type", f'multipart/alternative; boundary="{boundary}"')
+    delimiter = f"\r\n--{boundary}\r\n".encode("ascii")
+    return (
+        top
+        + b"MIME-Version: 1.0\r\n"
+        + headers
+        + b"\r\n"
+        + delimiter[2:]
+        + _text_part(message.body, "plain")
+        + delimiter
+        + _text_part(alternatives[0][0], "html")
+        + f"\r\n--{boundary}--\r\n".encode("ascii")
+    )
 
 
 @functools.lru_cache(maxsize=64)

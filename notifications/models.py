@@ -67,7 +67,9 @@ class OutboxEmail(models.Model):
         # Sent, then a delivery status notification came back: it never arrived (notifications.bounce_intake).
         BOUNCED = "bounced", _("bounced")
 
-    dedupe_key = models.CharField(_("dedupe key"), max_length=255, unique=True)
+    # Unique by a constraint rather than unique=True, which on PostgreSQL also adds a second index for LIKE queries
+    # (nothing asks those): one index fewer to write per row written and per row marked sent.
+    dedupe_key = models.CharField(_("dedupe key"), max_length=255)
     template_key = models.CharField(_("template"), max_length=100)
     language = models.CharField(_("language"), max_length=2, choices=EmailLanguage.choices)
     to_address = models.EmailField(_("to"), max_length=254)
@@ -92,6 +94,7 @@ class OutboxEmail(models.Model):
         verbose_name = _("outgoing e-mail")
         verbose_name_plural = _("outgoing e-mails")
         ordering = ["-queued_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["dedupe_key"], name="notifications_outbox_dedupe_key")]
         indexes = [
             models.Index(fields=["status", "next_attempt_at"], name="notifications_outbox_due"),
             models.Index(fields=["to_address"], name="notifications_outbox_to"),

@@ -33,6 +33,7 @@ from django.utils.translation import gettext as _
 
 from htg_migration import clock
 from htg_migration.errors import ApplicationError
+from notifications import libpq
 from notifications.backends import HandedOverError, TlsRequiredError, email_send_message
 from notifications.models import EmailLanguage, EmailTemplate, OutboxEmail, SuppressedAddress
 from notifications.rendering import TemplatePart
@@ -371,12 +372,17 @@ def email_bounce_record(*, address: str, detail: str) -> SuppressedAddress:
     return address_suppress(address=address, reason=SuppressedAddress.Reason.HARD_BOUNCE, detail=detail)
 
 
+@functools.lru_cache(maxsize=8)
+def _message_id_domain(from_email: str) -> str:
+    return parseaddr(from_email)[1].rpartition("@")[2] or "localhost"
+
+
 def outbox_message_id(email: OutboxEmail) -> str:
     """The Message-ID of the row: stored once sent, and until then the same on every attempt (derived from the row),
     so that a message sent again after a sender died mid-way carries the Message-ID of the first try."""
     if email.message_id:
         return email.message_id
-    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "localhost"
+    domain = _message_id_domain(settings.DEFAULT_FROM_EMAIL)
     stamp = email.queued_at.isoformat() if email.queued_at else ""
     digest = hashlib.sha256(f"{email.pk}:{email.dedupe_key}:{stamp}".encode()).hexdigest()[:20]
     return f"<htg.{email.pk}.{digest}@{domain}>"
@@ -438,7 +444,7 @@ def _backoff(attempts: int) -> datetime.timedelta:
 # that the token's owner is alive exactly as long as its database session; (2) one transaction that takes up to
 # HTG_EMAIL_CLAIM_BATCH due queued rows (FOR UPDATE SKIP LOCKED) and marks them sending with the token, committed
 # before any SMTP; (3) per row, the SMTP conversation, and the row marked sent the moment the message's final "."
-# has been written to the server, before its answer is read (see _sent_marker). The sweep puts the rows of a token
+# has been written to the server, before its answer is read (see _SentMarker). The sweep puts the rows of a token
 # whose lock is free (its sender died) back in the queue, with the same Message-ID.
 
 CLAIM_LOCK_NAMESPACE = 7_340_102  # the first key of the outbox's advisory locks
@@ -555,51 +561,65 @@ def _claim(
     return claimed, len(rows) - len(claimed)
 
 
-# One simple-protocol query string: PostgreSQL runs both statements as one implicit transaction.
+# One statement, its own (asynchronously committed) transaction.
 SENT_SQL = (
     "UPDATE notifications_outboxemail SET status = 'sent', message_id = %s, sent_at = %s, attempts = attempts + 1, "
-    "last_error = '', next_attempt_at = NULL WHERE id = %s AND status = 'sending' AND claimed_by = %s; "
-    "UPDATE notifications_outboxemail SET claimed_by = '', claimed_at = NULL "
-    "WHERE id = ANY(%s) AND status = 'sent' AND claimed_by = %s"
+    "last_error = '', next_attempt_at = NULL WHERE id = %s AND status = 'sending' AND claimed_by = %s"
 )
 
 
-def _sent_marker(
-    email: OutboxEmail, message_id: str, now: datetime.datetime, *, answered: list[int]
-) -> Callable[[], None]:
+class _SentMarker:
     """What runs the moment the message's final "." is written to the SMTP server, before its answer is read: the
-    row becomes sent, and the claim ends on the rows in `answered` (sent earlier, the server's answer read since).
+    row becomes sent. `finish` runs after the answer (or the failure), before the session is used for anything else.
 
     On PostgreSQL outside a transaction this is one query string written to the database socket, so that the
     time between handing the message over and recording it as sent is a few microseconds: a sender killed in
-    between is the one case where the message is sent again (with the same Message-ID). The commit is asynchronous
-    (the sender's session runs with synchronous_commit off, see _asynchronous_commit): the row is committed the
-    moment PostgreSQL has the string, whatever happens to the sender; only a crash of the database server itself
-    could forget the last marks, and those rows are then sent again, never lost. The claim stays on the row until
-    its answer is read, so a sender that dies leaves at most one sent row with its claim: the one whose answer it
-    never read."""
-    token = email.claimed_by
+    between is the one case where the message is sent again (with the same Message-ID). Its result is read by
+    `finish`, after the server's answer (notifications.libpq): PostgreSQL records the row while the mail server
+    answers. The commit is asynchronous (the sender's session runs with synchronous_commit off, see
+    _asynchronous_commit): the row is committed the moment PostgreSQL has the string, whatever happens to the
+    sender; only a crash of the database server itself could forget the last marks, and those rows are then sent
+    again, never lost.
 
-    def mark_in_orm() -> None:
-        OutboxEmail.objects.filter(pk=email.pk, status=OutboxEmail.Status.SENDING, claimed_by=token).update(
-            status=OutboxEmail.Status.SENT,
-            message_id=message_id,
-            sent_at=now,
-            attempts=F("attempts") + 1,
-            last_error="",
-            next_attempt_at=None,
-        )
-        _confirm(answered, token)
+    The claim stays on the sent rows until the batch ends (one UPDATE for the batch, `_confirm`). The rows of a
+    batch are sent one after the other in the order of their ids, each answer read before the next row is handed
+    over: so of a dead sender's sent rows that still hold its claim, only the last could have an unread answer
+    (email_claims_recover)."""
 
-    if connection.vendor != "postgresql" or connection.in_atomic_block:
-        return mark_in_orm
-    parameters: list[Any] = [message_id, now, email.pk, token, list(answered), token]
+    def __init__(self, email: OutboxEmail, message_id: str, now: datetime.datetime) -> None:
+        self.email, self.message_id, self.now = email, message_id, now
+        self.raw = None
+        if connection.vendor == "postgresql" and not connection.in_atomic_block:
+            connection.ensure_connection()
+            self.raw = connection.connection
+        self.pending = False
 
-    def mark_at_once() -> None:
-        with connection.cursor() as cursor:
-            cursor.execute(SENT_SQL, parameters)
+    def __call__(self) -> None:
+        token = self.email.claimed_by
+        if self.raw is None:
+            OutboxEmail.objects.filter(pk=self.email.pk, status=OutboxEmail.Status.SENDING, claimed_by=token).update(
+                status=OutboxEmail.Status.SENT,
+                message_id=self.message_id,
+                sent_at=self.now,
+                attempts=F("attempts") + 1,
+                last_error="",
+                next_attempt_at=None,
+            )
+            return
+        parameters: list[Any] = [self.message_id, self.now, self.email.pk, token]
+        if libpq.available(self.raw):
+            with self.raw.cursor() as cursor:
+                sql = cursor.mogrify(SENT_SQL, parameters)
+            libpq.query_send(self.raw, sql)
+            self.pending = True
+        else:
+            with connection.cursor() as cursor:
+                cursor.execute(SENT_SQL, parameters)
 
-    return mark_at_once
+    def finish(self) -> None:
+        if self.pending:
+            self.pending = False
+            libpq.query_finish(self.raw)
 
 
 def _release(email: OutboxEmail, fields: dict[str, Any]) -> None:
@@ -653,13 +673,17 @@ def _record_sent_after_all(email: OutboxEmail, error: BaseException) -> None:
     _release(email, {"last_error": f"{note} {_describe(error)}"[:ERROR_MAX_LENGTH]})
 
 
-def _send_claimed(email: OutboxEmail, now: datetime.datetime, *, answered: list[int]) -> str:
+def _send_claimed(email: OutboxEmail, now: datetime.datetime) -> str:
     """The SMTP conversation for one claimed row and its outcome on the row: 'sent', 'retrying', 'failed', or
-    'network' (a temporary failure of the connection rather than of this message). `answered`: see _sent_marker."""
+    'network' (a temporary failure of the connection rather than of this message)."""
     message = _message(email)
     message_id = str(message.extra_headers["Message-ID"])
+    marker = _SentMarker(email, message_id, now)
     try:
-        email_send_message(message, on_handed_over=_sent_marker(email, message_id, now, answered=answered))
+        try:
+            email_send_message(message, on_handed_over=marker)
+        finally:
+            marker.finish()
     except HandedOverError as handed_over:
         _record_sent_after_all(email, handed_over.__cause__ or handed_over)
         return "answer unread"
@@ -692,12 +716,15 @@ def _confirm(email_ids: list[int], token: str) -> None:
 
 
 def _send_batch(claimed: list[OutboxEmail], *, token: str, now: datetime.datetime, result: SendResult) -> None:
-    answered: list[int] = []  # sent, answer read, claim not yet ended: ended by the next row's mark
+    """Send the claimed rows one after the other in the order of their ids (see _SentMarker), then end the claims of
+    those sent."""
+    answered: list[int] = []  # sent, answer read, claim not yet ended: ended once the batch is done
     try:
         for position, email in enumerate(claimed):
-            outcome = _send_claimed(email, now, answered=answered)
+            outcome = _send_claimed(email, now)
             if outcome in ("sent", "answer unread"):
-                answered = [email.pk] if outcome == "sent" else []
+                if outcome == "sent":
+                    answered.append(email.pk)
                 result.sent += 1
                 continue
             if outcome == "failed":
@@ -776,8 +803,9 @@ class RecoverResult:
 def email_claims_recover(*, now: datetime.datetime) -> RecoverResult:
     """The claims of senders that are gone (a worker killed mid-batch): their rows still sending go back to the
     queue, due now; they are sent again with the Message-ID of the first try (the message had not been handed over,
-    or was in the microseconds between handing over and marking, see _sent_marker). Their rows already marked sent
-    keep that status with a note: handed over, but the server's answer was never read."""
+    or was in the microseconds between handing over and marking, see _SentMarker). Their rows already marked sent
+    keep that status; the last of them (by id: a sender hands its rows over in that order, reading each answer
+    before the next) also gets a note: handed over, and perhaps the server's answer was never read."""
     result = RecoverResult()
     claims = (
         OutboxEmail.objects.exclude(claimed_by="")
@@ -798,7 +826,8 @@ def email_claims_recover(*, now: datetime.datetime) -> RecoverResult:
                 "The sender stopped after handing the e-mail to the mail server and before reading its "
                 "answer; it was most likely accepted."
             )
-            result.answer_unread += mine.filter(status=OutboxEmail.Status.SENT).update(
+            last_sent = mine.filter(status=OutboxEmail.Status.SENT).order_by("-id").values_list("id", flat=True)[:1]
+            result.answer_unread += OutboxEmail.objects.filter(pk__in=list(last_sent)).update(
                 claimed_by="", claimed_at=None, last_error=note
             )
             mine.update(claimed_by="", claimed_at=None)

@@ -356,6 +356,52 @@ def test_a_sent_row_whose_answer_was_never_read_keeps_sent_with_a_note_and_is_no
     assert mail.outbox == []
 
 
+def test_of_a_dead_senders_sent_rows_only_the_last_by_id_gets_the_note_and_none_is_sent_again():
+    from notifications.services import email_claims_recover
+
+    # given: a sender died in a batch after two hand-overs (claims end only when a batch is done) with one row still
+    # sending, and a row of another sender that died with nothing handed over
+    token = "gone:3:batch"
+    first, second = (
+        OutboxEmailFactory(status="sent", message_id=f"<m{number}@example.org>", claimed_by=token, attempts=1)
+        for number in (1, 2)
+    )
+    sending = OutboxEmailFactory(status="sending", claimed_by=token)
+    other = OutboxEmailFactory(status="sending", claimed_by="gone:4:other")
+
+    # when
+    recovered = email_claims_recover(now=timezone.now())
+
+    # then: the last hand-over is the only one whose answer may be unread; every claim ends; nothing is sent
+    for email in (first, second, sending, other):
+        email.refresh_from_db()
+    assert (recovered.requeued, recovered.answer_unread) == (2, 1)
+    assert (first.status, first.last_error, first.claimed_by) == ("sent", "", "")
+    assert (second.status, second.claimed_by) == ("sent", "")
+    assert "before reading its answer" in second.last_error
+    assert (sending.status, sending.claimed_by, other.status) == ("queued", "", "queued")
+    assert mail.outbox == []
+
+
+def test_a_batch_ends_the_claims_of_its_sent_rows_with_one_update_after_the_last_answer(settings, smtp_sink):
+    from notifications.services import emails_send
+
+    # given: three queued rows
+    _use_server(settings, smtp_sink, backend=PLAIN_SMTP, use_tls=False)
+    emails = [OutboxEmailFactory() for _number in range(3)]
+
+    # when
+    result = emails_send(email_ids=[email.pk for email in emails])
+
+    # then: all sent, each once, none still claimed
+    assert result.sent == 3
+    assert sorted(message["Message-ID"] for message in smtp_sink.messages) == sorted(
+        OutboxEmail.objects.values_list("message_id", flat=True)
+    )
+    assert not OutboxEmail.objects.exclude(claimed_by="").exists()
+    assert set(OutboxEmail.objects.values_list("status", flat=True)) == {"sent"}
+
+
 class _DataRefusingHandler:
     def __init__(self, reply):
         self.reply = reply
