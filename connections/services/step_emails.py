@@ -114,7 +114,8 @@ def connection_step_email_enqueue(*, connection: Connection, event: ConnectionEv
     template_key = STEP_TEMPLATES.get(ConnectionState(event.to_state))
     if template_key is None or event.transition in SILENT_TRANSITIONS:
         return None
-    contact = Contact.objects.filter(customer_id=connection.customer_id).order_by("-is_primary", "id").first()
+    # The company's first contact in Contact's order (primary first, then by name), as the ladder chooses too.
+    contact = Contact.objects.filter(customer_id=connection.customer_id).order_by(*Contact._meta.ordering).first()
     if contact is None:
         return None
     attachments = []

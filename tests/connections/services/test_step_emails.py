@@ -61,6 +61,20 @@ def test_an_english_contact_gets_english_and_the_primary_contact_is_chosen(walke
     assert email.subject.startswith("Invitation")
 
 
+def test_without_a_primary_contact_the_step_email_goes_to_the_first_by_name_as_the_ladder_chooses(walker):
+    # given: two contacts, neither primary, the later one first by name
+    customer = CustomerFactory()
+    ContactFactory(customer=customer, name="Zoe Zwart", email="zoe@company.example", is_primary=False)
+    ContactFactory(customer=customer, name="Anna Aalders", email="anna@company.example", is_primary=False)
+    connection = ConnectionFactory(customer=customer)
+
+    # when
+    connection_transition(connection_id=connection.pk, transition="invite", actor=walker)
+
+    # then
+    assert OutboxEmail.objects.get().to_address == "anna@company.example"
+
+
 def test_technical_data_names_the_channel_and_tls_requirement(walker):
     customer = CustomerFactory()
     ContactFactory(customer=customer, language="en")
