@@ -17,6 +17,8 @@ class AnyOf(In):
     prepare_rhs = False
 
     def get_prep_lookup(self) -> Any:
+        if hasattr(self.rhs, "resolve_expression"):
+            raise TypeError("__any takes a list of values, not a query or an expression: use __in for those.")
         return list(self.rhs)
 
     def as_postgresql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:

@@ -6,7 +6,9 @@ hard bounce that matches no e-mail the outbox sent, suppresses nothing and waits
 
 The returned e-mail is found by the Message-ID the outbox gave it (`<htg.<id>.<digest>@domain>`, see
 `notifications.services.outbox_message_id`): the id in it leads to the row by primary key, and the whole Message-ID
-must match the one stored there; failing that, by the address, the latest e-mail sent to it.
+must match the one stored there. Only such a match is acted on: anyone can send a message that looks like a bounce
+and names an address, but only the e-mail's recipient has its Message-ID. Failing that, the latest e-mail sent to
+the address is linked to the bounce for a person to look at, and nothing is suppressed.
 """
 
 import dataclasses
@@ -171,12 +173,21 @@ def bounce_process(*, bounce_id: int, raw_message: bytes | None = None) -> Inbou
         bounce.diagnostic = report.diagnostic
     bounce.original_message_id = parsed.original_message_id
     email = _email_by_message_id(parsed.original_message_id) if parsed.kind in (HARD, SOFT) else None
+    by_address = None
     if email is None and parsed.kind in (HARD, SOFT):
-        email = _email_by_address(report)
+        by_address = email = _email_by_address(report)
     bounce.email = email
     bounce.note = ""
-    if parsed.kind == HARD and report is not None and email is not None:
+    if parsed.kind == HARD and report is not None and email is not None and by_address is None:
         _hard_bounce_apply(bounce, report, email)
+    elif parsed.kind == HARD and by_address is not None:
+        # Anyone can send a message that looks like a bounce and names an address: without the Message-ID of an
+        # e-mail we sent, a person decides (the address can be suppressed on the customer's card).
+        bounce.outcome = InboundBounce.Outcome.UNRECOGNISED
+        bounce.note = _(
+            "A hard bounce for %(address)s that does not quote the Message-ID of an e-mail we sent: nothing was "
+            "suppressed. Check it, and suppress the address by hand if it is right."
+        ) % {"address": by_address.to_address}
     elif parsed.kind == HARD:
         bounce.outcome = InboundBounce.Outcome.UNRECOGNISED
         bounce.note = _(

@@ -10,6 +10,8 @@ from django.template import Template, TemplateSyntaxError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+SUBJECT_MAX_LENGTH = 255
+
 
 class EmailLanguage(models.TextChoices):
     DUTCH = "nl", _("Dutch")
@@ -21,7 +23,7 @@ class EmailTemplate(models.Model):
 
     key = models.CharField(_("key"), max_length=100, help_text=_("For example connection.invited."))
     language = models.CharField(_("language"), max_length=2, choices=EmailLanguage.choices)
-    subject = models.CharField(_("subject"), max_length=255)
+    subject = models.CharField(_("subject"), max_length=SUBJECT_MAX_LENGTH)
     body_text = models.TextField(_("text body"))
     body_html = models.TextField(_("HTML body"), blank=True)
     example_context = models.JSONField(
@@ -73,7 +75,7 @@ class OutboxEmail(models.Model):
     template_key = models.CharField(_("template"), max_length=100)
     language = models.CharField(_("language"), max_length=2, choices=EmailLanguage.choices)
     to_address = models.EmailField(_("to"), max_length=254)
-    subject = models.CharField(_("subject"), max_length=255)
+    subject = models.CharField(_("subject"), max_length=SUBJECT_MAX_LENGTH)
     body_text = models.TextField(_("text body"))
     body_html = models.TextField(_("HTML body"), blank=True)
     # Files that go with the e-mail, decided when it is enqueued: [{"filename", "content" (text), "mimetype"}].
@@ -85,8 +87,9 @@ class OutboxEmail(models.Model):
     queued_at = models.DateTimeField(_("queued at"))
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
-    # The sender holding the row: set with status sending before the SMTP conversation, cleared once the server's
-    # answer is recorded. A sent row that still names its sender was handed over but the answer was never read.
+    # The sender holding the row: set with status sending before the SMTP conversation; cleared when an outcome other
+    # than sent is recorded, and on sent rows once the sender's batch is done. A sent row that still names a sender
+    # that is gone was handed over; if it is that sender's last, its answer was perhaps never read.
     claimed_by = models.CharField(_("claimed by"), max_length=64, blank=True, default="", db_default="")
     claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
 

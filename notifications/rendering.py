@@ -25,7 +25,7 @@ import html
 import re
 from typing import Any, NamedTuple
 
-from django.template import Context, Template
+from django.template import Context, Template, TemplateSyntaxError
 from django.template.base import Lexer, Token, TokenType
 
 MAX_SHAPES = 256
@@ -142,6 +142,8 @@ def _split_loops(source: str, *, autoescape: bool) -> tuple[str, list[_Loop]] | 
     if "htg_loop_" in source or "\x00" in source:
         return None
     tokens = list(Lexer(source).tokenize())
+    if any(token.token_type == TokenType.BLOCK and token.split_contents()[0] == "load" for token in tokens):
+        return None  # a loop body on its own would lack the libraries loaded around it
     outer: list[Token] = []
     loops: list[_Loop] = []
     depth = 0
@@ -194,7 +196,10 @@ def _loop(variable: str, sequence: str, body: list[Token], *, autoescape: bool) 
     if flattened is None:
         return None
     source, keys = flattened
-    part = TemplatePart(source, autoescape=autoescape)
+    try:
+        part = TemplatePart(source, autoescape=autoescape)
+    except TemplateSyntaxError:  # the body alone does not compile: the loop stays with the rest, Django renders it
+        return None
     if part.printed is None:
         return None
     return _Loop(variable, sequence, keys, part)

@@ -11,6 +11,7 @@ import functools
 import hashlib
 import io
 import json
+import logging
 import operator
 import os
 import smtplib
@@ -26,7 +27,7 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.core.mail.message import SafeMIMEText
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import CharField, DateTimeField, F, JSONField, Min, Q, TextField
 from django.db.transaction import TransactionManagementError
 from django.utils.translation import gettext as _
@@ -35,9 +36,11 @@ from htg_migration import clock
 from htg_migration.errors import ApplicationError
 from notifications import libpq
 from notifications.backends import HandedOverError, TlsRequiredError, email_send_message
-from notifications.models import EmailLanguage, EmailTemplate, OutboxEmail, SuppressedAddress
+from notifications.models import SUBJECT_MAX_LENGTH, EmailLanguage, EmailTemplate, OutboxEmail, SuppressedAddress
 from notifications.rendering import TemplatePart
 from notifications.selectors import suppression_for_addresses
+
+logger = logging.getLogger(__name__)
 
 ERROR_MAX_LENGTH = 2000
 SWEEP_GRACE = datetime.timedelta(minutes=1)
@@ -135,6 +138,7 @@ def _outbox_values(
     address = address_normalise(draft.to_address)
     template = renderer.template(key=draft.template_key, language=draft.language)
     subject, body_text, body_html = renderer.render(template, draft.context)
+    subject = subject[:SUBJECT_MAX_LENGTH]  # an edited template may say more than the column holds
     suppression = suppressed.get(address)
     return {
         "dedupe_key": draft.dedupe_key,
@@ -277,10 +281,12 @@ def _outbox_insert(rows: list[dict[str, Any]]) -> dict[str, int]:
     with no SQL literal per value, and the values here are already what the columns hold (the model has no
     auto_now field; every other field has a Python default)."""
     given = list(rows[0])
-    if connection.vendor != "postgresql":
-        written = OutboxEmail.objects.bulk_create([OutboxEmail(**row) for row in rows], ignore_conflicts=True)
-        keys = [email.dedupe_key for email in written]
-        return dict(OutboxEmail.objects.filter(dedupe_key__in=keys).values_list("dedupe_key", "id"))
+    if connection.vendor != "postgresql":  # SQLite (development): one writer at a time
+        keys = [row["dedupe_key"] for row in rows]
+        there = set(OutboxEmail.objects.filter(dedupe_key__in=keys).values_list("dedupe_key", flat=True))
+        OutboxEmail.objects.bulk_create([OutboxEmail(**row) for row in rows if row["dedupe_key"] not in there])
+        new_keys = [key for key in keys if key not in there]
+        return dict(OutboxEmail.objects.filter(dedupe_key__in=new_keys).values_list("dedupe_key", "id"))
     fields = {field.attname: field for field in OutboxEmail._meta.concrete_fields if not field.primary_key}
     defaulted = [field for name, field in fields.items() if name not in given]
     quote = connection.ops.quote_name
@@ -299,7 +305,9 @@ def _outbox_insert(rows: list[dict[str, Any]]) -> dict[str, int]:
     with connection.cursor() as cursor:
         cursor.execute(
             f"CREATE TEMP TABLE IF NOT EXISTS {OUTBOX_STAGING} ON COMMIT DELETE ROWS "  # noqa: S608 - model names
-            f"AS SELECT {columns} FROM {table} WITH NO DATA"
+            f"AS SELECT {columns} FROM {table} WITH NO DATA; "
+            # Rows an earlier call in this transaction staged but never moved (interrupted between COPY and INSERT).
+            f"DELETE FROM {OUTBOX_STAGING}"
         )
         cursor.copy_expert(f"COPY {OUTBOX_STAGING} ({staged}) FROM STDIN WITH (FORMAT csv)", data)
         cursor.execute(
@@ -316,8 +324,9 @@ def _outbox_insert(rows: list[dict[str, Any]]) -> dict[str, int]:
 
 def email_enqueue_many(*, emails: Sequence[EmailDraft]) -> list[EnqueuedEmail]:
     """`email_enqueue` for many e-mails at once, with the same rules, in a fixed number of queries: rows whose
-    dedupe key is already in the outbox (or earlier in the list) are left out, the rest written with one INSERT ...
-    ON CONFLICT (dedupe_key) DO NOTHING RETURNING their ids, and their sending queued on commit in batches. Returns
+    dedupe key is already in the outbox (or earlier in the list) are left out, the rest written by `_outbox_insert`
+    (COPY, then one INSERT ... ON CONFLICT (dedupe_key) DO NOTHING RETURNING their ids), and their sending queued on
+    commit in batches. Returns
     the rows written (with ids), in the order given. Every e-mail is checked (attachments, template) before anything
     is written.
 
@@ -589,7 +598,7 @@ class _SentMarker:
     def __init__(self, email: OutboxEmail, message_id: str, now: datetime.datetime) -> None:
         self.email, self.message_id, self.now = email, message_id, now
         self.raw = None
-        if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        if connection.vendor == "postgresql" and not connection.in_atomic_block and connection.get_autocommit():
             connection.ensure_connection()
             self.raw = connection.connection
         self.pending = False
@@ -617,9 +626,15 @@ class _SentMarker:
                 cursor.execute(SENT_SQL, parameters)
 
     def finish(self) -> None:
+        """Read the mark's result. A failure is raised as DatabaseError, and the session is flagged so that Django
+        checks it before using it again (it may be broken)."""
         if self.pending:
             self.pending = False
-            libpq.query_finish(self.raw)
+            try:
+                libpq.query_finish(self.raw)
+            except DatabaseError:
+                connection.errors_occurred = True
+                raise
 
 
 def _release(email: OutboxEmail, fields: dict[str, Any]) -> None:
@@ -682,8 +697,14 @@ def _send_claimed(email: OutboxEmail, now: datetime.datetime) -> str:
     try:
         try:
             email_send_message(message, on_handed_over=marker)
-        finally:
-            marker.finish()
+        except BaseException:
+            # The SMTP failure decides what is recorded; a failed mark only leaves the row sending (see the log).
+            try:
+                marker.finish()
+            except DatabaseError:
+                logger.exception("Outbox e-mail %s: recording the hand-over failed", email.pk)
+            raise
+        marker.finish()
     except HandedOverError as handed_over:
         _record_sent_after_all(email, handed_over.__cause__ or handed_over)
         return "answer unread"
@@ -708,11 +729,10 @@ def _send_claimed(email: OutboxEmail, now: datetime.datetime) -> str:
 
 
 def _confirm(email_ids: list[int], token: str) -> None:
-    """The server's answer to these sent rows was read: end their claims."""
+    """The server's answer to these sent rows was read: end their claims (also on a row a bounce has marked bounced
+    since)."""
     if email_ids:
-        OutboxEmail.objects.filter(pk__in=email_ids, status=OutboxEmail.Status.SENT, claimed_by=token).update(
-            claimed_by="", claimed_at=None
-        )
+        OutboxEmail.objects.filter(pk__in=email_ids, claimed_by=token).update(claimed_by="", claimed_at=None)
 
 
 def _send_batch(claimed: list[OutboxEmail], *, token: str, now: datetime.datetime, result: SendResult) -> None:
@@ -794,7 +814,8 @@ def emails_sweep(*, now: datetime.datetime, limit: int = SWEEP_BATCH) -> list[in
 
 @dataclasses.dataclass
 class RecoverResult:
-    """What `email_claims_recover` found: rows sent again, and rows handed over whose answer was never read."""
+    """What `email_claims_recover` found: rows sent again, and rows handed over whose answer was perhaps never read
+    (at most one per sender that is gone: its last)."""
 
     requeued: int = 0
     answer_unread: int = 0
@@ -826,7 +847,8 @@ def email_claims_recover(*, now: datetime.datetime) -> RecoverResult:
                 "The sender stopped after handing the e-mail to the mail server and before reading its "
                 "answer; it was most likely accepted."
             )
-            last_sent = mine.filter(status=OutboxEmail.Status.SENT).order_by("-id").values_list("id", flat=True)[:1]
+            handed_over = mine.filter(status__in=[OutboxEmail.Status.SENT, OutboxEmail.Status.BOUNCED])
+            last_sent = handed_over.order_by("-id").values_list("id", flat=True)[:1]
             result.answer_unread += OutboxEmail.objects.filter(pk__in=list(last_sent)).update(
                 claimed_by="", claimed_at=None, last_error=note
             )

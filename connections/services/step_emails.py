@@ -115,7 +115,7 @@ def connection_step_email_enqueue(*, connection: Connection, event: ConnectionEv
     if template_key is None or event.transition in SILENT_TRANSITIONS:
         return None
     # The company's first contact in Contact's order (primary first, then by name), as the ladder chooses too.
-    contact = Contact.objects.filter(customer_id=connection.customer_id).order_by(*Contact._meta.ordering).first()
+    contact = Contact.objects.filter(customer_id=connection.customer_id).order_by("-is_primary", "name", "id").first()
     if contact is None:
         return None
     attachments = []

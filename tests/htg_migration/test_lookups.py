@@ -38,3 +38,8 @@ def test_any_finds_what_in_finds_by_id_by_text_and_across_a_foreign_key():
 def test_any_of_an_empty_list_finds_nothing():
     OutboxEmailFactory()
     assert list(OutboxEmail.objects.filter(pk__any=[])) == []
+
+
+def test_any_refuses_a_query_rather_than_running_it_as_an_extra_query():
+    with pytest.raises(TypeError, match="__in"):
+        OutboxEmail.objects.filter(pk__any=OutboxEmail.objects.values("pk"))

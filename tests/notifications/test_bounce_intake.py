@@ -119,19 +119,22 @@ def test_a_plain_text_hard_bounce_suppresses_and_marks_the_email_it_quotes():
     assert email.last_error == "5.1.1 550 5.1.1 <jan@vandam.example>: Recipient address rejected: User unknown"
 
 
-def test_without_our_message_id_the_latest_email_sent_to_the_address_is_the_one():
-    # given: two e-mails to the address; the report's Message-ID is not one of ours
+def test_without_our_message_id_a_hard_bounce_is_linked_to_the_latest_email_and_left_for_a_person():
+    # given: two e-mails to the address; the report's Message-ID is not one of ours (anyone can write such a report)
     older = _sent_email(minutes_ago=60)
     latest = _sent_email(minutes_ago=5)
+    before = _state()
 
     # when
     bounce = bounce_receive(raw_message=postfix_dsn(message_id="<CAB123@mail.gmail.com>")).bounce
 
-    # then
-    assert (bounce.outcome, bounce.email_id) == (InboundBounce.Outcome.HARD_BOUNCE, latest.pk)
+    # then: the latest e-mail is shown with it; nothing suppressed, no e-mail marked
+    assert (bounce.outcome, bounce.email_id) == (InboundBounce.Outcome.UNRECOGNISED, latest.pk)
+    assert "does not quote the Message-ID" in bounce.note
+    assert _state()[1:] == before[1:]
     older.refresh_from_db()
     latest.refresh_from_db()
-    assert (older.status, latest.status) == (OutboxEmail.Status.SENT, OutboxEmail.Status.BOUNCED)
+    assert (older.status, latest.status) == (OutboxEmail.Status.SENT, OutboxEmail.Status.SENT)
 
 
 def test_a_message_id_in_our_shape_that_is_not_the_stored_one_matches_nothing():

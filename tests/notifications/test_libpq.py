@@ -43,3 +43,49 @@ def test_a_failing_query_raises_with_the_servers_message_changes_nothing_and_lea
     with connection.cursor() as cursor:
         cursor.execute("SELECT 2")
         assert cursor.fetchone() == (2,)
+
+
+class _DataRefusingHandler:
+    async def handle_DATA(self, server, session, envelope):
+        return "554 5.7.1 message refused"
+
+
+def test_a_refusal_after_the_hand_over_is_recorded_even_when_recording_the_hand_over_failed(settings, caplog):
+    from unittest import mock
+
+    from aiosmtpd.controller import Controller
+
+    from notifications.models import SuppressedAddress
+    from notifications.services import email_send
+    from tests.notifications.conftest import free_port
+
+    # given: a server that refuses the message at the end of DATA, and a mark whose result is an error
+    port = free_port()
+    controller = Controller(_DataRefusingHandler(), hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.EMAIL_BACKEND, settings.EMAIL_HOST, settings.EMAIL_PORT = (
+        "django.core.mail.backends.smtp.EmailBackend",
+        "127.0.0.1",
+        port,
+    )
+    settings.EMAIL_USE_TLS, settings.EMAIL_TIMEOUT = False, 5
+    email = OutboxEmailFactory(to_address="refused@example.com")
+    real_finish = libpq.query_finish
+
+    def finish_then_fail(raw):
+        real_finish(raw)
+        raise DatabaseError("the mark failed")
+
+    # when
+    try:
+        with mock.patch.object(libpq, "query_finish", finish_then_fail):
+            email_send(email_id=email.pk)
+    finally:
+        controller.stop()
+
+    # then: the refusal decides (failed, address suppressed, no claim); the mark's failure is in the log
+    email.refresh_from_db()
+    assert (email.status, email.attempts, email.claimed_by) == ("failed", 1, "")
+    assert "554" in email.last_error
+    assert SuppressedAddress.objects.filter(address="refused@example.com").exists()
+    assert "recording the hand-over failed" in caplog.text

@@ -270,3 +270,24 @@ def test_a_loop_over_what_is_not_a_list_of_dicts_with_its_keys_is_rendered_by_dj
     # when / then
     for context in contexts:
         assert part.render(context) == django(HUB_SOURCE, context, autoescape=True)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "{% load i18n %}{% for client in clients %}{% translate client.step %} {{ client.company_name }}{% endfor %}",
+        "{% load tz %}{% for client in clients %}{{ client.company_name|utc }}{% endfor %}",
+    ],
+)
+def test_a_loop_in_a_template_that_loads_a_library_stays_with_django(source):
+    # given: a loop body that uses a tag or filter of a library loaded outside the loop
+    contexts = [_hub_context(number, clients=2) for number in range(3)]
+
+    # when
+    part = TemplatePart(source, autoescape=True)
+
+    # then: not split (the body alone would not compile), rendered as Django renders it
+    assert part.loops == []
+    assert [part.render(context) for context in contexts] == [
+        django(source, context, autoescape=True) for context in contexts
+    ]
