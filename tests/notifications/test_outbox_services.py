@@ -429,3 +429,24 @@ def test_enqueue_many_leaves_out_a_key_written_by_someone_else_between_its_check
     assert {email.id for email in written} == set(
         OutboxEmail.objects.filter(dedupe_key__in=["many:1", "many:3"]).values_list("id", flat=True)
     )
+
+
+def test_a_subject_longer_than_the_column_is_cut_to_it_on_both_ways_of_writing(django_capture_on_commit_callbacks):
+    from notifications.services import EmailDraft, email_enqueue_many
+
+    # given: a template an administrator made whose subject renders to 300 characters
+    template = EmailTemplateFactory(subject="{{ name }}")
+    long_name = "Lang onderwerp " * 20
+    context = {"name": long_name, "code": "X"}
+
+    # when
+    with django_capture_on_commit_callbacks(execute=False), transaction.atomic():
+        single = _enqueue(template_key=template.key, language="en", context=context, dedupe_key="long:1")
+        email_enqueue_many(emails=[EmailDraft("b@example.nl", template.key, "en", context, "long:2")])
+
+    # then: both written, each subject the first 255 characters
+    subjects = list(OutboxEmail.objects.order_by("dedupe_key").values_list("subject", flat=True))
+    expected = " ".join(long_name.split())[:255]  # a subject's whitespace is one space each
+    assert len(" ".join(long_name.split())) == 299 and len(expected) == 255
+    assert subjects == [expected, expected]
+    assert single.subject == subjects[0]
