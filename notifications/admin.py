@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from notifications.documents import document_delete, document_file_check
 from notifications.models import Document, EmailTemplate, InboundBounce, OutboxEmail, SuppressedAddress
-from notifications.services import email_template_render
+from notifications.services import address_normalise, email_template_render
 
 
 @admin.register(EmailTemplate)
@@ -146,7 +146,7 @@ class SuppressedAddressAdmin(admin.ModelAdmin):
     readonly_fields = ("created_at",)
 
     def save_model(self, request: HttpRequest, obj: SuppressedAddress, form: object, change: bool) -> None:
-        obj.address = obj.address.strip().lower()
+        obj.address = address_normalise(obj.address)
         super().save_model(request, obj, form, change)
 
 

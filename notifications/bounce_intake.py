@@ -16,7 +16,6 @@ import datetime
 import hashlib
 import logging
 import os
-import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -40,11 +39,10 @@ from notifications.bounces import (
     bounce_parse,
 )
 from notifications.models import InboundBounce, OutboxEmail
-from notifications.services import ERROR_MAX_LENGTH, email_bounce_record
+from notifications.services import ERROR_MAX_LENGTH, email_bounce_record, outbox_email_id
 
 logger = logging.getLogger(__name__)
 
-OUTBOX_MESSAGE_ID = re.compile(r"^<htg\.(\d+)\.[0-9a-f]+@[^<>\s]+>$", re.IGNORECASE)
 PENDING_GRACE = datetime.timedelta(minutes=1)
 PENDING_BATCH = 500
 MAILDIR_SUBDIRECTORIES = ("new", "cur", "tmp")
@@ -118,10 +116,10 @@ def bounce_record(*, raw_message: bytes) -> BounceReceipt:
 
 
 def _email_by_message_id(message_id: str) -> OutboxEmail | None:
-    found = OUTBOX_MESSAGE_ID.match(message_id)
-    if found is None:
+    email_id = outbox_email_id(message_id)
+    if email_id is None:
         return None
-    return OutboxEmail.objects.filter(pk=int(found.group(1)), message_id__iexact=message_id).first()
+    return OutboxEmail.objects.filter(pk=email_id, message_id__iexact=message_id).first()
 
 
 def _email_by_address(report: RecipientReport | None) -> OutboxEmail | None:

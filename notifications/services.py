@@ -14,6 +14,7 @@ import json
 import logging
 import operator
 import os
+import re
 import smtplib
 import socket
 import ssl
@@ -38,7 +39,7 @@ from notifications import libpq
 from notifications.backends import HandedOverError, TlsRequiredError, email_send_message
 from notifications.models import SUBJECT_MAX_LENGTH, EmailLanguage, EmailTemplate, OutboxEmail, SuppressedAddress
 from notifications.rendering import TemplatePart
-from notifications.selectors import suppression_for_addresses
+from notifications.selectors import address_normalise, suppression_for_addresses
 
 logger = logging.getLogger(__name__)
 
@@ -50,10 +51,6 @@ ATTACHMENT_KEYS = frozenset({"filename", "content", "mimetype"})
 
 class TemporaryEmailError(Exception):
     """Sending failed in a way that can succeed later (network, SMTP 4xx)."""
-
-
-def address_normalise(address: str) -> str:
-    return address.strip().lower()
 
 
 def email_template_render(*, template: EmailTemplate, context: dict[str, Any]) -> tuple[str, str, str]:
@@ -397,6 +394,16 @@ def outbox_message_id(email: OutboxEmail) -> str:
     return f"<htg.{email.pk}.{digest}@{domain}>"
 
 
+OUTBOX_MESSAGE_ID = re.compile(r"^<htg\.(\d+)\.[0-9a-f]+@[^<>\s]+>$", re.IGNORECASE)
+
+
+def outbox_email_id(message_id: str) -> int | None:
+    """The outbox row id a Message-ID made by `outbox_message_id` names, or None for any other Message-ID (the
+    caller still compares the whole Message-ID with the row's)."""
+    found = OUTBOX_MESSAGE_ID.match(message_id)
+    return int(found.group(1)) if found else None
+
+
 def _message(email: OutboxEmail) -> EmailMultiAlternatives:
     message = EmailMultiAlternatives(
         subject=email.subject,
@@ -540,17 +547,17 @@ def _claim_holder_gone(token: str, claimed_at: datetime.datetime | None, now: da
 
 
 def _claim(
-    *, email_ids: Sequence[int] | None, token: str, now: datetime.datetime, limit: int
+    *, email_ids: Sequence[int], token: str, now: datetime.datetime, limit: int
 ) -> tuple[list[OutboxEmail], int]:
-    """Take up to `limit` due queued rows (of these ids, or any) and mark them sending, in one committed
+    """Take up to `limit` due queued rows of these ids and mark them sending, in one committed
     transaction; rows whose address was suppressed since are marked suppressed instead. Returns the claimed rows
     and how many were suppressed."""
     with transaction.atomic():
         candidates = OutboxEmail.objects.select_for_update(skip_locked=True).filter(
-            Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now), status=OutboxEmail.Status.QUEUED
+            Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now),
+            status=OutboxEmail.Status.QUEUED,
+            pk__in=list(email_ids),
         )
-        if email_ids is not None:
-            candidates = candidates.filter(pk__in=list(email_ids))
         rows = list(candidates.order_by("id")[:limit])
         if not rows:
             return [], 0
@@ -597,10 +604,11 @@ class _SentMarker:
 
     def __init__(self, email: OutboxEmail, message_id: str, now: datetime.datetime) -> None:
         self.email, self.message_id, self.now = email, message_id, now
+        # libpq's own connection, where the mark can be sent without waiting (PostgreSQL, autocommit, outside a
+        # transaction); else None, and the mark is an ORM update.
         self.raw = None
         if connection.vendor == "postgresql" and not connection.in_atomic_block and connection.get_autocommit():
-            connection.ensure_connection()
-            self.raw = connection.connection
+            self.raw = connection.connection if libpq.available(connection.connection) else None
         self.pending = False
 
     def __call__(self) -> None:
@@ -615,15 +623,10 @@ class _SentMarker:
                 next_attempt_at=None,
             )
             return
-        parameters: list[Any] = [self.message_id, self.now, self.email.pk, token]
-        if libpq.available(self.raw):
-            with self.raw.cursor() as cursor:
-                sql = cursor.mogrify(SENT_SQL, parameters)
-            libpq.query_send(self.raw, sql)
-            self.pending = True
-        else:
-            with connection.cursor() as cursor:
-                cursor.execute(SENT_SQL, parameters)
+        with self.raw.cursor() as cursor:
+            sql = cursor.mogrify(SENT_SQL, [self.message_id, self.now, self.email.pk, token])
+        libpq.query_send(self.raw, sql)
+        self.pending = True
 
     def finish(self) -> None:
         """Read the mark's result. A failure is raised as DatabaseError, and the session is flagged so that Django
@@ -764,10 +767,8 @@ def _send_batch(claimed: list[OutboxEmail], *, token: str, now: datetime.datetim
         _confirm(answered, token)
 
 
-def emails_send(
-    *, email_ids: Sequence[int] | None = None, now: datetime.datetime | None = None, limit: int | None = None
-) -> SendResult:
-    """Send the due queued e-mails among these ids (or any, up to `limit`), in claimed batches of
+def emails_send(*, email_ids: Sequence[int], now: datetime.datetime | None = None) -> SendResult:
+    """Send the due queued e-mails among these ids, in claimed batches of
     HTG_EMAIL_CLAIM_BATCH over the worker's kept SMTP connection, and record each outcome on its row.
 
     Safe to run twice and at the same time: a row is claimed (status sending, committed) before its SMTP
@@ -778,18 +779,14 @@ def emails_send(
     now = now or clock.now()
     result = SendResult()
     token = _claim_token()
-    remaining = limit
     with _claim_held(token), _asynchronous_commit():
-        while remaining is None or remaining > 0:
-            size = (
-                settings.HTG_EMAIL_CLAIM_BATCH if remaining is None else min(remaining, settings.HTG_EMAIL_CLAIM_BATCH)
+        while True:
+            claimed, suppressed = _claim(
+                email_ids=email_ids, token=token, now=now, limit=settings.HTG_EMAIL_CLAIM_BATCH
             )
-            claimed, suppressed = _claim(email_ids=email_ids, token=token, now=now, limit=size)
             result.suppressed += suppressed
             if not claimed and not suppressed:
                 break
-            if remaining is not None:
-                remaining -= len(claimed) + suppressed
             _send_batch(claimed, token=token, now=now, result=result)
     return result
 

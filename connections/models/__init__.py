@@ -13,7 +13,7 @@ from connections.models.connections import (
     ConnectionState,
     TlsVersion,
 )
-from connections.models.customers import Contact, Customer, HtgNumberAllocation, Language
+from connections.models.customers import CONTACT_ORDER, Contact, Customer, HtgNumberAllocation, Language
 from connections.models.escalations import Escalation
 from connections.models.helpdesk import CallbackRequest, HelpdeskContact, LookupAudit
 from connections.models.jobs import BulkJob, BulkJobItem, ImportBatch
@@ -23,6 +23,7 @@ from connections.models.slots import Slot, SlotBooking, TeamAvailability
 
 __all__ = [
     "CONFIRMATION_STATE",
+    "CONTACT_ORDER",
     "FINAL_STATES",
     "HAPPY_PATH",
     "OPEN_STATES",

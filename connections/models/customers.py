@@ -80,6 +80,11 @@ class PhoneDigits(models.Func):
         return self.as_sql(compiler, connection, template=template, **extra_context)
 
 
+# A company's contacts in order: the primary one first, then by name. "The" contact (step e-mails, reminders, news)
+# is the first in this order.
+CONTACT_ORDER = ("-is_primary", "name", "id")
+
+
 class Contact(models.Model):
     """A person at a customer; e-mails go out in their preferred language."""
 
@@ -109,7 +114,7 @@ class Contact(models.Model):
     class Meta:
         verbose_name = _("contact")
         verbose_name_plural = _("contacts")
-        ordering = ["-is_primary", "name", "id"]
+        ordering = list(CONTACT_ORDER)
         constraints = [
             models.UniqueConstraint("customer", Lower("email"), name="contact_email_unique_per_customer"),
         ]

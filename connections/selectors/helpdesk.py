@@ -26,6 +26,7 @@ from django.shortcuts import get_object_or_404
 
 from connections.helpdesk_scripts import step_guide
 from connections.models import (
+    CONTACT_ORDER,
     CallbackRequest,
     Connection,
     Contact,
@@ -248,7 +249,7 @@ def customer_overview(*, customer_id: int, today: datetime.date) -> dict[str, An
         .select_related("connection__flow", "assigned_to", "requested_by", "closed_by")
         .order_by("-created_at", "-id")[:RECENT_CONTACTS]
     )
-    contacts = contacts_with_suppression(customer.contacts.order_by("-is_primary", "name", "id"))
+    contacts = contacts_with_suppression(customer.contacts.order_by(*CONTACT_ORDER))
     addresses = [contact.email for contact in contacts]
     return {
         "customer": customer,

@@ -5,7 +5,7 @@ from collections.abc import Iterator
 
 from django.db.models import QuerySet
 
-from connections.models import Connection, ConnectionState, Contact, Customer, ImportBatch
+from connections.models import CONTACT_ORDER, Connection, ConnectionState, Contact, Customer, ImportBatch
 from connections.selectors.connection_list import ConnectionFilters, connection_list
 from connections.services.imports.formats import CONTACT_PREFIXES, FLOW_SEPARATOR
 
@@ -49,7 +49,7 @@ def registration_export_rows(*, filters: ConnectionFilters, today: datetime.date
         contacts: dict[int, list[tuple[str, str, str, str]]] = {}
         for customer_id, name, email, phone, language in (
             Contact.objects.filter(customer_id__in=ids)
-            .order_by("customer_id", "-is_primary", "name", "id")
+            .order_by("customer_id", *CONTACT_ORDER)
             .values_list("customer_id", "name", "email", "phone", "language")
         ):
             listed = contacts.setdefault(customer_id, [])

@@ -6,7 +6,8 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from connections.models import Connection, ConnectionState, Contact, Customer
+from connections.models import CONTACT_ORDER, Connection, ConnectionState, Contact, Customer
+from htg_migration.queries import first_of_each
 from plateaus.models import MessageFlow, Plateau
 
 
@@ -69,16 +70,6 @@ def segment_recipients(*, segment: str, plateau: int | None, flow: str | None) -
     an address get one e-mail; its language is that of the earliest contact with the address.
     """
     customers = _customers(segment=segment, plateau=plateau, flow=flow)
-    chosen = (
-        Contact.objects.filter(customer__in=customers)
-        .order_by("customer_id", "-is_primary", "name", "id")
-        .distinct("customer_id")
-        .values("id")
-    )
-    return (
-        Contact.objects.filter(id__in=chosen)
-        .annotate(address=Lower("email"))
-        .order_by("address", "id")
-        .distinct("address")
-        .values_list("address", "language")
-    )
+    chosen = first_of_each(Contact.objects.filter(customer__in=customers), by="customer_id", order=CONTACT_ORDER)
+    addresses = Contact.objects.filter(id__in=chosen.values("id")).annotate(address=Lower("email"))
+    return first_of_each(addresses, by="address", order=("id",)).values_list("address", "language")

@@ -26,7 +26,15 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import formats, translation
 from django.utils.translation import gettext as _
 
-from connections.models import WAITING_ON_CUSTOMER, Connection, ConnectionState, Contact, Customer, Escalation
+from connections.models import (
+    CONTACT_ORDER,
+    WAITING_ON_CUSTOMER,
+    Connection,
+    ConnectionState,
+    Contact,
+    Customer,
+    Escalation,
+)
 from htg_migration.calendar import (
     HELPDESK_CLOSES,
     HELPDESK_OPENS,
@@ -34,6 +42,7 @@ from htg_migration.calendar import (
     add_business_days,
     is_business_day,
 )
+from htg_migration.queries import first_of_each
 from notifications.services import EmailDraft, email_enqueue_many
 from plateaus.models import MessageFlow
 
@@ -161,12 +170,10 @@ def _lock(connection_ids: Iterable[int], today: datetime.date) -> list[_Due]:
 
 
 def _primary_contacts(customer_ids: Iterable[int]) -> dict[int, _Addressee]:
-    """Each customer's first contact, one row per customer (DISTINCT ON)."""
-    rows = (
-        Contact.objects.filter(customer_id__any=list(set(customer_ids)))
-        .order_by("customer_id", "-is_primary", "name", "id")
-        .distinct("customer_id")
-        .values_list("customer_id", "name", "email", "phone", "language")
+    """Each customer's first contact, one row per customer (one query)."""
+    contacts = Contact.objects.filter(customer_id__any=list(set(customer_ids)))
+    rows = first_of_each(contacts, by="customer_id", order=CONTACT_ORDER).values_list(
+        "customer_id", "name", "email", "phone", "language"
     )
     return {customer_id: _Addressee(*rest) for customer_id, *rest in rows}
 

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from connections.selectors.segments import segment_check, segment_recipients
 from htg_migration import clock
 from notifications.models import NewsItem, NewsSending
-from notifications.services import EmailDraft, email_enqueue_many
+from notifications.services import EmailDraft, address_normalise, email_enqueue_many
 
 NEWS_TEMPLATE = "news.item"
 NEWS_BATCH = 500
@@ -25,7 +25,7 @@ NEWS_SWEEP_GRACE = datetime.timedelta(minutes=2)
 
 
 def news_dedupe_key(*, news_item_id: int, address: str) -> str:
-    return f"news:{news_item_id}:{address.strip().lower()}"
+    return f"news:{news_item_id}:{address_normalise(address)}"
 
 
 @transaction.atomic

@@ -9,7 +9,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from connections.ical import CalendarEvent, calendar_invitation_render, slot_booking_uid
-from connections.models import Connection, ConnectionEvent, ConnectionState, Contact, SlotBooking
+from connections.models import CONTACT_ORDER, Connection, ConnectionEvent, ConnectionState, Contact, SlotBooking
 from notifications.models import OutboxEmail
 from notifications.services import email_enqueue
 
@@ -115,7 +115,7 @@ def connection_step_email_enqueue(*, connection: Connection, event: ConnectionEv
     if template_key is None or event.transition in SILENT_TRANSITIONS:
         return None
     # The company's first contact in Contact's order (primary first, then by name), as the ladder chooses too.
-    contact = Contact.objects.filter(customer_id=connection.customer_id).order_by("-is_primary", "name", "id").first()
+    contact = Contact.objects.filter(customer_id=connection.customer_id).order_by(*CONTACT_ORDER).first()
     if contact is None:
         return None
     attachments = []
