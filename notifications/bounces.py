@@ -40,6 +40,8 @@ TEXT = "text"
 
 HEADER_MAX_LENGTH = 255
 DIAGNOSTIC_MAX_LENGTH = 1000
+ACTION_MAX_LENGTH = 20  # InboundBounce.action's length: a longer Action is none that RFC 3464 knows
+ADDRESS_MAX_LENGTH = 254  # the longest an e-mail address can be (RFC 5321); a longer "address" is none
 
 STATUS_CODE = re.compile(r"(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?![\d.])")
 ADDRESS = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+")
@@ -219,11 +221,11 @@ def _address(typed_value: str) -> str:
     """The address of "rfc822; jan@example.nl" (or "<jan@example.nl>"), lower case; "" when there is none."""
     value = typed_value.partition(";")[2] if ";" in typed_value else typed_value
     found = ADDRESS.search(value)
-    return found.group(0).lower() if found else ""
+    return found.group(0).lower() if found and len(found.group(0)) <= ADDRESS_MAX_LENGTH else ""
 
 
 def _recipient_report(block: Message) -> RecipientReport:
-    action = _field(block, "Action").lower()
+    action = _field(block, "Action").lower()[:ACTION_MAX_LENGTH]
     diagnostic = _field(block, "Diagnostic-Code")[:DIAGNOSTIC_MAX_LENGTH]
     status_match = STATUS_CODE.search(_field(block, "Status")) or STATUS_CODE.search(diagnostic)
     status = status_match.group(0) if status_match else ""
@@ -295,7 +297,11 @@ def _text_report(message: Message) -> RecipientReport | None:
         return None
     failed = message.get("X-Failed-Recipients")
     candidates = ADDRESS.findall(str(failed)) if failed else ADDRESS.findall(text)
-    addresses = {address.lower() for address in candidates if not NOT_A_MAILBOX.match(address)}
+    addresses = {
+        address.lower()
+        for address in candidates
+        if len(address) <= ADDRESS_MAX_LENGTH and not NOT_A_MAILBOX.match(address)
+    }
     line_start = text.rfind("\n", 0, code.start()) + 1
     line_end = text.find("\n", code.end())
     diagnostic = " ".join(text[line_start : line_end if line_end != -1 else len(text)].split())

@@ -434,3 +434,25 @@ def test_a_plain_text_bounce_that_names_several_addresses_and_quotes_nothing_of_
     # then
     assert (bounce.outcome, bounce.email, bounce.recipient) == (InboundBounce.Outcome.UNRECOGNISED, None, "")
     assert _state()[1:] == before[1:]
+
+
+def test_a_report_with_an_overlong_action_and_address_is_recorded_and_processed_not_stuck():
+    # given: a crafted report whose Action and Final-Recipient are longer than their columns
+    email = _sent_email()
+    long_address = "x" * 250 + "@vandam.example"
+    raw = postfix_dsn(message_id=email.message_id, action="failed-and-then-some-more-words-here")
+    raw = raw.replace(
+        b"Final-Recipient: rfc822; jan@vandam.example", f"Final-Recipient: rfc822; {long_address}".encode()
+    )
+    assert long_address.encode() in raw
+
+    # when
+    bounce = bounce_receive(raw_message=raw).bounce
+
+    # then: processed (not left failing for the pending sweep): the action cut to its column, no such address,
+    # and an unknown action is no hard bounce, so nothing is suppressed
+    assert bounce.processed_at is not None
+    assert bounce.action == "failed-and-then-some"
+    assert bounce.recipient == ""
+    assert bounce.outcome != InboundBounce.Outcome.HARD_BOUNCE
+    assert not SuppressedAddress.objects.exists()
