@@ -1,7 +1,6 @@
 """Budgets of the programme dashboard (issue: the programme dashboard): its server time and its query count."""
 
 import statistics
-import time
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -9,15 +8,6 @@ if TYPE_CHECKING:
 
 REPEATS = 15
 PAST_REPEATS = 5  # a past day is rebuilt from the timeline: seconds at 100,000 customers
-
-
-def _timings_ms(action: "object", repeats: int = REPEATS) -> list[float]:
-    timings = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        action()  # type: ignore[operator]
-        timings.append((time.perf_counter() - started) * 1000)
-    return timings
 
 
 def metric_dashboard(context: "BenchContext") -> list["Metric"]:
@@ -33,19 +23,11 @@ def metric_dashboard(context: "BenchContext") -> list["Metric"]:
     the form and the list of weekly reports."""
     import datetime
 
-    from django.contrib.auth.models import User
-    from django.test import Client
     from django.test.utils import override_settings
 
-    from bench.run import AS_OF, metric
-    from connections.services.staff import staff_groups_sync
+    from bench.run import AS_OF, metric, team_client
 
-    staff_groups_sync()
-    user = User.objects.filter(groups__name="connection team", is_active=True).order_by("id").first()
-    if user is None:
-        raise RuntimeError("the seed made no team member")
-    client = Client(SERVER_NAME="localhost")
-    client.force_login(user)
+    client, _user = team_client()
     past = datetime.date(2020, 5, 1)
     figures: list[Metric] = []
     with override_settings(HTG_CLOCK_DATE=AS_OF):
@@ -78,7 +60,7 @@ def _measure(
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from bench.run import AS_OF
+    from bench.run import AS_OF, timings_ms
     from connections.selectors.dashboard import dashboard_aggregates, dashboard_reference
 
     url = "/team/dashboard/"
@@ -89,7 +71,7 @@ def _measure(
             raise RuntimeError(f"{url} answered {response.status_code}")
 
     request()  # warm up: templates, plans
-    value = statistics.median(_timings_ms(request, repeats))
+    value = statistics.median(timings_ms(request, repeats))
     reference = dashboard_reference(as_of=as_of, today=AS_OF)  # type: ignore[arg-type]
     statements = [aggregate.sql_with_params() for aggregate in dashboard_aggregates(reference).values()]
     cursor = context.connection.cursor()
@@ -103,7 +85,7 @@ def _measure(
             cursor.fetchall()
 
     raw()
-    floor = statistics.median(_timings_ms(raw, repeats))
+    floor = statistics.median(timings_ms(raw, repeats))
     with CaptureQueriesContext(connection) as captured:
         request()
     return value, floor, len(captured), len(REFERENCE_SQL) + len(statements)

@@ -4,8 +4,6 @@ whole requests."""
 import functools
 import random
 import statistics
-import time
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -23,12 +21,6 @@ URL = "/helpdesk/"
 def p95(timings: list[float]) -> float:
     """The 95th percentile (inclusive method: interpolated between the samples, never beyond the slowest)."""
     return statistics.quantiles(timings, n=20, method="inclusive")[-1]
-
-
-def _timed_ms(action: Callable[[], object]) -> float:
-    started = time.perf_counter()
-    action()
-    return (time.perf_counter() - started) * 1000
 
 
 def misspell(name: str, rng: random.Random) -> str:
@@ -91,19 +83,10 @@ class _LookupPage:
     """The lookup page through Django's test client, logged in as the first active team member."""
 
     def __init__(self) -> None:
-        from django.contrib.auth.models import User
-        from django.test import Client
-
+        from bench.run import team_client
         from connections.models import LookupAudit
-        from connections.services.staff import staff_groups_sync
 
-        staff_groups_sync()
-        user = User.objects.filter(groups__name="connection team", is_active=True).order_by("id").first()
-        if user is None:
-            raise RuntimeError("the seed made no team member")
-        self.user = user
-        self.client = Client(SERVER_NAME="localhost")
-        self.client.force_login(user)
+        self.client, self.user = team_client()
         # The page writes a LookupAudit row per search (part of the work measured); they are removed afterwards.
         self.audit_before = LookupAudit.objects.order_by("-id").values_list("id", flat=True).first() or 0
 
@@ -122,6 +105,7 @@ class _LookupPage:
 
 def _htg_floor(connection: "BaseDatabaseWrapper", numbers: list[str]) -> list[float]:
     """Per number: the customer by its unique htg_number index, then its connections by the customer_id index."""
+    from bench.run import timed_ms
     from connections.models import Connection, Customer
 
     customer_sql, _params = Customer.objects.filter(htg_number="x").query.sql_with_params()
@@ -139,7 +123,7 @@ def _htg_floor(connection: "BaseDatabaseWrapper", numbers: list[str]) -> list[fl
 
         raw(numbers[0])  # warm up: plans, buffers
         for number in numbers:
-            timings.append(_timed_ms(functools.partial(raw, number)))
+            timings.append(timed_ms(functools.partial(raw, number)))
     return timings
 
 
@@ -156,6 +140,8 @@ def _captured_lookup_sql(connection: "BaseDatabaseWrapper", text: str) -> list[s
 
 def _raw_floor(connection: "BaseDatabaseWrapper", statements: list[list[str]]) -> list[float]:
     """Per input: its statements executed raw (no parameters: they are captured with their values), rows fetched."""
+    from bench.run import timed_ms
+
     timings = []
     with connection.cursor() as cursor:
 
@@ -166,7 +152,7 @@ def _raw_floor(connection: "BaseDatabaseWrapper", statements: list[list[str]]) -
 
         raw(statements[0])  # warm up
         for sqls in statements:
-            timings.append(_timed_ms(functools.partial(raw, sqls)))
+            timings.append(timed_ms(functools.partial(raw, sqls)))
     return timings
 
 
@@ -182,7 +168,7 @@ def metric_helpdesk_lookup(context: "BenchContext") -> list["Metric"]:
     contacts' phone numbers, typed "123 45 67" (fixed sample): p95; floor: its captured queries run raw, as for names.
     Sessions are read from Redis when the bench has it, as in production (docker-compose.yml). The audit rows are
     removed afterwards."""
-    from bench.run import metric
+    from bench.run import metric, timed_ms
 
     numbers = htg_samples()
     names = name_samples()
@@ -192,9 +178,9 @@ def metric_helpdesk_lookup(context: "BenchContext") -> list["Metric"]:
         page.get(numbers[-1])  # warm up: templates, plans, the redirect
         page.get(names[-1])
         page.get(phones[-1])
-        htg_timings = [_timed_ms(functools.partial(page.get, number)) for number in numbers]
-        name_timings = [_timed_ms(functools.partial(page.get, name)) for name in names]
-        phone_timings = [_timed_ms(functools.partial(page.get, phone)) for phone in phones]
+        htg_timings = [timed_ms(functools.partial(page.get, number)) for number in numbers]
+        name_timings = [timed_ms(functools.partial(page.get, name)) for name in names]
+        phone_timings = [timed_ms(functools.partial(page.get, phone)) for phone in phones]
     finally:
         page.close()
 

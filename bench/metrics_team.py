@@ -1,7 +1,6 @@
 """Budgets of the team workspace (issue 3): the connection list."""
 
 import statistics
-import time
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -11,35 +10,18 @@ LIST_QUERY = {"plateau": "1", "state": "invited"}
 REPEATS = 30
 
 
-def _median_ms(action: "object", repeats: int = REPEATS) -> float:
-    timings = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        action()  # type: ignore[operator]
-        timings.append((time.perf_counter() - started) * 1000)
-    return statistics.median(timings)
-
-
 def metric_connection_list(context: "BenchContext") -> list["Metric"]:
     """`connection_list_ms`: the team's connection list, first page, filtered on plateau 1 and state invited, as a
     whole request through Django's test client (session, permissions, filter choices, count, rows, template), the
     median of 30. Floor: the count and page queries of that list, executed as raw SQL through the same database
     connection, rows fetched (the median of 30)."""
-    from django.contrib.auth.models import User
     from django.db.models import QuerySet
-    from django.test import Client
 
-    from bench.run import metric
+    from bench.run import metric, team_client, timings_ms
     from connections.selectors.connection_list import ConnectionFilters, connection_list
-    from connections.services.staff import staff_groups_sync
     from htg_migration import clock
 
-    staff_groups_sync()
-    user = User.objects.filter(groups__name="connection team", is_active=True).order_by("id").first()
-    if user is None:
-        raise RuntimeError("the seed made no team member")
-    client = Client(SERVER_NAME="localhost")
-    client.force_login(user)
+    client, _user = team_client()
     url = "/team/connections/"
 
     def request() -> None:
@@ -48,7 +30,7 @@ def metric_connection_list(context: "BenchContext") -> list["Metric"]:
             raise RuntimeError(f"{url} answered {response.status_code}")
 
     request()  # warm up: templates, plans
-    value = _median_ms(request)
+    value = statistics.median(timings_ms(request, REPEATS))
 
     queryset: QuerySet = connection_list(filters=ConnectionFilters.from_query(LIST_QUERY), today=clock.today())
     count_sql, count_params = queryset.order_by().values("pk").query.sql_with_params()
@@ -62,5 +44,5 @@ def metric_connection_list(context: "BenchContext") -> list["Metric"]:
         cursor.fetchall()
 
     raw()
-    floor = _median_ms(raw)
+    floor = statistics.median(timings_ms(raw, REPEATS))
     return [metric("connection_list_ms", context.size, value, "ms", floor)]

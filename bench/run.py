@@ -39,8 +39,10 @@ from bench.metrics_notifications import metric_emails_per_s  # noqa: E402 - need
 from bench.metrics_team import metric_connection_list  # noqa: E402 - needs the path above
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import User
     from django.db.backends.base.base import BaseDatabaseWrapper
     from django.db.models import Model
+    from django.test import Client
 
     from connections.services.demo import DemoSeedResult
 
@@ -85,6 +87,35 @@ def rate_metric(name: str, size: int, value: float, unit: str, floor: float) -> 
     """A rate's figure (more is better, e.g. e-mails per second): value and floor are rates, and the ratio is
     floor / value, so that, as for times, it says how many times the floor's cost per item the work takes."""
     return replace(metric(name, size, value, unit, floor), ratio=round(floor / value, 2) if value else 0.0)
+
+
+def timed_ms(action: Callable[[], object]) -> float:
+    """How long one call of `action` takes, in milliseconds."""
+    started = time.perf_counter()
+    action()
+    return (time.perf_counter() - started) * 1000
+
+
+def timings_ms(action: Callable[[], object], repeats: int) -> list[float]:
+    """`action` called `repeats` times, one after the other: each call's milliseconds."""
+    return [timed_ms(action) for _ in range(repeats)]
+
+
+def team_client() -> tuple["Client", "User"]:
+    """Django's test client logged in as the seed's first active member of the connection team (the staff groups
+    synced first), and that member."""
+    from django.contrib.auth.models import User
+    from django.test import Client
+
+    from connections.services.staff import staff_groups_sync
+
+    staff_groups_sync()
+    user = User.objects.filter(groups__name="connection team", is_active=True).order_by("id").first()
+    if user is None:
+        raise RuntimeError("the seed made no team member")
+    client = Client(SERVER_NAME="localhost")
+    client.force_login(user)
+    return client, user
 
 
 # --- the metrics ---------------------------------------------------------------------------------------------

@@ -16,37 +16,34 @@ def is_business_day(day: datetime.date) -> bool:
     return day.weekday() < 5 and day not in _dutch_holidays(day.year)
 
 
+def shift_business_days(day: datetime.date, count: int) -> datetime.date:
+    """`day` moved `count` business days later (negative: earlier); `day` itself does not count.
+
+    A count of 0 returns `day` unchanged, even when it is not a business day; otherwise the result is a business
+    day (Saturday + 1 gives Monday, Saturday - 1 gives Friday).
+    """
+    step = datetime.timedelta(days=1 if count >= 0 else -1)
+    current = day
+    remaining = abs(count)
+    while remaining:
+        current += step
+        if is_business_day(current):
+            remaining -= 1
+    return current
+
+
 def add_business_days(day: datetime.date, count: int) -> datetime.date:
     """The date `count` business days after `day` (count >= 0); `day` itself does not count."""
     if count < 0:
         raise ValueError("count must not be negative")
-    current = day
-    remaining = count
-    while remaining:
-        current += datetime.timedelta(days=1)
-        if is_business_day(current):
-            remaining -= 1
-    return current
+    return shift_business_days(day, count)
 
 
 def subtract_business_days(day: datetime.date, count: int) -> datetime.date:
-    """The date `count` business days before `day` (`day` itself does not count)."""
+    """The date `count` business days before `day` (count >= 0); `day` itself does not count."""
     if count < 0:
         raise ValueError("count must not be negative")
-    current = day
-    remaining = count
-    while remaining:
-        current -= datetime.timedelta(days=1)
-        if is_business_day(current):
-            remaining -= 1
-    return current
-
-
-def shift_business_days(day: datetime.date, count: int) -> datetime.date:
-    """`day` moved `count` business days later (negative: earlier); a non-business day first moves to the next one."""
-    if count >= 0:
-        return add_business_days(day, count)
-    return subtract_business_days(day, -count)
+    return shift_business_days(day, -count)
 
 
 def business_days_between(start: datetime.date, end: datetime.date) -> int:

@@ -9,13 +9,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from htg_migration.calendar import (  # noqa: F401 - shift and subtract are re-exported for the planning maths
-    add_business_days,
-    business_days_between,
-    is_business_day,
-    shift_business_days,
-    subtract_business_days,
-)
+from htg_migration.calendar import add_business_days, business_days_between, is_business_day
 
 # Two-sided 95% normal quantile, for the confidence band of the go-live rate.
 Z_95 = 1.96

@@ -97,6 +97,15 @@ def _blank(**fields: Any) -> dict[str, Any]:
     return {ALIAS + column: blanks[column] for column in COLUMNS[2:]}
 
 
+def _part(queryset: QuerySet[Any], *, kind: str, member: F, **fields: Any) -> QuerySet[Any]:
+    """One part of the union: `queryset`'s rows as the union's columns, of `kind` for `member`; the columns not in
+    `fields` are blank."""
+    # No ordering inside the parts (SQLite refuses it in a compound statement): the union is ordered as a whole.
+    return queryset.order_by().values(
+        item_kind=Value(kind, output_field=CharField()), item_member_id=member, **_blank(**fields)
+    )
+
+
 def team_digest_items(
     *, today: datetime.date, day_starts: datetime.datetime, day_ends: datetime.datetime
 ) -> list[DigestItem]:
@@ -105,63 +114,47 @@ def team_digest_items(
 
     `day_starts`/`day_ends` bound today's slots (the Amsterdam day, in any time zone)."""
     members = team_members_active().values("pk")
-    slots = (
+    slots = _part(
         SlotBooking.objects.filter(
             cancelled_at__isnull=True,
             slot__starts_at__gte=day_starts,
             slot__starts_at__lt=day_ends,
             slot__team_member__in=members,
-        )
-        .order_by()
-        .values(
-            item_kind=Value(KIND_SLOT, output_field=CharField()),
-            item_member_id=F("slot__team_member_id"),
-            **_blank(
-                connection_id=F("connection_id"),
-                company_name=F("connection__customer__legal_name"),
-                htg_number=F("connection__customer__htg_number"),
-                flow_code=F("connection__flow__code"),
-                state=F("connection__state"),
-                starts_at=F("slot__starts_at"),
-                ends_at=F("slot__ends_at"),
-            ),
-        )
+        ),
+        kind=KIND_SLOT,
+        member=F("slot__team_member_id"),
+        connection_id=F("connection_id"),
+        company_name=F("connection__customer__legal_name"),
+        htg_number=F("connection__customer__htg_number"),
+        flow_code=F("connection__flow__code"),
+        state=F("connection__state"),
+        starts_at=F("slot__starts_at"),
+        ends_at=F("slot__ends_at"),
     )
-    # No ordering inside the parts (SQLite refuses it in a compound statement): the union is ordered as a whole.
-    due = (
-        Connection.objects.filter(state__in=WAITING_ON_CUSTOMER, due_on__lte=today, assigned_to__in=members)
-        .order_by()
-        .values(
-            item_kind=Value(KIND_DUE, output_field=CharField()),
-            item_member_id=F("assigned_to_id"),
-            **_blank(
-                connection_id=F("pk"),
-                company_name=F("customer__legal_name"),
-                htg_number=F("customer__htg_number"),
-                flow_code=F("flow__code"),
-                state=F("state"),
-                due_on=F("due_on"),
-            ),
-        )
+    due = _part(
+        Connection.objects.filter(state__in=WAITING_ON_CUSTOMER, due_on__lte=today, assigned_to__in=members),
+        kind=KIND_DUE,
+        member=F("assigned_to_id"),
+        connection_id=F("pk"),
+        company_name=F("customer__legal_name"),
+        htg_number=F("customer__htg_number"),
+        flow_code=F("flow__code"),
+        state=F("state"),
+        due_on=F("due_on"),
     )
-    callbacks = (
-        CallbackRequest.objects.filter(status=CallbackRequest.Status.OPEN, assigned_to__in=members)
-        .order_by()
-        .values(
-            item_kind=Value(KIND_CALLBACK, output_field=CharField()),
-            item_member_id=F("assigned_to_id"),
-            **_blank(
-                connection_id=F("connection_id"),
-                company_name=F("customer__legal_name"),
-                htg_number=F("customer__htg_number"),
-                flow_code=F("connection__flow__code"),
-                starts_at=F("due_at"),
-                contact_name=F("contact_name"),
-                contact_phone=F("contact_phone"),
-                urgency=F("urgency"),
-                escalated=ExpressionWrapper(Q(escalated_at__isnull=False), output_field=BooleanField()),
-            ),
-        )
+    callbacks = _part(
+        CallbackRequest.objects.filter(status=CallbackRequest.Status.OPEN, assigned_to__in=members),
+        kind=KIND_CALLBACK,
+        member=F("assigned_to_id"),
+        connection_id=F("connection_id"),
+        company_name=F("customer__legal_name"),
+        htg_number=F("customer__htg_number"),
+        flow_code=F("connection__flow__code"),
+        starts_at=F("due_at"),
+        contact_name=F("contact_name"),
+        contact_phone=F("contact_phone"),
+        urgency=F("urgency"),
+        escalated=ExpressionWrapper(Q(escalated_at__isnull=False), output_field=BooleanField()),
     )
     ordering = ("member_id", "kind", "due_on", "starts_at", "company_name")
     rows = slots.union(due, callbacks, all=True).order_by(*(ALIAS + column for column in ordering))

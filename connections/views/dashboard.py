@@ -131,7 +131,8 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
 
 @team_required
 def weekly_report_download_view(request: HttpRequest, report_id: int, kind: str) -> FileResponse:
-    report = get_object_or_404(WeeklyReport, pk=report_id)
+    # One query, without the other file's blob.
+    report = get_object_or_404(WeeklyReport.objects.defer("xlsx" if kind == "pdf" else "pdf"), pk=report_id)
     content, content_type = (
         (report.pdf, "application/pdf")
         if kind == "pdf"

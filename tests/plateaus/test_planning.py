@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from htg_migration.calendar import business_days_between, is_business_day
+from htg_migration.calendar import business_days_between, is_business_day, shift_business_days, subtract_business_days
 from plateaus.planning import (
     PlateauDemand,
     RateEstimate,
@@ -17,8 +17,6 @@ from plateaus.planning import (
     plan_values,
     recent_rate,
     required_rate,
-    shift_business_days,
-    subtract_business_days,
     working_days_left,
 )
 

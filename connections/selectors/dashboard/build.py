@@ -34,7 +34,6 @@ from plateaus.planning import (
 )
 
 S = ConnectionState
-# The funnel's columns, in the order of the road to HTG, then the side roads.
 
 
 @dataclass(frozen=True)

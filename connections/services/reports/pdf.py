@@ -23,6 +23,7 @@ from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Space
 from connections.charts import forecast_sentence
 from connections.models import ConnectionState
 from connections.selectors.dashboard import Dashboard, PlateauFigures
+from connections.services.reports.figures import report_rows, weekly_report_week
 
 GRID = TableStyle(
     [
@@ -77,8 +78,6 @@ def _burnup_drawing(plateau: PlateauFigures, deadline: datetime.date) -> Drawing
 
 
 def report_pdf(dashboard: Dashboard) -> bytes:
-    from connections.services.reports.service import report_rows, weekly_report_week
-
     output = io.BytesIO()
     week = weekly_report_week(dashboard.as_of)
     document = SimpleDocTemplate(

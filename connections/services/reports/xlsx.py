@@ -12,6 +12,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from connections.charts import forecast_sentence
 from connections.models import ConnectionState
 from connections.selectors.dashboard import Dashboard
+from connections.services.reports.figures import report_rows
 
 BOLD = Font(bold=True)
 
@@ -28,8 +29,6 @@ def _date(value: object) -> object:
 
 
 def report_xlsx(dashboard: Dashboard) -> bytes:
-    from connections.services.reports.service import report_rows
-
     book = openpyxl.Workbook()
     headline = book.active
     headline.title = _("Headline")
