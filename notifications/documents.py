@@ -177,14 +177,16 @@ def document_upload(
 
 
 @transaction.atomic
-def document_delete(*, document_id: int) -> None:
-    """Withdraw a document from the community area; its file is removed once the deletion is committed."""
+def document_delete(*, document_id: int) -> Document | None:
+    """Withdraw a document from the community area; its file is removed once the deletion is committed. Returns the
+    withdrawn document (its fields as they were, without a pk), or None when there was none with this id."""
     document = Document.objects.select_for_update().filter(pk=document_id).first()
     if document is None:
-        return
+        return None
     storage, name = document.file.storage, document.file.name or ""
     document.delete()
     transaction.on_commit(lambda: storage.delete(name))
+    return document
 
 
 def document_content_type(document: Document) -> str:

@@ -35,3 +35,8 @@ def document_list(*, kind: str | None = None) -> QuerySet[Document]:
     if kind is not None:
         documents = documents.filter(kind=kind)
     return documents
+
+
+def document_count() -> int:
+    """How many documents the community area offers (one query)."""
+    return Document.objects.count()

@@ -72,10 +72,6 @@ class PortalStatus:
     customer: Customer
     rows: list[StatusRow]
 
-    @property
-    def needs_intake(self) -> bool:
-        return any(row.needs_intake for row in self.rows)
-
 
 def portal_status(*, customer_id: int) -> PortalStatus:
     """The company and each of its connections with the next step for both sides (two queries)."""

@@ -4,7 +4,8 @@ from django.db.models import Count, QuerySet
 from django.shortcuts import get_object_or_404
 
 from notifications.models import NewsItem, NewsSending
-from plateaus.models import MessageFlow, Plateau
+from plateaus.models import MessageFlow
+from plateaus.selectors import plateau_numbers
 
 
 def news_item_list() -> QuerySet[NewsItem]:
@@ -25,6 +26,6 @@ def news_item_detail(*, news_item_id: int) -> tuple[NewsItem, list[NewsSending]]
 
 def segment_options() -> tuple[list[int], list[MessageFlow]]:
     """The plateau numbers and message flows a segment can be narrowed to."""
-    plateaus = sorted(set(Plateau.objects.values_list("number", flat=True)))
+    plateaus = plateau_numbers()
     flows = list(MessageFlow.objects.select_related("plateau").order_by("plateau__number", "code"))
     return plateaus, flows

@@ -20,7 +20,7 @@ def portal_connection_for_actions(*, user: Any, connection_id: int) -> Connectio
     confirmations = ConnectionEvent.objects.filter(transition__in=CompanyConfirmation.values).order_by("created_at")
     connection = (
         portal_connections(user)
-        .select_related("customer", "customer__hub", "flow__plateau")
+        .select_related("customer", "flow__plateau")
         .prefetch_related(
             Prefetch("bookings", queryset=active, to_attr="active_bookings"),
             Prefetch("events", queryset=confirmations, to_attr="confirmations"),

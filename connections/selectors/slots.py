@@ -87,11 +87,13 @@ def slot_booked_list(*, team_member: Any, since: datetime.datetime | None = None
     return bookings.select_related("slot", "connection__customer", "connection__flow").order_by("slot__starts_at", "id")
 
 
-def connection_for_slots(*, connection_id: int) -> Connection | None:
-    """The connection with what its slot page shows: customer, flow, plateau, and its active booking if any."""
+def connection_for_slots(*, connection_id: int, connections: QuerySet[Connection] | None = None) -> Connection | None:
+    """The connection with what its slot page shows: customer, flow, plateau, and its active booking if any (two
+    queries). `connections` narrows where it is looked for (the portal passes the companies' own); default all."""
     active = SlotBooking.objects.filter(cancelled_at__isnull=True).select_related("slot", "slot__team_member")
+    connections = Connection.objects.all() if connections is None else connections
     return (
-        Connection.objects.select_related("customer", "flow__plateau")
+        connections.select_related("customer", "flow__plateau")
         .prefetch_related(Prefetch("bookings", queryset=active, to_attr="active_bookings"))
         .filter(pk=connection_id)
         .first()

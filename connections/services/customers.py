@@ -9,7 +9,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from connections.models import Contact, Customer, Language
+from connections.selectors.customers import IdentifierHolders, customer_identifier_holders
 from connections.validators import normalise_identifier, validate_eori, validate_kvk_number
+
+# The code of a ValidationError for an EORI or KvK number another company is already registered under.
+DUPLICATE = "duplicate"
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,46 @@ def _validate_contacts(contacts: list[ContactInput]) -> dict[str, list[str]]:
     return errors
 
 
+def customer_identifier_errors(
+    *,
+    eori: str,
+    kvk_number: str,
+    exclude_customer_id: int | None = None,
+    holders: IdentifierHolders | None = None,
+) -> dict[str, ValidationError]:
+    """What is wrong with a company's EORI and KvK number (both normalised), by field ("eori", "kvk_number"): the
+    number's format (the validators' codes), a Dutch company without a KvK number (code "required"), or a valid
+    number another company is registered under (code DUPLICATE; `exclude_customer_id` is the company itself).
+
+    `holders` is `customer_identifier_holders` for (at least) these numbers, when a caller checks many companies
+    at once; without it this makes the one query itself (none when neither number is valid)."""
+    errors: dict[str, ValidationError] = {}
+    try:
+        validate_eori(eori)
+    except ValidationError as error:
+        errors["eori"] = error
+    if kvk_number:
+        try:
+            validate_kvk_number(kvk_number)
+        except ValidationError as error:
+            errors["kvk_number"] = error
+    elif eori.startswith("NL"):
+        errors["kvk_number"] = ValidationError(_("A Dutch company needs its KvK number (8 digits)."), code="required")
+    eori_to_check = "" if "eori" in errors else eori
+    kvk_number_to_check = "" if "kvk_number" in errors else kvk_number
+    if not eori_to_check and not kvk_number_to_check:
+        return errors
+    if holders is None:
+        holders = customer_identifier_holders(eoris=[eori_to_check], kvk_numbers=[kvk_number_to_check])
+    if eori_to_check and holders.eori_taken(eori_to_check, exclude_customer_id=exclude_customer_id):
+        errors["eori"] = ValidationError(_("A company with this EORI number is already registered."), code=DUPLICATE)
+    if kvk_number_to_check and holders.kvk_number_taken(kvk_number_to_check, exclude_customer_id=exclude_customer_id):
+        errors["kvk_number"] = ValidationError(
+            _("A company with this KvK number is already registered."), code=DUPLICATE
+        )
+    return errors
+
+
 @transaction.atomic
 def customer_create(
     *,
@@ -58,17 +102,9 @@ def customer_create(
 
     if not legal_name.strip():
         errors["legal_name"] = [_("Enter the company's legal name.")]
-    try:
-        validate_eori(eori)
-    except ValidationError as error:
-        errors["eori"] = error.messages
-    if kvk_number:
-        try:
-            validate_kvk_number(kvk_number)
-        except ValidationError as error:
-            errors["kvk_number"] = error.messages
-    elif eori.startswith("NL"):
-        errors["kvk_number"] = [_("A Dutch company needs its KvK number (8 digits).")]
+    identifier_errors = customer_identifier_errors(eori=eori, kvk_number=kvk_number)
+    # The messages keep their order: a number's format, then the role and hub, then a number already registered.
+    errors.update({field: error.messages for field, error in identifier_errors.items() if error.code != DUPLICATE})
     if role not in Customer.Role.values:
         errors["role"] = [_("Choose direct user, hub or software supplier.")]
     if hub_id is not None:
@@ -77,10 +113,7 @@ def customer_create(
             errors["hub"] = [_("The chosen hub is not a registered hub.")]
         elif role != Customer.Role.DIRECT:
             errors["hub"] = [_("Only a direct user can be served through a hub.")]
-    if "eori" not in errors and Customer.objects.filter(eori=eori).exists():
-        errors["eori"] = [_("A company with this EORI number is already registered.")]
-    if "kvk_number" not in errors and kvk_number and Customer.objects.filter(kvk_number=kvk_number).exists():
-        errors["kvk_number"] = [_("A company with this KvK number is already registered.")]
+    errors.update({field: error.messages for field, error in identifier_errors.items() if error.code == DUPLICATE})
     errors.update(_validate_contacts(contacts))
     if errors:
         raise ValidationError(errors)

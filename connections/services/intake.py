@@ -24,13 +24,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from connections.models import Channel, Contact, Customer, IntakeDraft, Language
+from connections.selectors.customers import IdentifierHolders, customer_identifier_holders
 from connections.selectors.intake import IntakeContext, intake_context
 from connections.services.connections import channel_validate, connection_channel_set, connection_create
-from connections.services.customers import ContactInput, customer_create
+from connections.services.customers import DUPLICATE, ContactInput, customer_create, customer_identifier_errors
 from connections.services.htg_numbers import customer_htg_number_issue
 from connections.services.portal_sign_in import contact_user_ensure, portal_contact_for_email, portal_email_normalise
 from connections.services.transitions import connection_transition
-from connections.validators import normalise_identifier, validate_eori, validate_kvk_number
+from connections.validators import normalise_identifier
 from notifications.services import email_enqueue
 
 INTAKE_STEPS = ("company", "contacts", "flows", "review")
@@ -72,43 +73,60 @@ def intake_used_flows(data: dict[str, Any], context: IntakeContext) -> list[str]
     ]
 
 
+def _registered_message(field: str) -> str:
+    """A number another company has: on the portal, the company is sent to the helpdesk."""
+    if field == "eori":
+        return _("A company with this EORI number is already registered. Please contact the National Customs Helpdesk.")
+    return _("A company with this KvK number is already registered. Please contact the National Customs Helpdesk.")
+
+
 def _identifier_errors(
-    *, prefix: str, kvk_number: str, eori: str, exclude_customer_id: int | None, errors: Errors
+    *,
+    prefix: str,
+    kvk_number: str,
+    eori: str,
+    exclude_customer_id: int | None,
+    holders: IdentifierHolders,
+    errors: Errors,
 ) -> None:
-    others = Customer.objects.exclude(pk=exclude_customer_id) if exclude_customer_id else Customer.objects.all()
-    if not eori:
-        errors[f"{prefix}eori"] = [_("Enter the EORI number, for example NL123456789.")]
-    else:
-        try:
-            validate_eori(eori)
-        except ValidationError as error:
-            errors[f"{prefix}eori"] = list(error.messages)
-    if kvk_number:
-        try:
-            validate_kvk_number(kvk_number)
-        except ValidationError as error:
-            errors[f"{prefix}kvk_number"] = list(error.messages)
-    elif eori.startswith("NL"):
-        errors[f"{prefix}kvk_number"] = [_("A Dutch company needs its KvK number (8 digits).")]
-    if f"{prefix}eori" not in errors and others.filter(eori=eori).exists():
-        errors[f"{prefix}eori"] = [
-            _("A company with this EORI number is already registered. Please contact the National Customs Helpdesk.")
-        ]
-    if f"{prefix}kvk_number" not in errors and kvk_number and others.filter(kvk_number=kvk_number).exists():
-        errors[f"{prefix}kvk_number"] = [
-            _("A company with this KvK number is already registered. Please contact the National Customs Helpdesk.")
-        ]
+    found = customer_identifier_errors(
+        eori=eori, kvk_number=kvk_number, exclude_customer_id=exclude_customer_id, holders=holders
+    )
+    for field, error in found.items():
+        if field == "eori" and not eori:
+            texts = [_("Enter the EORI number, for example NL123456789.")]
+        elif error.code == DUPLICATE:
+            texts = [_registered_message(field)]
+        else:
+            texts = list(error.messages)
+        errors[f"{prefix}{field}"] = texts
 
 
 def _company_errors(data: dict[str, Any], context: IntakeContext, errors: Errors) -> None:
     customer_id = context.customer.pk if context.customer else None
+    eori = normalise_identifier(_text(data.get("eori")))
+    kvk_number = normalise_identifier(_text(data.get("kvk_number")))
+    clients = [
+        (
+            row,
+            normalise_identifier(_text(row.get("eori"))),
+            normalise_identifier(_text(row.get("kvk_number"))),
+        )
+        for row in intake_client_rows(data)
+    ]
+    # One query for every number on the page, however many clients a hub lists.
+    holders = customer_identifier_holders(
+        eoris=[eori, *(client_eori for _row, client_eori, _kvk in clients)],
+        kvk_numbers=[kvk_number, *(client_kvk for _row, _eori, client_kvk in clients)],
+    )
     if not _text(data.get("legal_name")):
         errors["legal_name"] = [_("Enter the company's legal name, as registered with the KvK.")]
     _identifier_errors(
         prefix="",
-        kvk_number=normalise_identifier(_text(data.get("kvk_number"))),
-        eori=normalise_identifier(_text(data.get("eori"))),
+        kvk_number=kvk_number,
+        eori=eori,
         exclude_customer_id=customer_id,
+        holders=holders,
         errors=errors,
     )
     role = data.get("role")
@@ -116,22 +134,22 @@ def _company_errors(data: dict[str, Any], context: IntakeContext, errors: Errors
         errors["role"] = [_("Choose how your company exchanges messages: direct user, hub or software supplier.")]
     elif context.customer is not None and context.customer.hub_id and role != Customer.Role.DIRECT:
         errors["role"] = [_("Your company is served through a hub, so it is a direct user.")]
-    seen: set[str] = {normalise_identifier(_text(data.get("eori")))}
-    for index, row in enumerate(intake_client_rows(data)):
+    seen: set[str] = {eori}
+    for index, (row, client_eori, client_kvk_number) in enumerate(clients):
         prefix = f"clients-{index}-"
         if not _text(row.get("legal_name")):
             errors[f"{prefix}legal_name"] = [_("Enter the client's legal name.")]
-        eori = normalise_identifier(_text(row.get("eori")))
         _identifier_errors(
             prefix=prefix,
-            kvk_number=normalise_identifier(_text(row.get("kvk_number"))),
-            eori=eori,
+            kvk_number=client_kvk_number,
+            eori=client_eori,
             exclude_customer_id=None,
+            holders=holders,
             errors=errors,
         )
-        if eori and eori in seen and f"{prefix}eori" not in errors:
+        if client_eori and client_eori in seen and f"{prefix}eori" not in errors:
             errors[f"{prefix}eori"] = [_("This EORI number is already listed above.")]
-        seen.add(eori)
+        seen.add(client_eori)
 
 
 def _contact_errors(data: dict[str, Any], context: IntakeContext, errors: Errors) -> None:

@@ -56,7 +56,8 @@ def _date_label(value: datetime.date) -> str:
     return formats.date_format(value, "j F Y")
 
 
-def _slot_label(slot: Slot) -> str:
+def slot_label(slot: Slot) -> str:
+    """A slot's start as pages and messages write it (Amsterdam time), e.g. "Monday 18 May 2020 10:00"."""
     starts = timezone.localtime(slot.starts_at, local_zone())
     return formats.date_format(starts, "l j F Y H:i")
 
@@ -193,7 +194,7 @@ def availability_withdraw(*, availability_id: int, team_member: Any) -> None:
                 "Reschedule that booking first. Nothing was changed."
             )
             % {
-                "slot": _slot_label(booked.slot),
+                "slot": slot_label(booked.slot),
                 "company": booked.connection.customer.legal_name,
                 "flow": booked.connection.flow.code,
             }

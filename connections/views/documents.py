@@ -12,10 +12,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from connections.views.access import team_required
+from connections.views.feedback import form_errors_add
 from notifications.documents import EXTENSIONS, document_content_type, document_delete, document_upload
 from notifications.models import Document
 from notifications.selectors import document_list
-from plateaus.models import Plateau
+from plateaus.selectors import plateau_numbers
 
 
 class DocumentForm(forms.Form):
@@ -35,8 +36,7 @@ class DocumentForm(forms.Form):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         field = self.fields["plateau_number"]
         assert isinstance(field, forms.ChoiceField)
-        numbers = sorted(set(Plateau.objects.values_list("number", flat=True)))
-        field.choices = [("", _("All plateaus"))] + [(str(number), str(number)) for number in numbers]
+        field.choices = [("", _("All plateaus"))] + [(str(number), str(number)) for number in plateau_numbers()]
 
 
 @team_required
@@ -47,8 +47,7 @@ def document_list_view(request: HttpRequest) -> HttpResponse:
             fields = dict(form.cleaned_data)
             document = document_upload(uploaded_by=request.user, uploaded_file=fields.pop("file"), **fields)
         except ValidationError as error:
-            for field, field_errors in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, field_errors)
+            form_errors_add(form, error)
         else:
             messages.success(
                 request,
@@ -67,10 +66,9 @@ def document_list_view(request: HttpRequest) -> HttpResponse:
 @require_POST
 @team_required
 def document_delete_view(request: HttpRequest, document_id: int) -> HttpResponse:
-    document = Document.objects.filter(pk=document_id).first()
+    document = document_delete(document_id=document_id)
     if document is None:
         raise Http404
-    document_delete(document_id=document.pk)
     messages.success(request, _("Withdrawn from the HTG Community area: %(title)s.") % {"title": document.title_en})
     return HttpResponseRedirect(reverse("connections:document_list"))
 
@@ -78,14 +76,15 @@ def document_delete_view(request: HttpRequest, document_id: int) -> HttpResponse
 @require_safe
 @team_required
 def document_download_view(request: HttpRequest, document_id: int) -> FileResponse:
+    return document_file_response(document_id)
+
+
+def document_file_response(document_id: int) -> FileResponse:
+    """The document's file as a download (never shown inline, never sniffed into another type); 404 when the
+    document or its file is not there. The team's page and the community area both serve files this way."""
     document = Document.objects.filter(pk=document_id).first()
     if document is None:
         raise Http404
-    return document_file_response(document)
-
-
-def document_file_response(document: Document) -> FileResponse:
-    """The file as a download (never shown inline, never sniffed into another type)."""
     try:
         handle = document.file.open("rb")
     except FileNotFoundError:

@@ -1,7 +1,9 @@
-"""The one place where a refused request becomes a message on the next page, in the user's language."""
+"""The one place where a refused request becomes feedback in the user's language: a message on the next page, or
+the errors of the form on this one."""
 
 from types import TracebackType
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
@@ -38,3 +40,10 @@ class refusals_as_messages:
         for text in texts:
             messages.error(self.request, text)
         return True
+
+
+def form_errors_add(form: forms.Form, error: ValidationError) -> None:
+    """A service's ValidationError onto the form: each message next to its field, or above the form when the
+    field is not on it."""
+    for field, field_errors in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, field_errors)

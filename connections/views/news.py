@@ -16,6 +16,7 @@ from connections.selectors.news import news_item_detail, news_item_list, segment
 from connections.selectors.segments import SEGMENT_CHOICES
 from connections.services.news import news_item_create, news_sending_start
 from connections.views.access import team_required
+from connections.views.feedback import form_errors_add
 
 LIST_LIMIT = 200
 
@@ -41,11 +42,6 @@ class NewsSendForm(forms.Form):
         flow_field.choices = [("", _("Choose a message flow"))] + [(flow.code, flow.code) for flow in flows]
 
 
-def _form_errors(form: forms.Form, error: ValidationError) -> None:
-    for field, field_errors in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, field_errors)
-
-
 @team_required
 def news_list_view(request: HttpRequest) -> HttpResponse:
     form = NewsItemForm(request.POST or None)
@@ -53,7 +49,7 @@ def news_list_view(request: HttpRequest) -> HttpResponse:
         try:
             item = news_item_create(created_by=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _form_errors(form, error)
+            form_errors_add(form, error)
         else:
             messages.success(request, _("News item saved. Check the preview, then send it."))
             return HttpResponseRedirect(reverse("connections:news_detail", args=[item.pk]))
@@ -84,7 +80,7 @@ def news_send_view(request: HttpRequest, news_item_id: int) -> HttpResponse:
         try:
             sending = news_sending_start(news_item_id=item.pk, started_by=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _form_errors(form, error)
+            form_errors_add(form, error)
         else:
             messages.success(
                 request,

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
-from django.utils import formats, timezone
+from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
@@ -36,6 +36,7 @@ from connections.services.slots import (
     availability_withdraw,
     local_zone,
     slot_choose,
+    slot_label,
     slot_record_no_show,
 )
 from connections.views.access import team_required
@@ -44,6 +45,8 @@ from htg_migration import clock
 from htg_migration.errors import ApplicationError
 
 CAPACITY_DAYS = 28  # the coming four weeks
+# The states in which a slot can be chosen: booked for the first time, or moved while booked.
+BOOKING_STATES = (ConnectionState.SLOT_OFFERED, ConnectionState.SLOT_BOOKED)
 # The feed keeps recent meetings for a while, so a calendar does not lose this week's history.
 CALENDAR_HISTORY = datetime.timedelta(days=90)
 
@@ -56,10 +59,6 @@ class AvailabilityForm(forms.Form):
 
 def _start_of_today() -> datetime.datetime:
     return datetime.datetime.combine(clock.today(), datetime.time.min, tzinfo=local_zone())
-
-
-def _slot_text(starts_at: datetime.datetime) -> str:
-    return formats.date_format(timezone.localtime(starts_at, local_zone()), "l j F Y H:i")
 
 
 def _planning_context(request: HttpRequest, form: AvailabilityForm) -> dict[str, Any]:
@@ -120,22 +119,26 @@ def _connection_or_404(connection_id: int) -> Connection:
     return connection
 
 
+def slot_page_context(connection: Connection) -> dict[str, Any]:
+    """What a connection's slot page shows, the team's and the company's: its booking, and while a slot can be
+    chosen the free ones. `connection` as `connection_for_slots` returns it; the free slots are one query more."""
+    active: list[SlotBooking] = connection.active_bookings  # type: ignore[attr-defined]
+    choosing = connection.state in BOOKING_STATES
+    return {
+        "connection": connection,
+        "customer": connection.customer,
+        "plateau": connection.flow.plateau,
+        "booking": active[0] if active else None,
+        "choosing": choosing,
+        "free_slots": slot_free_list(connection=connection, now=clock.now()) if choosing else [],
+    }
+
+
 @team_required
 def connection_slot(request: HttpRequest, connection_id: int) -> HttpResponse:
     if request.method == "POST":
         return _connection_slot_post(request, connection_id)
-    connection = _connection_or_404(connection_id)
-    active: list[SlotBooking] = connection.active_bookings  # type: ignore[attr-defined]
-    choosing = connection.state in (ConnectionState.SLOT_OFFERED, ConnectionState.SLOT_BOOKED)
-    context = {
-        "nav_active": "connections",
-        "connection": connection,
-        "customer": connection.customer,
-        "booking": active[0] if active else None,
-        "free_slots": slot_free_list(connection=connection, now=clock.now()) if choosing else [],
-        "choosing": choosing,
-        "plateau": connection.flow.plateau,
-    }
+    context = {"nav_active": "connections", **slot_page_context(_connection_or_404(connection_id))}
     return render(request, "connections/connection_slot.html", context)
 
 
@@ -161,7 +164,7 @@ def _connection_slot_post(request: HttpRequest, connection_id: int) -> HttpRespo
             done = _("Rescheduled to %(slot)s: the old slot is free again.")
         else:
             done = _("Booked: %(slot)s. The connection is now “Slot booked”.")
-        messages.success(request, done % {"slot": _slot_text(choice.booking.slot.starts_at)})
+        messages.success(request, done % {"slot": slot_label(choice.booking.slot)})
     return back
 
 

@@ -1,8 +1,8 @@
 """Who may open a portal page, and which companies they act for.
 
 Every portal view is wrapped in `company_required`; every object a view loads is looked up through
-`portal_customers` (or `portal_customer_get`), so a company never reaches another company's data: a guessed
-or tampered id is a 404, exactly as if it did not exist.
+`portal_customers` or `portal_connections` (`portal_connection_get` below), so a company never reaches another
+company's data: a guessed or tampered id is a 404, exactly as if it did not exist.
 """
 
 from collections.abc import Callable
@@ -13,18 +13,10 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponseBase, HttpResponseRedirect
 from django.urls import reverse
 
-from connections.models import Connection, Customer
-from connections.selectors.portal import portal_connections, portal_contact, portal_customers
+from connections.models import Connection
+from connections.selectors.portal import portal_connections, portal_contact
 
 View = Callable[..., HttpResponseBase]
-
-
-def portal_customer_get(user: Any, customer_id: int) -> Customer:
-    """One company the user acts for, else 404 (never 403: that would confirm the id exists)."""
-    customer = portal_customers(user).filter(pk=customer_id).first()
-    if customer is None:
-        raise Http404
-    return customer
 
 
 def portal_connection_get(user: Any, connection_id: int) -> Connection:

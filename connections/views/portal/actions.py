@@ -2,8 +2,6 @@
 test messages sent and ready for production, report a problem after migration. Ids come from the URL only and are
 looked up through the portal's access rule; another company's id is a 404."""
 
-from typing import Any
-
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -16,31 +14,33 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from connections.helpdesk_scripts import step_guide
-from connections.models import CONFIRMATION_STATE, CallbackRequest, CompanyConfirmation, ConnectionState, SlotBooking
-from connections.selectors.portal import portal_customers
+from connections.models import (
+    CONFIRMATION_STATE,
+    CallbackRequest,
+    CompanyConfirmation,
+    Connection,
+    ConnectionState,
+    SlotBooking,
+)
+from connections.selectors.portal import portal_connections, portal_customers
 from connections.selectors.portal_actions import portal_connection_for_actions
-from connections.selectors.slots import slot_free_list
+from connections.selectors.slots import connection_for_slots
 from connections.services.company_actions import (
     PROBLEM_STATES,
     connection_company_confirm,
     connection_problem_report,
     problem_reference,
 )
-from connections.services.slots import local_zone, slot_choose
-from connections.views.feedback import refusals_as_messages
+from connections.services.slots import local_zone, slot_choose, slot_label
+from connections.views.feedback import form_errors_add, refusals_as_messages
 from connections.views.portal.access import company_required, portal_connection_get
-from htg_migration import clock
+from connections.views.slots import BOOKING_STATES, slot_page_context
 from htg_migration.errors import ApplicationError
 
 S = ConnectionState
-BOOKING_STATES = (S.SLOT_OFFERED, S.SLOT_BOOKED)
 # The session with the team is over once the technical data is on its way (on hold or withdrawn: it may not be).
 SLOT_COMING = (S.PLANNED, S.INVITED, S.INTAKE_RECEIVED)
 SLOT_BEHIND = (S.TECHNICAL_DATA_SENT, S.TESTING, S.TEST_PASSED, S.LIVE, S.DIGIPOORT_CLOSED)
-
-
-def _slot_text(starts_at: Any) -> str:
-    return formats.date_format(timezone.localtime(starts_at, local_zone()), "l j F Y H:i")
 
 
 def _back(connection_id: int) -> HttpResponseRedirect:
@@ -78,25 +78,18 @@ def connection_view(request: HttpRequest, connection_id: int) -> HttpResponse:
 
 @company_required
 def connection_slot_view(request: HttpRequest, connection_id: int) -> HttpResponse:
-    connection = portal_connection_for_actions(user=request.user, connection_id=connection_id)
     if request.method == "POST":
-        return _slot_post(request, connection.pk, connection.state)
-    active: list[SlotBooking] = connection.active_bookings  # type: ignore[attr-defined]
-    choosing = connection.state in BOOKING_STATES
-    context = {
-        "connection": connection,
-        "customer": connection.customer,
-        "plateau": connection.flow.plateau,
-        "booking": active[0] if active else None,
-        "choosing": choosing,
-        "free_slots": slot_free_list(connection=connection, now=clock.now()) if choosing else [],
-    }
-    return render(request, "portal/slot_book.html", context)
+        return _slot_post(request, portal_connection_get(request.user, connection_id))
+    connection = connection_for_slots(connection_id=connection_id, connections=portal_connections(request.user))
+    if connection is None:
+        raise Http404
+    return render(request, "portal/slot_book.html", slot_page_context(connection))
 
 
-def _slot_post(request: HttpRequest, connection_id: int, state: str) -> HttpResponse:
+def _slot_post(request: HttpRequest, connection: Connection) -> HttpResponse:
+    connection_id = connection.pk
     slot_text = request.POST.get("slot", "")
-    expected_state = request.POST.get("expected_state") or state
+    expected_state = request.POST.get("expected_state") or connection.state
     with refusals_as_messages(request) as outcome:
         choice = slot_choose(
             connection_id=connection_id, slot_text=slot_text, actor=request.user, expected_state=expected_state
@@ -105,7 +98,7 @@ def _slot_post(request: HttpRequest, connection_id: int, state: str) -> HttpResp
             done = _("Your slot is moved to %(slot)s. The previous slot is free again.")
         else:
             done = _("Your slot is booked: %(slot)s. You will receive a confirmation by e-mail.")
-        messages.success(request, done % {"slot": _slot_text(choice.booking.slot.starts_at)})
+        messages.success(request, done % {"slot": slot_label(choice.booking.slot)})
     if outcome.ok:
         return _back(connection_id)
     return HttpResponseRedirect(reverse("portal:connection_slot", args=[connection_id]))
@@ -159,8 +152,7 @@ def problem_report_view(request: HttpRequest, connection_id: int) -> HttpRespons
         try:
             report = connection_problem_report(connection_id=connection.pk, actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            for field, field_errors in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, field_errors)
+            form_errors_add(form, error)
         except ApplicationError as error:
             refused = error.message
         else:

@@ -15,7 +15,7 @@ from connections.selectors.portal_actions import news_entry, news_published
 from connections.views.documents import document_file_response
 from connections.views.portal.access import company_required
 from notifications.models import Document
-from notifications.selectors import document_list
+from notifications.selectors import document_count, document_list
 
 NEWS_PAGE_SIZE = 10
 LATEST_NEWS = 3
@@ -31,7 +31,7 @@ def community_view(request: HttpRequest) -> HttpResponse:
     language = _language()
     context = {
         "latest_news": [news_entry(item, language=language) for item in news_published()[:LATEST_NEWS]],
-        "document_count": Document.objects.count(),
+        "document_count": document_count(),
     }
     return render(request, "portal/community_home.html", context)
 
@@ -84,10 +84,7 @@ def document_list_view(request: HttpRequest) -> HttpResponse:
 @require_safe
 @company_required
 def document_download_view(request: HttpRequest, document_id: int) -> FileResponse:
-    document = Document.objects.filter(pk=document_id).first()
-    if document is None:
-        raise Http404
-    return document_file_response(document)
+    return document_file_response(document_id)
 
 
 urlpatterns = [

@@ -51,6 +51,9 @@ TLS_CHOICES = [
 CONTACT_FIELDS = ("name", "email", "phone", "language")
 CLIENT_FIELDS = ("legal_name", "kvk_number", "eori")
 FLOW_FIELDS = ("channel", "tls_version", "vpn_peer_address", "vpn_details")
+# A new row to type in (copied before use: rows end up in the draft).
+EMPTY_CONTACT = dict.fromkeys(CONTACT_FIELDS, "")
+EMPTY_CLIENT = dict.fromkeys(CLIENT_FIELDS, "")
 
 
 def _step_titles() -> dict[str, str]:
@@ -114,7 +117,7 @@ def _merge_post(data: dict[str, Any], post: Any, step: str, context: IntakeConte
             data[name] = post.get(name, "").strip()
         data["clients"] = _rows(post, "clients", CLIENT_FIELDS, MAX_CLIENTS)
     elif step == "contacts":
-        rows = _rows(post, "contacts", CONTACT_FIELDS, MAX_CONTACTS) or [{"name": "", "phone": "", "language": ""}]
+        rows = _rows(post, "contacts", CONTACT_FIELDS, MAX_CONTACTS) or [dict(EMPTY_CONTACT)]
         rows[0]["email"] = context.email  # verified by the sign-in link: not typed again
         data["contacts"] = rows
     elif step == "flows":
@@ -160,9 +163,9 @@ def _page(
     contacts = intake_contact_rows(data) if step == "review" else list(data.get("contacts") or [{}])
     clients = intake_client_rows(data) if step == "review" else list(data.get("clients") or [])
     if step == "contacts" and len(contacts) < 2:
-        contacts.append({"name": "", "email": "", "phone": "", "language": contacts[0].get("language", "nl")})
+        contacts.append({**EMPTY_CONTACT, "language": contacts[0].get("language", "nl")})
     if step == "company" and not clients:
-        clients.append({"legal_name": "", "kvk_number": "", "eori": ""})
+        clients.append(dict(EMPTY_CLIENT))
     chosen = data.get("flows") or {}
     used = set(intake_used_flows(data, context))
     flows = [
@@ -235,13 +238,13 @@ def intake_step_view(request: HttpRequest, step: str) -> HttpResponse:
     if action == "add_contact" and step == "contacts":
         contacts = data["contacts"]
         if len(contacts) < MAX_CONTACTS:
-            contacts.append({"name": "", "email": "", "phone": "", "language": contacts[0].get("language") or "nl"})
+            contacts.append({**EMPTY_CONTACT, "language": contacts[0].get("language") or "nl"})
         intake_draft_save(email=identity.email, data=data, step=step)
         return redirect(f"{reverse('portal:intake_step', args=[step])}#contacts-{len(contacts) - 1}-name")
     if action == "add_client" and step == "company":
-        clients = data["clients"] or [{"legal_name": "", "kvk_number": "", "eori": ""}]
+        clients = data["clients"] or [dict(EMPTY_CLIENT)]
         if len(clients) < MAX_CLIENTS:
-            clients.append({"legal_name": "", "kvk_number": "", "eori": ""})
+            clients.append(dict(EMPTY_CLIENT))
         data["clients"] = clients
         intake_draft_save(email=identity.email, data=data, step=step)
         return redirect(f"{reverse('portal:intake_step', args=[step])}#clients-{len(clients) - 1}-legal_name")

@@ -15,8 +15,8 @@ from connections.models import (
     HtgNumberAllocation,
     IntakeDraft,
 )
-from connections.selectors.intake import intake_draft_get
-from connections.services.intake import customer_intake_submit, intake_draft_save
+from connections.selectors.intake import intake_context, intake_draft_get
+from connections.services.intake import customer_intake_submit, intake_draft_save, intake_errors
 from notifications.models import OutboxEmail
 from plateaus.models import GovernmentParty
 from tests.connections.factories import ConnectionFactory, ContactFactory, CustomerFactory, walk_to
@@ -200,6 +200,38 @@ def test_an_eori_or_kvk_number_another_company_has_is_refused(programme_flows):
     assert set(refused.value.message_dict) == {"eori", "kvk_number"}
     assert Customer.objects.count() == 2
     assert Connection.objects.count() == 0
+
+
+@pytest.mark.parametrize("client_count", [1, 10])
+def test_the_company_step_looks_up_every_number_on_the_page_in_one_query(
+    programme_flows, django_assert_num_queries, client_count
+):
+    # given: a registered hub (its own numbers are no conflict) listing clients, the first of them registered too
+    hub = CustomerFactory(eori="NL123456789", kvk_number="12345678", role="hub")
+    CustomerFactory(eori="NL200000000", kvk_number="20000000")
+    data = valid_intake()
+    data.update(
+        role="hub",
+        clients=[
+            {"legal_name": f"Klant {index} B.V.", "kvk_number": f"{20000000 + index}", "eori": f"NL{200000000 + index}"}
+            for index in range(client_count)
+        ],
+    )
+    context = intake_context(email=EMAIL, customer=hub)
+
+    # when: the same number of queries for one client as for ten
+    with django_assert_num_queries(1):
+        errors = intake_errors(data=data, context=context, step="company")
+
+    # then
+    assert errors == {
+        "clients-0-eori": [
+            "A company with this EORI number is already registered. Please contact the National Customs Helpdesk."
+        ],
+        "clients-0-kvk_number": [
+            "A company with this KvK number is already registered. Please contact the National Customs Helpdesk."
+        ],
+    }
 
 
 def test_a_hub_registers_its_clients(programme_flows):
