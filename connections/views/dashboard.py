@@ -21,7 +21,7 @@ from connections.models import ConnectionState, WeeklyReport
 from connections.selectors.dashboard import WhatIf, dashboard_build
 from connections.views.access import team_required
 from htg_migration import clock
-from plateaus.models import Plateau
+from plateaus.selectors import plateau_numbers
 
 EARLIEST_DAY = datetime.date(2000, 1, 1)
 MAX_ADDED_MEMBERS = 500
@@ -104,8 +104,7 @@ class DashboardForm(forms.Form):
 @team_required
 def dashboard_view(request: HttpRequest) -> HttpResponse:
     today = clock.today()
-    plateau_numbers = list(Plateau.objects.order_by("number").values_list("number", flat=True).distinct())
-    form = DashboardForm(request.GET or None, today=today, plateau_numbers=plateau_numbers)
+    form = DashboardForm(request.GET or None, today=today, plateau_numbers=plateau_numbers())
     is_valid = form.is_valid() if request.GET else True
     as_of = (form.cleaned_data.get("as_of") if is_valid and request.GET else None) or today
     what_if = form.what_if() if is_valid and request.GET else WhatIf()

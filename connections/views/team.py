@@ -21,7 +21,8 @@ from connections.services.transitions import connection_transition, transition_l
 from connections.views.access import team_required
 from connections.views.feedback import refusals_as_messages
 from htg_migration import clock
-from plateaus.models import MessageFlow, Plateau
+from plateaus.models import MessageFlow
+from plateaus.selectors import plateau_numbers
 
 PAGE_SIZE = 50
 
@@ -38,7 +39,7 @@ def team_members() -> list[Any]:
 def filter_options() -> dict[str, Any]:
     """The choices of the filter form: three queries, whatever the data size."""
     return {
-        "plateaus": list(Plateau.objects.order_by("number").values_list("number", flat=True).distinct()),
+        "plateaus": plateau_numbers(),
         "flows": list(MessageFlow.objects.select_related("plateau").order_by("plateau__number", "code")),
         "states": ConnectionState.choices,
         "roles": Customer.Role.choices,
