@@ -25,10 +25,10 @@ from connections.views.feedback import refusals_as_messages
 
 
 class ContactInline(admin.TabularInline):
+    # No sign-in account here: a contact's account is never chosen by hand (Contact.user is not editable).
     model = Contact
     extra = 0
-    fields = ["name", "email", "phone", "language", "is_primary", "user"]
-    raw_id_fields = ["user"]
+    fields = ["name", "email", "phone", "language", "is_primary"]
 
 
 class CustomerConnectionInline(admin.TabularInline):
@@ -70,7 +70,7 @@ class ConnectionEventInline(admin.TabularInline):
 class ConnectionAdminForm(forms.ModelForm):
     class Meta:
         model = Connection
-        fields = ["channel", "tls_version", "vpn_peer_address", "vpn_details", "assigned_to"]
+        fields = ["channel", "tls_version", "vpn_peer_address", "vpn_details"]
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -95,7 +95,8 @@ class ConnectionAdmin(admin.ModelAdmin):
     list_filter = ["state", "flow", "channel"]
     list_select_related = ["customer", "flow", "assigned_to"]
     search_fields = ["=customer__htg_number", "=customer__eori", "=customer__kvk_number"]
-    readonly_fields = ["customer", "flow", "state", "state_changed_at", "created_at"]
+    # The team member is given on the connection's page in the workspace (a team member, never any account).
+    readonly_fields = ["customer", "flow", "state", "state_changed_at", "assigned_to", "created_at"]
     fields = [
         "customer",
         "flow",
@@ -108,7 +109,6 @@ class ConnectionAdmin(admin.ModelAdmin):
         "assigned_to",
         "created_at",
     ]
-    raw_id_fields = ["assigned_to"]
     inlines = [ConnectionEventInline]
     show_full_result_count = False
 

@@ -36,11 +36,27 @@ def is_helpdesk(user: Any) -> bool:
     return bool(user.is_superuser or HELPDESK in _group_names(user))
 
 
+def may_be_company_account(user: Any) -> bool:
+    """The part of the company-account rule the user row itself answers: active, neither staff nor superuser.
+
+    A company account (the sign-in account of a company contact) is also in no group; `portal_contact` asks that in
+    the same query that finds the contact. Staff accounts and company accounts never mix: an account that fails the
+    rule is never signed in through the portal and never acts for a company, whatever contact points at it."""
+    return bool(
+        getattr(user, "is_authenticated", False)
+        and user.pk
+        and user.is_active
+        and not user.is_staff
+        and not user.is_superuser
+    )
+
+
 def acts_for_customer(user: Any, customer_id: int, hub_id: int | None) -> bool:
     """A company contact acts for its own customer, and a hub's contact for each client the hub serves."""
-    if not getattr(user, "is_active", False) or not user.pk:
-        return False
-    contact = getattr(user, "htg_contact", None)
+    # Imported here: connections.models imports this module, and the selector imports connections.models.
+    from connections.selectors.portal import portal_contact
+
+    contact = portal_contact(user)
     if contact is None:
         return False
     return contact.customer_id == customer_id or (hub_id is not None and contact.customer_id == hub_id)

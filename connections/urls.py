@@ -1,7 +1,7 @@
 from django.urls import path
 
 from connections import views
-from connections.views import dashboard, documents, escalations, helpdesk, imports, news, slots, team
+from connections.views import customers, dashboard, documents, escalations, helpdesk, imports, news, slots, team
 
 app_name = "connections"
 urlpatterns = [
@@ -9,6 +9,7 @@ urlpatterns = [
     path("healthz", views.health, name="health"),
     *dashboard.urlpatterns,
     *team.urlpatterns,
+    *customers.urlpatterns,
     *slots.urlpatterns,
     *imports.urlpatterns,
     *helpdesk.urlpatterns,

@@ -5,11 +5,23 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django_fsm import has_transition_perm
 
 from connections.models import Connection, ConnectionEvent, ConnectionState
+from connections.permissions import CONNECTION_TEAM, CORE_TEAM
 from connections.services.transitions import transition_label
+
+
+def team_members() -> list[Any]:
+    """The active members of the connection team and the core team: whom a connection can be given to."""
+    return list(
+        get_user_model()
+        .objects.filter(is_active=True, groups__name__in=[CONNECTION_TEAM, CORE_TEAM])
+        .distinct()
+        .order_by("first_name", "username")
+    )
 
 
 @dataclass(frozen=True)

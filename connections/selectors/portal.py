@@ -4,20 +4,26 @@ are in connections/views/portal/access.py)."""
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.contrib.auth import get_user_model
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from connections.models import Connection, Contact, Customer
+from connections.permissions import may_be_company_account
 
 
 def portal_contact(user: Any) -> Contact | None:
-    """The company contact behind a signed-in user, or None for staff and anonymous users."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
+    """The company contact behind a signed-in user, or None for anonymous users and for any account that is not a
+    company account (staff, superuser, or in a group: `permissions.may_be_company_account`), even when a contact
+    points at it. Every portal page and every company permission asks this, so the rule holds in one place."""
+    if not may_be_company_account(user):
         return None
     accessor = Contact._meta.get_field("user").remote_field  # the reverse one-to-one user.htg_contact
     if not accessor.is_cached(user):
         # One query for the contact and its company (the portal's header asks the company's role on every page),
-        # cached where `user.htg_contact` looks, so templates and views that ask again cost nothing.
-        contact = Contact.objects.select_related("customer").filter(user=user).first()
+        # cached where `user.htg_contact` looks, so templates and views that ask again cost nothing. The account's
+        # groups are asked in the same query: a company account is in none.
+        user_groups = get_user_model().groups.through.objects.filter(user_id=OuterRef("user_id"))
+        contact = Contact.objects.select_related("customer").filter(user=user).exclude(Exists(user_groups)).first()
         accessor.set_cached_value(user, contact)
     cached = accessor.get_cached_value(user)
     return cached if isinstance(cached, Contact) else None

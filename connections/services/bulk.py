@@ -4,7 +4,6 @@ import datetime
 import logging
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F, QuerySet
@@ -12,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from connections.models import BulkJob, BulkJobItem, Connection
-from connections.permissions import is_team_member
+from connections.services.connections import assignee_validate
 from connections.services.transitions import TRANSITION_NAMES, connection_transition
 from htg_migration.errors import ApplicationError
 
@@ -39,10 +38,8 @@ def bulk_job_create(
         raise ValidationError({"action": [_("Choose a step to run.")]})
     if action not in BulkJob.Action.values:
         raise ValidationError({"action": [_("Choose an action.")]})
-    if action == BulkJob.Action.ASSIGN and assignee_id is not None:
-        assignee = get_user_model().objects.filter(pk=assignee_id, is_active=True).first()
-        if assignee is None or not is_team_member(assignee):
-            raise ValidationError({"assignee": [_("Choose a member of the connection team.")]})
+    if action == BulkJob.Action.ASSIGN:
+        assignee_validate(assignee_id=assignee_id)
     if limit is not None and not 0 < limit <= BULK_MAX_ITEMS:
         raise ValidationError({"limit": [_("Choose a number from 1 to %(max)s.") % {"max": f"{BULK_MAX_ITEMS:,}"}]})
     ids = list(connections.values_list("id", flat=True)[: limit or BULK_MAX_ITEMS + 1])

@@ -2,12 +2,14 @@
 
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_ipv46_address
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from connections.models import Channel, Connection, Customer, TlsVersion
+from connections.permissions import is_team_member
 from htg_migration.errors import ApplicationError
 from plateaus.models import MessageFlow
 
@@ -65,4 +67,50 @@ def connection_channel_set(
         setattr(connection, name, value)
     connection.vpn_details = vpn_details.strip() if channel == Channel.SMTP_MTA_IPSEC else ""
     connection.save(update_fields=[*values.keys(), "vpn_details"])
+    return connection
+
+
+def assignee_validate(*, assignee_id: int | None) -> None:
+    """A connection is given to an active member of the connection team or core team, or to nobody (None)."""
+    if assignee_id is None:
+        return
+    assignee = get_user_model().objects.filter(pk=assignee_id, is_active=True).first()
+    if assignee is None or not is_team_member(assignee):
+        raise ValidationError({"assignee": [_("Choose a member of the connection team.")]})
+
+
+@transaction.atomic
+def connection_details_update(
+    *,
+    connection_id: int,
+    channel: str,
+    tls_version: str = "",
+    vpn_peer_address: str = "",
+    vpn_details: str = "",
+    assignee_id: int | None,
+) -> Connection:
+    """The team records a connection's channel (or clears it: `channel` "") and who works on it, on the
+    connection's page. Not a state change, so no transition; any invalid field raises ValidationError and writes
+    nothing."""
+    errors: dict[str, list[str]] = {}
+    values: dict[str, Any] = {"channel": "", "tls_version": "", "vpn_peer_address": None}
+    if channel:
+        try:
+            values = channel_validate(channel=channel, tls_version=tls_version, vpn_peer_address=vpn_peer_address)
+        except ValidationError as error:
+            errors.update(error.message_dict)
+    try:
+        assignee_validate(assignee_id=assignee_id)
+    except ValidationError as error:
+        errors.update(error.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    connection = Connection.objects.select_for_update().filter(pk=connection_id).first()
+    if connection is None:
+        raise ApplicationError(_("This connection does not exist (any more)."))
+    for name, value in values.items():
+        setattr(connection, name, value)
+    connection.vpn_details = vpn_details.strip() if channel == Channel.SMTP_MTA_IPSEC else ""
+    connection.assigned_to_id = assignee_id
+    connection.save(update_fields=[*values.keys(), "vpn_details", "assigned_to"])
     return connection

@@ -9,6 +9,7 @@ link too, with which a new company verifies its address and starts the intake.
 
 import datetime
 import hashlib
+import logging
 import math
 import secrets
 from dataclasses import dataclass
@@ -23,11 +24,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from connections.models import Contact, PortalSignInLink
+from connections.permissions import may_be_company_account
 from htg_migration.errors import ApplicationError
 from notifications.services import address_normalise, email_enqueue
 
 TOKEN_BYTES = 32
 SIGN_IN_TEMPLATE = "portal.sign_in_link"
+
+logger = logging.getLogger(__name__)
 
 
 class SignInLinkInvalid(ApplicationError):
@@ -162,10 +166,33 @@ def portal_sign_in_link_check(*, token: str) -> PortalSignInLink:
     return _usable_link(link, timezone.now())
 
 
+class PortalAccountRefused(ApplicationError):
+    """The account behind a contact may not sign in to the portal: it is blocked, or it is not a company account."""
+
+    http_status = 403
+
+
+def company_account_check(*, user: Any, contact: Contact) -> None:
+    """Refuse an account that is blocked, or that is not a company account: staff, superuser or in any group.
+
+    This is the one place where the portal decides whom it signs in (links and intake alike), so an account that a
+    contact points at by mistake or by attack (an administrator's, say) is never signed in as that contact."""
+    if not user.is_active:
+        raise PortalAccountRefused(_("Your portal account is blocked. Please contact the National Customs Helpdesk."))
+    if not may_be_company_account(user) or user.groups.exists():
+        logger.warning("portal sign-in refused: contact %s points at a staff account (user %s)", contact.pk, user.pk)
+        raise PortalAccountRefused(
+            _("This address cannot be used to sign in to the portal. Please contact the National Customs Helpdesk.")
+        )
+
+
 def contact_user_ensure(*, contact: Contact) -> Any:
-    """The contact's sign-in account, created on first sign-in: no password, not staff."""
+    """The contact's sign-in account, created on first sign-in: no password, not staff, in no group. An existing
+    account is returned only if it is a company account (`company_account_check`); the portal never signs in any
+    other. Only this function links an account to a contact: no form, admin or import can choose one."""
     contact = Contact.objects.select_for_update(of=("self",)).select_related("user").get(pk=contact.pk)
     if contact.user is not None:
+        company_account_check(user=contact.user, contact=contact)
         return contact.user
     user = get_user_model()(
         username=f"portal-contact-{contact.pk}", email=contact.email, first_name=contact.name[:150], is_staff=False
@@ -191,8 +218,6 @@ def portal_sign_in_link_use(*, token: str) -> PortalSignIn:
     link.save(update_fields=["used_at"])
     contact = portal_contact_for_email(link.email)
     user = contact_user_ensure(contact=contact) if contact is not None else None
-    if user is not None and not user.is_active:
-        raise ApplicationError(_("Your portal account is blocked. Please contact the National Customs Helpdesk."))
     return PortalSignIn(email=link.email, contact=contact, user=user, next_path=link.next_path)
 
 

@@ -1,39 +1,17 @@
-"""The staff groups and the Django model permissions each needs to work in the admin."""
+"""The staff groups. Membership decides what a staff member may do in the workspace (connections/permissions.py);
+the groups carry no Django model permissions, because the admin is for administrators (superusers) alone."""
 
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Group
 from django.db import transaction
 
-from connections.permissions import CONNECTION_TEAM, CORE_TEAM, HELPDESK
-
-_TEAM = {
-    "connections": {"customer": "vca", "contact": "vcah", "connection": "vc", "connectionevent": "v"},
-    "plateaus": {"programme": "v", "plateau": "v", "messageflow": "v", "governmentparty": "v"},
-}
-_HELPDESK = {
-    "connections": {"customer": "v", "contact": "v", "connection": "v", "connectionevent": "v"},
-    "plateaus": {"programme": "v", "plateau": "v", "messageflow": "v", "governmentparty": "v"},
-}
-# Helpdesk staff may read but never change a connection (its state changes only through transitions anyway).
-GROUP_PERMISSIONS = {CONNECTION_TEAM: _TEAM, CORE_TEAM: _TEAM, HELPDESK: _HELPDESK}
-_ACTIONS = {"v": "view", "c": "change", "a": "add", "h": "delete"}
+from connections.permissions import STAFF_GROUPS
 
 
 @transaction.atomic
-def staff_groups_sync() -> dict[str, int]:
-    """Create the groups if missing and give each exactly its permissions; returns the count per group."""
-    counts = {}
-    for group_name, apps in GROUP_PERMISSIONS.items():
+def staff_groups_sync() -> list[str]:
+    """Create the groups if missing and take away any admin permission they hold (earlier versions gave some);
+    returns the groups' names."""
+    for group_name in STAFF_GROUPS:
         group, _ = Group.objects.get_or_create(name=group_name)
-        codenames = [
-            (app_label, f"{_ACTIONS[letter]}_{model}")
-            for app_label, models in apps.items()
-            for model, letters in models.items()
-            for letter in letters
-        ]
-        permissions = [
-            Permission.objects.get(content_type__app_label=app_label, codename=codename)
-            for app_label, codename in codenames
-        ]
-        group.permissions.set(permissions)
-        counts[group_name] = len(permissions)
-    return counts
+        group.permissions.clear()
+    return list(STAFF_GROUPS)

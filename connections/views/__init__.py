@@ -13,7 +13,7 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect("connections:connection_list")
     if request.user.is_authenticated and is_helpdesk(request.user):
         return redirect("connections:helpdesk_lookup")
-    if request.user.is_authenticated and request.user.is_staff:
+    if request.user.is_authenticated and request.user.is_superuser:
         return redirect("admin:index")
     return redirect("login")
 

@@ -3,7 +3,6 @@
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse, QueryDict
@@ -13,27 +12,19 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from connections.models import BulkJob, BulkJobItem, Connection, ConnectionState, Customer
-from connections.permissions import CONNECTION_TEAM, CORE_TEAM
 from connections.selectors.connection_detail import connection_detail
 from connections.selectors.connection_list import UNASSIGNED, ConnectionFilters, connection_list
+from connections.selectors.connections import team_members
 from connections.services.bulk import bulk_job_create
 from connections.services.transitions import connection_transition, transition_label, transition_names
 from connections.views.access import team_required
+from connections.views.customers import connection_details_form
 from connections.views.feedback import refusals_as_messages
 from htg_migration import clock
 from plateaus.models import MessageFlow
 from plateaus.selectors import plateau_numbers
 
 PAGE_SIZE = 50
-
-
-def team_members() -> list[Any]:
-    return list(
-        get_user_model()
-        .objects.filter(is_active=True, groups__name__in=[CONNECTION_TEAM, CORE_TEAM])
-        .distinct()
-        .order_by("first_name", "username")
-    )
 
 
 def filter_options() -> dict[str, Any]:
@@ -69,6 +60,7 @@ def connection_list_view(request: HttpRequest) -> HttpResponse:
 def connection_detail_view(request: HttpRequest, connection_id: int) -> HttpResponse:
     context = connection_detail(connection_id=connection_id, user=request.user)
     context["nav_active"] = "connections"
+    context["details_form"] = connection_details_form(context["connection"])
     return render(request, "connections/connection_detail.html", context)
 
 

@@ -1,4 +1,5 @@
-"""The connection page of the admin: the next steps as buttons, a note, a conflict, in a real browser."""
+"""The connection page of the admin (the administrators'): the next steps as buttons, a note, a conflict, in a real
+browser; a staff member is not let in."""
 
 import pytest
 from playwright.sync_api import expect
@@ -6,15 +7,15 @@ from playwright.sync_api import expect
 from connections.models import ConnectionEvent
 from connections.services.staff import staff_groups_sync
 from tests.browser.conftest import assert_accessible, sign_in_to_admin
-from tests.connections.factories import ConnectionFactory, team_member
+from tests.connections.factories import ConnectionFactory, UserFactory, team_member
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
-def test_a_team_member_invites_a_company_with_a_note_and_sees_a_conflict(page, live_server):
+def test_an_administrator_invites_a_company_with_a_note_and_sees_a_conflict(page, live_server):
     # given
     staff_groups_sync()
-    user = team_member(username="tessa")
+    user = UserFactory(username="tessa", is_superuser=True)
     user.set_password("correct horse battery staple")
     user.save()
     connection = ConnectionFactory(customer__legal_name="Van Dam Logistiek B.V.")
@@ -23,10 +24,9 @@ def test_a_team_member_invites_a_company_with_a_note_and_sees_a_conflict(page, l
     sign_in_to_admin(page, live_server, "tessa", "correct horse battery staple")
     page.goto(f"{live_server.url}/admin/connections/connection/{connection.pk}/change/")
 
-    # then: only her steps are offered, and the page is accessible
+    # then: the steps are offered, and the page is accessible
     steps = page.get_by_role("region", name="Next steps")
     expect(steps.get_by_role("button", name="Invite")).to_be_visible()
-    expect(steps.get_by_role("button", name="Record as missed")).to_have_count(0)
     assert_accessible(page)
 
     # when: a colleague puts it on hold first, then she invites with a note
@@ -51,3 +51,22 @@ def test_a_team_member_invites_a_company_with_a_note_and_sees_a_conflict(page, l
     event = ConnectionEvent.objects.filter(connection=connection).latest("id")
     assert (event.transition, event.actor_id, event.note) == ("invite", user.pk, "Called, invitation agreed")
     assert_accessible(page)
+
+
+def test_a_team_member_signing_in_to_the_admin_is_told_she_is_not_authorised(page, live_server):
+    # given
+    staff_groups_sync()
+    user = team_member(username="tessa")
+    user.set_password("correct horse battery staple")
+    user.save()
+    connection = ConnectionFactory()
+
+    # when
+    sign_in_to_admin(page, live_server, "tessa", "correct horse battery staple")
+    page.goto(f"{live_server.url}/admin/connections/connection/{connection.pk}/change/")
+
+    # then: the admin's sign-in again, with its refusal, and no way in
+    expect(
+        page.get_by_text("You are authenticated as tessa, but are not authorized to access this page")
+    ).to_be_visible()
+    assert "/admin/login/" in page.url

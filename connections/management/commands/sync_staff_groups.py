@@ -6,8 +6,11 @@ from connections.services.staff import staff_groups_sync
 
 
 class Command(BaseCommand):
-    help = "Create the staff groups (connection team, core team, helpdesk) and set their admin permissions."
+    help = (
+        "Create the staff groups (connection team, core team, helpdesk). They carry no admin permissions: the admin "
+        "is for administrators (superusers); staff work in their own workspace."
+    )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        for group, count in staff_groups_sync().items():
-            self.stdout.write(f"{group}: {count} permissions")
+        for group in staff_groups_sync():
+            self.stdout.write(f"{group}: ready, no admin permissions")

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from connections.models import Contact
 from connections.selectors.portal import portal_contact
 from connections.services.portal_sign_in import (
+    PortalAccountRefused,
     SignInLinkInvalid,
     portal_email_normalise,
     portal_next_path_clean,
@@ -129,8 +130,10 @@ def sign_in_sent_view(request: HttpRequest) -> HttpResponse:
 
 
 def _invalid_link_page(request: HttpRequest, error: ApplicationError) -> HttpResponse:
-    context = {"message": error.message, "email": error.extra.get("email", "")}
-    return render(request, "portal/sign_in_expired.html", context, status=410)
+    """A link that cannot be used (410), or an account the portal does not sign in (403: no new link helps)."""
+    refused = isinstance(error, PortalAccountRefused)
+    context = {"message": error.message, "email": error.extra.get("email", ""), "refused": refused}
+    return render(request, "portal/sign_in_expired.html", context, status=403 if refused else 410)
 
 
 @never_cache
