@@ -16,7 +16,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from connections.charts import burnup_svg, forecast_sentence
+from connections.charts import burnup_chart, chart_svg, forecast_sentence
 from connections.models import ConnectionState, WeeklyReport
 from connections.selectors.dashboard import WhatIf, dashboard_build
 from connections.views.access import team_required
@@ -112,7 +112,10 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
     charts = []
     for plateau in dashboard.plateaus:
         chart = (
-            burnup_svg(plateau=plateau, deadline=dashboard.deadline, as_of=as_of, chart_id=f"burnup-{plateau.number}")
+            chart_svg(
+                burnup_chart(plateau=plateau, deadline=dashboard.deadline, as_of=as_of),
+                chart_id=f"burnup-{plateau.number}",
+            )
             if dashboard.deadline
             else ""
         )

@@ -3,7 +3,9 @@
 import datetime
 import re
 
-from connections.charts import burnup_svg, forecast_sentence
+from reportlab.graphics.shapes import PolyLine, String
+
+from connections.charts import burnup_chart, chart_drawing, chart_svg, forecast_sentence
 from connections.selectors.dashboard import BurnupPoint, FlowFigures, PlateauFigures
 from plateaus.planning import forecast_completion, recent_rate
 
@@ -37,7 +39,7 @@ def _plateau(live_per_day: int, total: int = 400) -> PlateauFigures:
 
 def test_the_chart_has_a_title_a_description_and_patterns_not_only_colours():
     # when
-    svg = str(burnup_svg(plateau=_plateau(10), deadline=DEADLINE, as_of=AS_OF, chart_id="c"))
+    svg = str(chart_svg(burnup_chart(plateau=_plateau(10), deadline=DEADLINE, as_of=AS_OF), chart_id="c"))
     # then
     assert svg.startswith('<svg xmlns="http://www.w3.org/2000/svg"')
     assert 'role="img"' in svg and 'aria-labelledby="c-title c-desc"' in svg
@@ -48,13 +50,32 @@ def test_the_chart_has_a_title_a_description_and_patterns_not_only_colours():
     # the actual line solid and thick, the plan dashed, the forecast dotted, the band hatched; labelled directly
     assert '<polyline points="' in svg and 'stroke-width="3"' in svg
     assert 'stroke-dasharray="8 5"' in svg and 'stroke-dasharray="1 4"' in svg
-    assert 'fill="url(#c-hatch)"' in svg
+    assert 'fill="url(#c-hatch-0)"' in svg
     assert ">Live: 60<" in svg and ">Plan: 400<" in svg and ">Forecast " in svg
 
 
 def test_a_stalled_plateau_has_no_forecast_line():
     plateau = _plateau(0)
-    svg = str(burnup_svg(plateau=plateau, deadline=DEADLINE, as_of=AS_OF, chart_id="x"))
+    svg = str(chart_svg(burnup_chart(plateau=plateau, deadline=DEADLINE, as_of=AS_OF), chart_id="x"))
     assert ">Forecast " not in svg
     assert 'stroke-dasharray="1 4"' not in svg
     assert forecast_sentence(plateau) == "No forecast: too few connections went live in the recent working days."
+
+
+def test_the_report_draws_the_same_chart_as_the_page():
+    # given: one chart definition
+    chart = burnup_chart(plateau=_plateau(10), deadline=DEADLINE, as_of=AS_OF)
+
+    # when: drawn for the page and for the PDF
+    svg = str(chart_svg(chart, chart_id="c"))
+    drawing = chart_drawing(chart, width=320)
+
+    # then: the same lines and the same labels, at half the size
+    shapes = drawing.getContents()
+    texts = [shape.text for shape in shapes if isinstance(shape, String)]
+    assert texts == [label.text for label in chart.labels] == re.findall(r">([^<>]+)</text>", svg)
+    lines = [shape for shape in shapes if isinstance(shape, PolyLine)]
+    assert len(lines) == len(chart.lines) == svg.count("<polyline ")
+    actual = lines[-1]  # the live line, drawn last
+    assert actual.strokeWidth == 1.5 and actual.strokeDashArray is None
+    assert drawing.width == 320 and drawing.height == 150

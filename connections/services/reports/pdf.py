@@ -1,28 +1,24 @@
 """The weekly report as a PDF (reportlab, pure Python): headline, burn-up charts, funnel, capacity, readiness, risks.
 
-The charts follow the page's rules: the actual line is solid and thick, the plan dashed, each labelled in the legend
-by its pattern, and every chart has its numbers in a table next to it. Page streams are left uncompressed so that
-the text of the figures can be found in the file (tests read it; so can a search tool at the ministry).
+The burn-up charts are the dashboard's own (connections/charts.py: one definition, drawn as SVG there and as a
+reportlab Drawing here), and every chart has its numbers in a table next to it. Page streams are left uncompressed
+so that the text of the figures can be found in the file (tests read it; so can a search tool at the ministry).
 """
 
-import datetime
 import io
 from xml.sax.saxutils import escape
 
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from reportlab.graphics.charts.legends import LineLegend
-from reportlab.graphics.charts.lineplots import LinePlot
-from reportlab.graphics.shapes import Drawing, String
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from connections.charts import forecast_sentence
+from connections.charts import burnup_chart, chart_drawing, forecast_sentence
 from connections.models import ConnectionState
-from connections.selectors.dashboard import Dashboard, PlateauFigures
+from connections.selectors.dashboard import Dashboard
 from connections.services.reports.figures import report_rows, weekly_report_week
 
 GRID = TableStyle(
@@ -33,48 +29,6 @@ GRID = TableStyle(
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
     ]
 )
-
-
-def _burnup_drawing(plateau: PlateauFigures, deadline: datetime.date) -> Drawing:
-    width, height = 150 * mm, 62 * mm
-    drawing = Drawing(width, height)
-    series = plateau.series
-    first = series[0].day if series else plateau.start
-    plot = LinePlot()
-    plot.x, plot.y, plot.width, plot.height = 14 * mm, 14 * mm, width - 20 * mm, height - 22 * mm
-    actual = [((point.day - first).days, point.live) for point in series] or [(0, 0)]
-    plan = [((plateau.start - first).days, 0), ((deadline - first).days, plateau.total)]
-    plot.data = [actual, plan]
-    plot.lines[0].strokeColor = colors.black
-    plot.lines[0].strokeWidth = 2.2
-    plot.lines[1].strokeColor = colors.HexColor("#4a4a4a")
-    plot.lines[1].strokeWidth = 1.2
-    plot.lines[1].strokeDashArray = [5, 3]
-    plot.xValueAxis.valueMin = 0
-    plot.xValueAxis.valueMax = max((deadline - first).days, 1)
-    plot.xValueAxis.labelTextFormat = lambda value: (first + datetime.timedelta(days=int(value))).strftime("%d-%m")
-    plot.xValueAxis.labels.fontSize = 7
-    plot.yValueAxis.valueMin = 0
-    plot.yValueAxis.valueMax = max(plateau.total, 1)
-    plot.yValueAxis.labels.fontSize = 7
-    drawing.add(plot)
-    legend = LineLegend()
-    legend.x, legend.y = 16 * mm, height - 3 * mm
-    legend.fontSize = 7
-    legend.alignment = "right"
-    legend.columnMaximum = 1
-    legend.colorNamePairs = [(colors.black, _("Live (solid)")), (colors.HexColor("#4a4a4a"), _("Plan (dashed)"))]
-    drawing.add(legend)
-    drawing.add(
-        String(
-            width - 2 * mm,
-            2 * mm,
-            _("Deadline %(day)s") % {"day": deadline.strftime("%d-%m-%Y")},
-            fontSize=7,
-            textAnchor="end",
-        )
-    )
-    return drawing
 
 
 def report_pdf(dashboard: Dashboard) -> bytes:
@@ -125,7 +79,8 @@ def report_pdf(dashboard: Dashboard) -> bytes:
             Paragraph(escape(plateau.name), styles["Heading2"]),
         ]
         if dashboard.deadline is not None:
-            parts.append(Table([[_burnup_drawing(plateau, dashboard.deadline), figures]]))
+            chart = burnup_chart(plateau=plateau, deadline=dashboard.deadline, as_of=dashboard.as_of)
+            parts.append(Table([[chart_drawing(chart, width=160 * mm), figures]]))
         else:
             parts.append(figures)
         parts.append(Paragraph(escape(forecast_sentence(plateau)), styles["BodyText"]))

@@ -7,6 +7,7 @@ import re
 import openpyxl
 import pytest
 
+from connections.charts import burnup_chart
 from connections.models import Connection, WeeklyReport
 from connections.selectors.dashboard import dashboard_build
 from connections.services.demo import demo_seed
@@ -69,6 +70,11 @@ def test_the_reports_figures_equal_the_dashboards_of_that_day():
     for label, value in report_rows(dashboard):
         position = strings.index(label)
         assert strings[position + 1] == str(value), label
+    # and the dashboard's own burn-up charts, label for label (one chart definition for the page and the report)
+    for plateau in dashboard.plateaus:
+        chart = burnup_chart(plateau=plateau, deadline=dashboard.deadline, as_of=SUNDAY)
+        assert any(label.text.startswith("Live: ") for label in chart.labels)
+        assert [label.text for label in chart.labels if label.text not in strings] == []
 
 
 @pytest.mark.postgres
