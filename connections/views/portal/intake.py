@@ -38,6 +38,12 @@ from connections.views.portal.account import (
     PortalIdentity,
     verified_email_required,
 )
+from connections.views.portal.intake_forms import (
+    company_step_read,
+    contacts_step_read,
+    flows_step_read,
+    rows_management,
+)
 from htg_migration.errors import ApplicationError
 
 # The TLS versions the form offers: the old ones too, so that choosing one is refused with an explanation.
@@ -50,7 +56,6 @@ TLS_CHOICES = [
 ]
 CONTACT_FIELDS = ("name", "email", "phone", "language")
 CLIENT_FIELDS = ("legal_name", "kvk_number", "eori")
-FLOW_FIELDS = ("channel", "tls_version", "vpn_peer_address", "vpn_details")
 # A new row to type in (copied before use: rows end up in the draft).
 EMPTY_CONTACT = dict.fromkeys(CONTACT_FIELDS, "")
 EMPTY_CLIENT = dict.fromkeys(CLIENT_FIELDS, "")
@@ -103,37 +108,27 @@ def _initial_data(context: IntakeContext) -> dict[str, Any]:
     }
 
 
-def _rows(post: Any, prefix: str, names: tuple[str, ...], limit: int) -> list[dict[str, str]]:
-    raw_count = post.get(f"{prefix}-count", "")
-    count = min(int(raw_count), limit) if raw_count.isdigit() else 0
-    return [{name: post.get(f"{prefix}-{index}-{name}", "").strip() for name in names} for index in range(count)]
-
-
-def _merge_post(data: dict[str, Any], post: Any, step: str, context: IntakeContext) -> dict[str, Any]:
-    """The draft with this step's fields as posted (nothing else changes)."""
+def _merge_post(
+    data: dict[str, Any], post: Any, step: str, context: IntakeContext
+) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """The draft with this step's fields as posted (nothing else changes), and what the step's forms refused."""
     data = copy.deepcopy(data)
     if step == "company":
-        for name in ("legal_name", "kvk_number", "eori", "role"):
-            data[name] = post.get(name, "").strip()
-        data["clients"] = _rows(post, "clients", CLIENT_FIELDS, MAX_CLIENTS)
+        posted = company_step_read(post)
     elif step == "contacts":
-        rows = _rows(post, "contacts", CONTACT_FIELDS, MAX_CONTACTS) or [dict(EMPTY_CONTACT)]
-        rows[0]["email"] = context.email  # verified by the sign-in link: not typed again
-        data["contacts"] = rows
+        posted = contacts_step_read(post)
+        posted.values["contacts"] = posted.values["contacts"] or [dict(EMPTY_CONTACT)]
+        posted.values["contacts"][0]["email"] = context.email  # verified by the sign-in link: not typed again
     elif step == "flows":
-        data["flows"] = {
-            flow.code: {
-                "used": bool(post.get(f"flow-{flow.code}-used")) or context.flow_is_required(flow.code),
-                **{name: post.get(f"flow-{flow.code}-{name}", "").strip() for name in FLOW_FIELDS},
-            }
-            for flow in context.flows
-            if not context.flow_is_locked(flow.code)
-        }
-    return data
+        posted = flows_step_read(post, context)
+    else:
+        return data, {}
+    data.update(posted.values)
+    return data, posted.errors
 
 
 def _error_step(key: str) -> str:
-    if key.startswith("contacts-"):
+    if key == "contacts" or key.startswith("contacts-"):
         return "contacts"
     if key.startswith("flow"):
         return "flows"
@@ -203,6 +198,8 @@ def _page(
         "role_label": dict(Customer.Role.choices).get(data.get("role", ""), ""),
         "max_contacts": MAX_CONTACTS,
         "max_clients": MAX_CLIENTS,
+        "contacts_management": rows_management("contacts", len(contacts)),
+        "clients_management": rows_management("clients", len(clients)),
     }
     return render(request, f"portal/intake_{step}.html", page_context, status=400 if errors else 200)
 
@@ -233,8 +230,9 @@ def intake_step_view(request: HttpRequest, step: str) -> HttpResponse:
 
     action = request.POST.get("action", "next")
     index = INTAKE_STEPS.index(step)
-    if step != "review":
-        data = _merge_post(data, request.POST, step, context)
+    data, refused = _merge_post(data, request.POST, step, context)
+    if refused:  # text too long, a NUL character, a tampered row count: shown, and nothing is saved
+        return _page(request, step=step, data=data, context=context, errors=refused)
     if action == "add_contact" and step == "contacts":
         contacts = data["contacts"]
         if len(contacts) < MAX_CONTACTS:

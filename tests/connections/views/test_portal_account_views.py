@@ -179,7 +179,8 @@ def test_a_whole_intake_through_the_pages(client, programme_flows):
     client.post(
         step("contacts"),
         {
-            "contacts-count": "2",
+            "contacts-TOTAL_FORMS": "2",
+            "contacts-INITIAL_FORMS": "2",
             "contacts-0-name": "Nina",
             "contacts-0-email": "someone-else@evil.example",  # ignored: the verified address counts
             "contacts-0-phone": "010 1234567",
