@@ -10,6 +10,8 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
+from htg_migration.embedded_db import embedded_database_url
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("HTG_VAR_DIR", BASE_DIR / "var"))
 
@@ -37,7 +39,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    # Trigram similarity for the helpdesk lookup (PostgreSQL only; SQLite falls back to a substring match).
+    # Trigram similarity for the helpdesk lookup.
     "django.contrib.postgres",
     "rest_framework",
     "django_fsm",
@@ -79,16 +81,14 @@ TEMPLATES = [
     },
 ]
 
-# An SQLite file by default; DATABASE_URL (postgres://...) switches to PostgreSQL with the same code.
+# PostgreSQL only. By default the demo's embedded server, which `dev.py run` starts in var/postgres and which listens
+# on a socket in its data directory (htg_migration/embedded_db.py).
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'htg.sqlite3'}"),
+        os.environ.get("DATABASE_URL") or embedded_database_url(socket_dir=VAR_DIR / "postgres"),
         conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "0")),
     )
 }
-if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    # The local demo runs the web server and the worker on one SQLite file: take the write lock up front, wait for it.
-    DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # A shared cache (Redis in production: DJANGO_CACHE_URL=redis://redis:6379/1, docker-compose.yml) keeps the sessions
