@@ -92,6 +92,9 @@ def run(arguments: list[str]) -> None:
         "PYTHONUNBUFFERED": "1",
         # The demo relives the 2020 programme in mid-May, not years after its deadline (htg_migration/clock.py).
         "HTG_CLOCK_DATE": DEMO_DATE,
+        # The links in e-mails lead to this run's port.
+        "HTG_TEAM_URL": f"http://127.0.0.1:{port}/",
+        "HTG_PORTAL_URL": f"http://127.0.0.1:{port}/portal/",
         **os.environ,
     }
     embedded = not os.environ.get("DATABASE_URL")
