@@ -1,17 +1,22 @@
 #!/usr/bin/env python3
 """The two commands of README.md, for a fresh machine that has only Python 3.11.
 
-    python3.11 dev.py run    install, migrate, load demo data, run the app with a worker and the scheduler
-    python3.11 dev.py test   install the test dependencies, then lint, type-check and run the whole suite
+    python3.11 dev.py run [--port N]   install, migrate, load demo data, run the app with a worker and the scheduler
+    python3.11 dev.py test [ARGS]      install the test dependencies, then lint, type-check and run the whole suite
 
-Both create .venv/ beside this file and install exactly the versions pinned in pyproject.toml.
+Both create .venv/ beside this file and install exactly the versions pinned in pyproject.toml. Without DATABASE_URL,
+`run` uses an embedded PostgreSQL in var/postgres (htg_migration/embedded_db.py), started here and stopped on Ctrl-C;
+`test` does the same when no PostgreSQL answers on 127.0.0.1:5432 (HTG_TEST_POSTGRES_PROBE=host:port asks elsewhere).
 """
 
 from __future__ import annotations
 
+import argparse
 import hashlib
+import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import tomllib
@@ -22,6 +27,7 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 PYTHON = VENV / "bin" / "python"
 VAR = ROOT / "var"
+EMBEDDED_DATA = VAR / "postgres"
 DEMO_DATE = "2020-05-15"
 
 
@@ -55,7 +61,30 @@ def manage(*arguments: str, environment: dict[str, str]) -> None:
     subprocess.run([PYTHON, "manage.py", *arguments], cwd=ROOT, env=environment, check=True)
 
 
-def run() -> None:
+def embedded_database_start() -> tuple[str, bool]:
+    """Start the embedded PostgreSQL in var/postgres or find it running: its DATABASE_URL, whether this started it."""
+    print(f"Starting the embedded PostgreSQL in {EMBEDDED_DATA} ...", flush=True)
+    output = subprocess.run(
+        [PYTHON, "-m", "htg_migration.embedded_db", "start", str(EMBEDDED_DATA)],
+        cwd=ROOT,
+        check=True,
+        stdout=subprocess.PIPE,
+        text=True,
+    ).stdout
+    answer = json.loads(output)
+    print(f"The embedded PostgreSQL runs at DATABASE_URL={answer['url']}", flush=True)
+    return answer["url"], answer["started"]
+
+
+def embedded_database_stop() -> None:
+    print("Stopping the embedded PostgreSQL ...", flush=True)
+    subprocess.run([PYTHON, "-m", "htg_migration.embedded_db", "stop", str(EMBEDDED_DATA)], cwd=ROOT, check=False)
+
+
+def run(arguments: list[str]) -> None:
+    parser = argparse.ArgumentParser(prog="dev.py run")
+    parser.add_argument("--port", type=int, default=8000, help="the app's port on 127.0.0.1 (default 8000)")
+    port = parser.parse_args(arguments).port
     ensure_environment([])
     for folder in ("mail", "broker", "broker-processed"):
         (VAR / folder).mkdir(parents=True, exist_ok=True)
@@ -64,8 +93,26 @@ def run() -> None:
         "PYTHONUNBUFFERED": "1",
         # The demo relives the 2020 programme in mid-May, not years after its deadline (htg_migration/clock.py).
         "HTG_CLOCK_DATE": DEMO_DATE,
+        # The links in e-mails lead to this run's port.
+        "HTG_TEAM_URL": f"http://127.0.0.1:{port}/",
+        "HTG_PORTAL_URL": f"http://127.0.0.1:{port}/portal/",
         **os.environ,
     }
+    embedded = not os.environ.get("DATABASE_URL")
+    if embedded:
+        # The demo's own database: this command stops it at the end, also when an earlier run left it running.
+        environment["DATABASE_URL"], _started = embedded_database_start()
+    try:
+        serve(environment, port=port)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if embedded:
+            embedded_database_stop()
+
+
+def serve(environment: dict[str, str], *, port: int) -> None:
+    """Migrate, load the demo, and run the app with a worker and the scheduler until Ctrl-C."""
     manage("migrate", "--no-input", "-v", "0", environment=environment)
     manage(
         "seed_demo", "--customers", "500", "--seed", "1", "--as-of", DEMO_DATE, "--if-empty", environment=environment
@@ -85,8 +132,10 @@ def run() -> None:
     )
     try:
         print(f"The programme's clock reads {environment['HTG_CLOCK_DATE']} (HTG_CLOCK_DATE).", flush=True)
-        print("The app runs at http://127.0.0.1:8000 (Ctrl-C stops the app, the worker and the scheduler).", flush=True)
-        subprocess.run([PYTHON, "manage.py", "runserver", "127.0.0.1:8000"], cwd=ROOT, env=environment, check=False)
+        print(
+            f"The app runs at http://127.0.0.1:{port} (Ctrl-C stops the app, the worker and the scheduler).", flush=True
+        )
+        subprocess.run([PYTHON, "manage.py", "runserver", f"127.0.0.1:{port}"], cwd=ROOT, env=environment, check=False)
     except KeyboardInterrupt:
         pass
     finally:
@@ -97,9 +146,32 @@ def run() -> None:
             worker.kill()
 
 
+def _postgres_answers(address: str) -> bool:
+    host, _, port = address.rpartition(":")
+    try:
+        with socket.create_connection((host, int(port)), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
 def test(arguments: list[str]) -> int:
     ensure_environment(["test"])
     environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "htg_migration.settings.test"}
+    started = False
+    if not os.environ.get("DATABASE_URL") and not _postgres_answers(
+        os.environ.get("HTG_TEST_POSTGRES_PROBE", "127.0.0.1:5432")
+    ):
+        # The tests borrow the embedded server: stopped at the end only if this command started it.
+        environment["DATABASE_URL"], started = embedded_database_start()
+    try:
+        return checks_and_suite(arguments, environment)
+    finally:
+        if started:
+            embedded_database_stop()
+
+
+def checks_and_suite(arguments: list[str], environment: dict[str, str]) -> int:
     steps: list[list[str | Path]] = [
         [PYTHON, "-m", "ruff", "check", "."],
         [PYTHON, "-m", "ruff", "format", "--check", "."],
@@ -120,7 +192,7 @@ def main() -> int:
         print(__doc__)
         return 2
     if sys.argv[1] == "run":
-        run()
+        run(sys.argv[2:])
         return 0
     return test(sys.argv[2:])
 

@@ -1,6 +1,3 @@
-import functools
-from typing import Any
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -60,24 +57,13 @@ class Customer(models.Model):
         return f"{self.legal_name} ({self.htg_number or self.eori})"
 
 
-# What people write between the digits of a phone number; SQLite, which has no regular expressions, drops these.
-PHONE_SEPARATORS = (" ", "-", ".", "+", "(", ")", "/")
-
-
 class PhoneDigits(models.Func):
     """The digits of a phone number ("+31 (0)10-123 45 67" -> "310101234567"): what the helpdesk's partial phone
-    lookup compares. PostgreSQL drops every non-digit; SQLite drops the PHONE_SEPARATORS. Migration 0009 refers to
-    it by this name and module: keep both."""
+    lookup compares. Migration 0011 refers to it by this name and module: keep both."""
 
     arity = 1
     output_field = models.CharField(max_length=30)
-    template = functools.reduce(
-        lambda inner, separator: f"REPLACE({inner}, '{separator}', '')", PHONE_SEPARATORS, "%(expressions)s"
-    )
-
-    def as_postgresql(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
-        template = "REGEXP_REPLACE(%(expressions)s, '[^0-9]+', '', 'g')"
-        return self.as_sql(compiler, connection, template=template, **extra_context)
+    template = "REGEXP_REPLACE(%(expressions)s, '[^0-9]+', '', 'g')"
 
 
 # A company's contacts in order: the primary one first, then by name. "The" contact (step e-mails, reminders, news)
@@ -93,7 +79,7 @@ class Contact(models.Model):
     email = models.EmailField(_("e-mail address"))
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     # Computed and stored by the database on every write (the import, the demo seed's COPY, the admin alike), so it
-    # can never disagree with `phone`; a trigram index on it (PostgreSQL) serves partial phone lookups.
+    # can never disagree with `phone`; a trigram index on it serves partial phone lookups.
     phone_digits = models.GeneratedField(
         expression=PhoneDigits("phone"),
         output_field=models.CharField(max_length=30),

@@ -100,7 +100,7 @@ def _blank(**fields: Any) -> dict[str, Any]:
 def _part(queryset: QuerySet[Any], *, kind: str, member: F, **fields: Any) -> QuerySet[Any]:
     """One part of the union: `queryset`'s rows as the union's columns, of `kind` for `member`; the columns not in
     `fields` are blank."""
-    # No ordering inside the parts (SQLite refuses it in a compound statement): the union is ordered as a whole.
+    # No ordering inside the parts: the union is ordered as a whole.
     return queryset.order_by().values(
         item_kind=Value(kind, output_field=CharField()), item_member_id=member, **_blank(**fields)
     )

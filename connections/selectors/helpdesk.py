@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection as database
+from django.contrib.postgres.search import TrigramSimilarity, TrigramWordDistance, TrigramWordSimilarity
 from django.db.models import (
     BooleanField,
     Case,
@@ -96,24 +96,6 @@ def _base(text: str) -> tuple[QuerySet[Customer], Q, Q]:
     return queryset, exact, partial
 
 
-def customer_lookup_fallback(*, text: str) -> list[Customer]:
-    """The lookup without trigram similarity (SQLite): exact identifiers first, then names containing the text."""
-    text = text.strip()[:200]
-    if not text:
-        return []
-    queryset, exact, partial = _base(text)
-    name = Q(name_upper__contains=text.upper()) if len(text) >= MIN_NAME_LENGTH else Q(pk__in=[])
-    return list(
-        queryset.annotate(score=Value(0.0, output_field=FloatField()))
-        .filter(exact | partial | name)
-        .order_by(
-            Case(When(is_exact=True, then=Value(0)), default=Value(1), output_field=IntegerField()),
-            "legal_name",
-            "id",
-        )[:LOOKUP_LIMIT]
-    )
-
-
 def _candidate_ids(text: str) -> QuerySet[Any, Any]:
     """The ids of every customer the text could mean, as a UNION of parts that each use an index: equality on the
     HTG number, KvK, EORI and contact e-mail; trigram GIN indexes (migrations 0005, 0008, 0009) for names and for
@@ -150,8 +132,6 @@ def _candidate_ids(text: str) -> QuerySet[Any, Any]:
     if phone_digits:  # the trigram GIN index on the stored digits (migration 0009)
         add_contacts(Q(phone_digits__contains=phone_digits))
     if long_enough and any(character.isalpha() for character in text):
-        from django.contrib.postgres.search import TrigramWordDistance
-
         # The nearest names by trigram word distance, from the GiST index (migration 0008): typo-tolerant, and a
         # text that is part of a longer name is at distance 0. How near is near enough is decided on these only.
         nearest = (
@@ -170,12 +150,8 @@ def customer_lookup(*, text: str) -> list[Customer]:
     An HTG number (with or without prefix, dashes or spaces), EORI, KvK number or a contact's e-mail address that
     matches exactly comes first; then partial matches on those and on phone numbers; then names by trigram
     similarity, which forgives a typo ("Van Dma Logistiek"). The candidates come from index-friendly parts
-    (`_candidate_ids`); only they are scored. On SQLite the similarity is not available: `customer_lookup_fallback`.
+    (`_candidate_ids`); only they are scored.
     """
-    if database.vendor != "postgresql":
-        return customer_lookup_fallback(text=text)
-    from django.contrib.postgres.search import TrigramSimilarity, TrigramWordSimilarity
-
     text = text.strip()[:200]
     if not text:
         return []

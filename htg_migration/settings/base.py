@@ -37,7 +37,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    # Trigram similarity for the helpdesk lookup (PostgreSQL only; SQLite falls back to a substring match).
+    # Trigram similarity for the helpdesk lookup.
     "django.contrib.postgres",
     "rest_framework",
     "django_fsm",
@@ -79,16 +79,13 @@ TEMPLATES = [
     },
 ]
 
-# An SQLite file by default; DATABASE_URL (postgres://...) switches to PostgreSQL with the same code.
+# PostgreSQL only. Where DATABASE_URL is unset, `dev.py run` sets it to an embedded server (htg_migration/embedded_db).
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'htg.sqlite3'}"),
+        os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/htg",
         conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "0")),
     )
 }
-if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    # The local demo runs the web server and the worker on one SQLite file: take the write lock up front, wait for it.
-    DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # A shared cache (Redis in production: DJANGO_CACHE_URL=redis://redis:6379/1, docker-compose.yml) keeps the sessions

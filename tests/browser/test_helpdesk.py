@@ -72,7 +72,7 @@ def test_a_lookup_by_htg_number_with_the_keyboard_only(page, live_server, van_da
     assert_accessible(page)
 
 
-@pytest.mark.postgres  # typo tolerance is PostgreSQL's trigram similarity; SQLite's fallback forgives no typo
+@pytest.mark.postgres  # typo tolerance is PostgreSQL's trigram similarity
 def test_a_misspelt_name_finds_the_company(page, live_server, van_dam, hanna):
     # given
     CustomerFactory(legal_name="Van Dam Transport")

@@ -25,7 +25,7 @@ class Command(BaseCommand):
         if not settings.DEBUG:
             raise CommandError("demo_users creates known passwords: it runs only with DEBUG on (local demo).")
         staff_groups_sync()
-        self.stdout.write("Demo sign-in at http://127.0.0.1:8000/ (team, helpdesk) and /admin/ (administrator):")
+        self.stdout.write(f"Demo sign-in at {settings.HTG_TEAM_URL} (team, helpdesk) and /admin/ (administrator):")
         for username, password, group_names, is_superuser, description in DEMO_USERS:
             user, _ = User.objects.get_or_create(username=username, defaults={"email": f"{username}@demo.example"})
             user.is_staff = True

@@ -289,13 +289,6 @@ def _risk_reasons(row: tuple, *, days_left: int) -> list[str]:
     return reasons
 
 
-def _aware(value: datetime.datetime | str) -> datetime.datetime:
-    """A moment from raw SQL: SQLite hands back naive UTC text."""
-    if isinstance(value, str):
-        value = datetime.datetime.fromisoformat(value)
-    return value if value.tzinfo else value.replace(tzinfo=datetime.UTC)
-
-
 def _flow_name(flow: FlowReference) -> str:
     from django.utils import translation
 
@@ -413,7 +406,7 @@ def _assemble(
             htg_number=row[2],
             flow_code=row[3],
             state=row[4],
-            entered_at=_aware(row[5]),
+            entered_at=row[5],
             score=row[15],
             reasons=_risk_reasons(row, days_left=days_left),
         )

@@ -4,7 +4,7 @@ A connection's state "as of" a day is its current state when the day is today, e
 before that day ended (Europe/Amsterdam): the target of its last event before then, or "planned" when it had none.
 Connections created after the day do not exist yet. Each aggregate is an `Aggregate` (an ORM queryset, or raw SQL
 where the ORM would work out each connection's state again for every mention of it) that exposes its SQL, so the
-benchmark runs exactly the same SQL raw as its floor. The raw SQL runs on PostgreSQL and on SQLite (the local run).
+benchmark runs exactly the same SQL raw as its floor.
 """
 
 import datetime
@@ -159,19 +159,12 @@ def _placeholders(values: Sequence[Any]) -> str:
     return ", ".join(["%s"] * len(values)) if values else "NULL"
 
 
-def _moment(value: datetime.datetime) -> Any:
-    """A datetime as this database compares it in raw SQL (SQLite keeps naive UTC text)."""
-    return database.ops.adapt_datetimefield_value(value)
-
-
 def _states(reference: Reference, *, materialized: bool | None = None) -> tuple[str, list[Any]]:
     """The CTE `s` (id, flow_id, customer_id, state, entered_at): the programme's connections as of the day.
 
     `materialized` True where a query refers to it twice and working out a state is dear (a past day), so it is done
     once; False where reading the table twice is cheaper than storing it (today); None leaves it to the planner. A past
-    day
-    takes each connection's last event before the day's end: a LATERAL index lookup on PostgreSQL, correlated
-    subqueries elsewhere.
+    day takes each connection's last event before the day's end: a LATERAL index lookup.
     """
     connection, event = _table(Connection), _table(ConnectionEvent)
     flows = _placeholders(reference.flow_ids)
@@ -182,25 +175,15 @@ def _states(reference: Reference, *, materialized: bool | None = None) -> tuple[
             f"FROM {connection} c WHERE c.flow_id IN ({flows}))"
         )
         return sql, list(reference.flow_ids)
-    end = _moment(reference.day_end)
-    if database.vendor == "postgresql":
-        sql = (
-            f"s AS {hint}(SELECT c.id, c.flow_id, c.customer_id, COALESCE(e.to_state, %s) AS state, "  # noqa: S608 - table names and placeholders only
-            f"COALESCE(e.created_at, c.created_at) AS entered_at FROM {connection} c "
-            f"LEFT JOIN LATERAL (SELECT ev.to_state, ev.created_at FROM {event} ev WHERE ev.connection_id = c.id "
-            f"AND ev.created_at < %s ORDER BY ev.created_at DESC, ev.id DESC LIMIT 1) e ON TRUE "
-            f"WHERE c.flow_id IN ({flows}) AND c.created_at < %s)"
-        )
-        return sql, [S.PLANNED.value, end, *reference.flow_ids, end]
-    last = (
-        f"FROM {event} ev WHERE ev.connection_id = c.id AND ev.created_at < %s ORDER BY ev.created_at DESC, ev.id DESC"
-    )
+    end = reference.day_end
     sql = (
-        f"s AS {hint}(SELECT c.id, c.flow_id, c.customer_id, COALESCE((SELECT ev.to_state {last} LIMIT 1), %s) "  # noqa: S608 - table names and placeholders only
-        f"AS state, COALESCE((SELECT ev.created_at {last} LIMIT 1), c.created_at) AS entered_at FROM {connection} c "
+        f"s AS {hint}(SELECT c.id, c.flow_id, c.customer_id, COALESCE(e.to_state, %s) AS state, "  # noqa: S608 - table names and placeholders only
+        f"COALESCE(e.created_at, c.created_at) AS entered_at FROM {connection} c "
+        f"LEFT JOIN LATERAL (SELECT ev.to_state, ev.created_at FROM {event} ev WHERE ev.connection_id = c.id "
+        f"AND ev.created_at < %s ORDER BY ev.created_at DESC, ev.id DESC LIMIT 1) e ON TRUE "
         f"WHERE c.flow_id IN ({flows}) AND c.created_at < %s)"
     )
-    return sql, [end, S.PLANNED.value, end, *reference.flow_ids, end]
+    return sql, [S.PLANNED.value, end, *reference.flow_ids, end]
 
 
 def funnel_query(reference: Reference) -> Aggregate:
@@ -262,12 +245,12 @@ def risk_query(reference: Reference) -> Aggregate:
     deadline = reference.programme.deadline if reference.programme else reference.as_of
     days_left = working_days_left(as_of=reference.as_of, deadline=deadline)
     per_step: int = settings.HTG_WORKING_DAYS_PER_STEP
-    end = _moment(reference.day_end)
+    end = reference.day_end
     steps = " ".join("WHEN %s THEN %s" for _state in STEPS_LEFT)
     steps_params = [value for item in STEPS_LEFT.items() for value in item]
     cutoffs = _no_response_cutoffs(reference.as_of, reference.zone)
     no_response = " OR ".join("(s.state = %s AND s.entered_at < %s)" for _state in cutoffs) or "1 = 0"
-    no_response_params = [value for state, cutoff in cutoffs.items() for value in (state, _moment(cutoff))]
+    no_response_params = [value for state, cutoff in cutoffs.items() for value in (state, cutoff)]
     blocked = reference.blocked_flow_ids
     pending = _placeholders(PENDING_STATES)
     customer, contact = _table(Customer), _table(Contact)

@@ -7,11 +7,11 @@ got, so the timeline, the state and the dates agree by construction (and earlier
 
 Messages are in English only: this is a developer's tool, not a page.
 
-On PostgreSQL the rows go in with COPY (ids reserved from the tables' sequences first, so rows can refer to each
-other before they are written); elsewhere (SQLite) with bulk_create. Foreign keys are deferred to the commit.
+The rows go in with PostgreSQL's COPY (ids reserved from the tables' sequences first, so rows can refer to each
+other before they are written). Foreign keys are deferred to the commit.
 
 The parts: `names` (word lists, company names, identifiers), `customers` (who the companies are, their contacts),
-`timeline` (business-day calendar, each connection's simulated history), `writer` (COPY / bulk_create) and
+`timeline` (business-day calendar, each connection's simulated history), `writer` (COPY) and
 `service` (demo_seed, demo_reset, demo_team_members).
 """
 

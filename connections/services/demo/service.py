@@ -75,16 +75,11 @@ def demo_reset() -> None:
     models_in_order = (ConnectionEvent, Connection, Contact, HtgNumberAllocation, Customer)
     tables = [database.ops.quote_name(model._meta.db_table) for model in models_in_order]
     with database.cursor() as cursor:
-        if database.vendor == "postgresql":
-            # CASCADE: rows of later features that point at customers or connections (bookings, ...) go too.
-            # TRUNCATE refuses while deferred foreign key checks are pending in this transaction: run them first.
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            cursor.execute(f"TRUNCATE {', '.join(tables)} CASCADE")
-            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-            return
-        cursor.execute(f"UPDATE {tables[-1]} SET hub_id = NULL")  # noqa: S608
-        for table in tables:
-            cursor.execute(f"DELETE FROM {table}")  # noqa: S608
+        # CASCADE: rows of later features that point at customers or connections (bookings, ...) go too.
+        # TRUNCATE refuses while deferred foreign key checks are pending in this transaction: run them first.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute(f"TRUNCATE {', '.join(tables)} CASCADE")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 def _write_rows(

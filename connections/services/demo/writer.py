@@ -1,4 +1,4 @@
-"""Demo data: writing the rows in bulk, with COPY on PostgreSQL (ids reserved first) and bulk_create elsewhere."""
+"""Demo data: writing the rows in bulk with PostgreSQL's COPY (ids reserved first)."""
 
 import io
 from collections.abc import Sequence
@@ -40,9 +40,9 @@ COLUMNS: dict[type[models.Model], tuple[str, ...]] = {
 
 
 class RowSink:
-    """Collects rows per table and writes them in batches: COPY on PostgreSQL, bulk_create elsewhere.
+    """Collects rows per table and writes them in batches with COPY.
 
-    On PostgreSQL a background thread runs each COPY on the same database connection (so in the same transaction)
+    A background thread runs each COPY on the same database connection (so in the same transaction)
     while the caller builds the next batch: the database works on one core while Python works on the other. Use it
     as a context manager: leaving it waits for the last COPY, so nothing runs on the connection afterwards.
     """
@@ -50,16 +50,14 @@ class RowSink:
     def __init__(self, *, calendar: Calendar) -> None:
         self.calendar = calendar
         self.rows: dict[type[models.Model], list[tuple[Any, ...]]] = {model: [] for model in COLUMNS}
-        self.copying = database.vendor == "postgresql"
-        self.writer = ThreadPoolExecutor(max_workers=1) if self.copying else None
+        self.writer = ThreadPoolExecutor(max_workers=1)
         self.pending: list[Future[None]] = []
 
     def __enter__(self) -> "RowSink":
         return self
 
     def __exit__(self, exc_type: object, exc: object, traceback: object) -> None:
-        if self.writer is not None:
-            self.writer.shutdown(wait=True, cancel_futures=exc_type is not None)
+        self.writer.shutdown(wait=True, cancel_futures=exc_type is not None)
 
     def add(self, model: type[models.Model], row: tuple[Any, ...]) -> None:
         rows = self.rows[model]
@@ -73,15 +71,6 @@ class RowSink:
             return
         columns = COLUMNS[model]
         moments = [position for position, name in enumerate(columns) if name.endswith("_at")]
-        if self.writer is None:
-            instances = []
-            for row in rows:
-                values = list(row)
-                for position in moments:
-                    values[position] = self.calendar.moment(values[position])
-                instances.append(model(**dict(zip(columns, values, strict=True))))
-            model._default_manager.bulk_create(instances, batch_size=2000)
-            return
         buffer = self._copy_text(rows, columns, moments)
         while len(self.pending) > 1:  # at most one batch waits while one is written: memory stays bounded
             self.pending.pop(0).result()
@@ -126,15 +115,5 @@ def reserve_ids(model: type[models.Model], count: int) -> list[int]:
         return []
     table = model._meta.db_table
     with database.cursor() as cursor:
-        if database.vendor == "postgresql":
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, count]
-            )
-            return [row[0] for row in cursor.fetchall()]
-        # Elsewhere (SQLite) the transaction holds the write lock, and AUTOINCREMENT moves on past explicit ids.
-        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {database.ops.quote_name(table)}")  # noqa: S608
-        highest = cursor.fetchone()[0]
-        if database.vendor == "sqlite":
-            cursor.execute("SELECT COALESCE(MAX(seq), 0) FROM sqlite_sequence WHERE name = %s", [table])
-            highest = max(highest, cursor.fetchone()[0])
-    return list(range(highest + 1, highest + 1 + count))
+        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, count])
+        return [row[0] for row in cursor.fetchall()]

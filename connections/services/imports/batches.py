@@ -226,19 +226,15 @@ def _rows_done(batch_id: int) -> Callable[[int], None]:
 
 def _lock_batch(batch_id: int) -> None:
     """One import of a batch at a time, until the transaction ends. Not a row lock: the progress is written to the
-    batch's row from a second connection meanwhile, which a row lock would block. (SQLite has one writer anyway.)"""
-    if database.vendor == "postgresql":
-        with database.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_BASE + batch_id])
+    batch's row from a second connection meanwhile, which a row lock would block."""
+    with database.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_BASE + batch_id])
 
 
 @contextmanager
-def _progress_beside_transaction(batch_id: int, total_rows: int) -> Iterator[Callable[[int, int], None] | None]:
+def _progress_beside_transaction(batch_id: int, total_rows: int) -> Iterator[Callable[[int, int], None]]:
     """A progress report that the page sees while the import's transaction is still open: written through a second
-    database connection, in autocommit. PostgreSQL only (on SQLite it would wait for the import's own write lock)."""
-    if database.vendor != "postgresql":
-        yield None
-        return
+    database connection, in autocommit."""
     side = connections.create_connection(DEFAULT_DB_ALIAS)
     table = side.ops.quote_name(ImportBatch._meta.db_table)
     sql = f"UPDATE {table} SET processed_rows = %s WHERE id = %s"  # noqa: S608 (the table name is the model's)
