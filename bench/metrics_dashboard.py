@@ -61,7 +61,7 @@ def _measure(
     from django.test.utils import CaptureQueriesContext
 
     from bench.run import AS_OF, timings_ms
-    from connections.selectors.dashboard import dashboard_aggregates, dashboard_reference
+    from reporting.selectors import dashboard_aggregates, dashboard_reference
 
     url = "/team/dashboard/"
 

@@ -131,7 +131,7 @@ def _captured_lookup_sql(connection: "BaseDatabaseWrapper", text: str) -> list[s
     """The SQL `customer_lookup` runs for the text (its rows, then their connections), as executed."""
     from django.test.utils import CaptureQueriesContext
 
-    from connections.selectors.helpdesk import customer_lookup
+    from helpdesk.selectors import customer_lookup
 
     with CaptureQueriesContext(connection) as captured:
         customer_lookup(text=text)

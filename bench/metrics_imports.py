@@ -27,8 +27,8 @@ def registration_file(*, today: Any) -> tuple[bytes, int]:
     somewhere in the same file. Importing it adds as many companies, contacts and connections as the seed has."""
     from connections.models import Customer
     from connections.selectors.connection_list import ConnectionFilters
-    from connections.selectors.imports import registration_export_rows
-    from connections.services.imports.formats import csv_lines
+    from imports.selectors import registration_export_rows
+    from imports.services.formats import csv_lines
 
     taken_kvk = set(Customer.objects.exclude(kvk_number="").values_list("kvk_number", flat=True))
     taken_dutch = {eori[2:] for eori in Customer.objects.filter(eori__startswith="NL").values_list("eori", flat=True)}
@@ -90,9 +90,10 @@ def import_metrics(context: "BenchContext") -> list["Metric"]:
     from django.core.files.base import ContentFile
 
     from bench.run import metric
-    from connections.models import Connection, Contact, Customer, ImportBatch
-    from connections.services.imports import import_batch_apply, import_batch_validate
+    from connections.models import Connection, Contact, Customer
     from htg_migration import clock
+    from imports.models import ImportBatch
+    from imports.services import import_batch_apply, import_batch_validate
 
     content, rows = registration_file(today=clock.today())
     first_new_id = (Customer.objects.order_by("-id").values_list("id", flat=True).first() or 0) + 1

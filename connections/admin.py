@@ -8,16 +8,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext_lazy as _
 
-from connections.models import (
-    Connection,
-    ConnectionEvent,
-    Contact,
-    Customer,
-    HtgNumberAllocation,
-    IntakeDraft,
-    PortalSignInLink,
-    WeeklyReport,
-)
+from connections.models import Connection, ConnectionEvent, Contact, Customer, HtgNumberAllocation
 from connections.selectors.connections import connection_available_transitions
 from connections.services.connections import channel_validate
 from connections.services.transitions import connection_transition
@@ -180,38 +171,3 @@ class HtgNumberAllocationAdmin(ReadOnlyAdmin):
     list_display = ["number", "customer", "issued_at"]
     search_fields = ["=number"]
     raw_id_fields = ["customer"]
-
-
-@admin.register(PortalSignInLink)
-class PortalSignInLinkAdmin(ReadOnlyAdmin):
-    """Who asked for a sign-in link, from where, and whether it was used: for a company that says it got none."""
-
-    list_display = ["email", "requested_ip", "created_at", "expires_at", "used_at", "rate_limited"]
-    list_filter = ["rate_limited"]
-    search_fields = ["=email", "=requested_ip"]
-    exclude = ["token_hash"]
-    date_hierarchy = "created_at"
-
-
-@admin.register(IntakeDraft)
-class IntakeDraftAdmin(ReadOnlyAdmin):
-    """Intakes a company started and has not submitted yet (the helpdesk can tell where it stopped)."""
-
-    list_display = ["email", "step", "created_at", "updated_at"]
-    search_fields = ["=email"]
-
-
-@admin.register(WeeklyReport)
-class WeeklyReportAdmin(admin.ModelAdmin):
-    """The weekly reports, to look at or delete (one is made again on the next run); the files download from the
-    dashboard."""
-
-    list_display = ["week_start", "as_of", "generated_at"]
-    fields = ["week_start", "as_of", "generated_at"]
-    readonly_fields = ["week_start", "as_of", "generated_at"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

@@ -54,7 +54,7 @@ def may_be_company_account(user: Any) -> bool:
 def acts_for_customer(user: Any, customer_id: int, hub_id: int | None) -> bool:
     """A company contact acts for its own customer, and a hub's contact for each client the hub serves."""
     # Imported here: connections.models imports this module, and the selector imports connections.models.
-    from connections.selectors.portal import portal_contact
+    from connections.selectors.company_access import portal_contact
 
     contact = portal_contact(user)
     if contact is None:

@@ -1,7 +1,6 @@
 """Celery tasks: ids in, one service call, safe to run twice."""
 
 from celery import shared_task
-from django.utils import timezone
 
 from connections.services.bulk import bulk_job_run, bulk_jobs_unfinished
 from connections.services.missed import connections_mark_missed
@@ -42,29 +41,10 @@ def bulk_jobs_resume_task() -> int:
     return len(job_ids)
 
 
-@shared_task(acks_late=True)
-def import_batch_validate_task(batch_id: int) -> str:
-    from connections.services.imports import import_batch_validate
-
-    batch = import_batch_validate(batch_id=batch_id)
-    return f"{batch.status}: {batch.error_count} errors in {batch.total_rows} rows"
-
-
-@shared_task(acks_late=True)
-def import_batch_apply_task(batch_id: int) -> str:
-    from connections.services.imports import import_batch_apply
-
-    batch = import_batch_apply(batch_id=batch_id)
-    return (
-        f"{batch.status}: {batch.created_customers} companies added, {batch.updated_customers} updated, "
-        f"{batch.created_connections} connections added"
-    )
-
-
 @shared_task
 def callback_requests_escalate_task() -> int:
     """Escalate open callback requests past their service level (safe to run twice: escalated ones are skipped)."""
-    from connections.services.helpdesk import callback_requests_escalate
+    from connections.services.callbacks import callback_requests_escalate
 
     return callback_requests_escalate(now=clock.now())
 
@@ -92,42 +72,3 @@ def team_digest_task() -> str:
     if not result.working_hours:
         return "outside working hours"
     return f"{result.emails} digests queued, {result.already_sent} already sent today"
-
-
-@shared_task(acks_late=True)
-def news_sending_run_task(sending_id: int) -> str:
-    """Queue a news sending's e-mails in batches (safe to run twice or after a crash: one e-mail per item and
-    address, by its dedupe key)."""
-    from connections.services.news import news_sending_run
-
-    sending = news_sending_run(sending_id=sending_id)
-    return f"{sending.status}: {sending.queued_count} of {sending.total}"
-
-
-@shared_task
-def news_sendings_resume_task() -> int:
-    """The sweep for news sendings whose task was lost (no progress for two minutes): run them again."""
-    from connections.services.news import news_sendings_unfinished
-
-    sending_ids = news_sendings_unfinished(now=clock.now())
-    for sending_id in sending_ids:
-        news_sending_run_task.delay(sending_id)
-    return len(sending_ids)
-
-
-@shared_task(acks_late=True)
-def weekly_report_task() -> str:
-    """Monday morning: the report of the week that ended yesterday (its Sunday). Safe to run twice: one per week."""
-    import datetime
-
-    from connections.services.reports import weekly_report_generate
-
-    report = weekly_report_generate(as_of=clock.today() - datetime.timedelta(days=1))
-    return f"weekly report {report.week_start:%G-W%V} ({report.pk})"
-
-
-@shared_task
-def portal_sign_in_links_purge_task() -> int:
-    from connections.services.portal_sign_in import portal_sign_in_links_purge
-
-    return portal_sign_in_links_purge(now=timezone.now())

@@ -50,18 +50,18 @@ app.conf.beat_schedule = {
     },
     # News sendings whose task was lost are run again (an address that already has the item is skipped).
     "news-sendings-resume": {
-        "task": "connections.tasks.news_sendings_resume_task",
+        "task": "community.tasks.news_sendings_resume_task",
         "schedule": 60.0,
     },
     # The weekly report for the ministry (PDF and XLSX of the week that ended yesterday), Monday 06:00 Amsterdam time
     # (CELERY_TIMEZONE); one per week even if two schedulers run it.
     "weekly-report": {
-        "task": "connections.tasks.weekly_report_task",
+        "task": "reporting.tasks.weekly_report_task",
         "schedule": crontab(minute=0, hour=6, day_of_week=1),
     },
     # The portal's sign-in link rows older than HTG_PORTAL_LINK_KEEP_DAYS are deleted, nightly.
     "portal-sign-in-links-purge": {
-        "task": "connections.tasks.portal_sign_in_links_purge_task",
+        "task": "portal.tasks.portal_sign_in_links_purge_task",
         "schedule": crontab(minute=30, hour=3),
     },
 }

@@ -8,6 +8,10 @@ urlpatterns = [
     path("accounts/login/", StaffLoginView.as_view(), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
-    path("portal/", include("connections.urls_portal")),
+    path("portal/", include("portal.urls")),
+    path("", include("community.urls")),
+    path("", include("helpdesk.urls")),
+    path("", include("reporting.urls")),
+    path("", include("imports.urls")),
     path("", include("connections.urls")),
 ]

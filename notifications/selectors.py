@@ -2,9 +2,7 @@
 
 from collections.abc import Iterable
 
-from django.db.models import QuerySet
-
-from notifications.models import Document, OutboxEmail, SuppressedAddress
+from notifications.models import OutboxEmail, SuppressedAddress
 
 
 def address_normalise(address: str) -> str:
@@ -27,16 +25,3 @@ def emails_for_addresses(addresses: Iterable[str], *, limit: int = 10) -> list[O
     if not wanted:
         return []
     return list(OutboxEmail.objects.filter(to_address__in=wanted).order_by("-queued_at", "-id")[:limit])
-
-
-def document_list(*, kind: str | None = None) -> QuerySet[Document]:
-    """Published documents, newest first, with who uploaded them (one query)."""
-    documents = Document.objects.select_related("uploaded_by").order_by("-uploaded_at", "-id")
-    if kind is not None:
-        documents = documents.filter(kind=kind)
-    return documents
-
-
-def document_count() -> int:
-    """How many documents the community area offers (one query)."""
-    return Document.objects.count()

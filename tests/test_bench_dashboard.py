@@ -6,8 +6,8 @@ import pytest
 from django.db import connection
 
 from bench.metrics_dashboard import REFERENCE_SQL
-from connections.selectors.dashboard import dashboard_aggregates, dashboard_build, dashboard_reference
 from connections.services.demo import demo_seed
+from reporting.selectors import dashboard_aggregates, dashboard_build, dashboard_reference
 
 SEED_DAY = datetime.date(2020, 5, 15)
 

@@ -16,9 +16,7 @@ from connections.models.connections import (
 from connections.models.customers import CONTACT_ORDER, Contact, Customer, HtgNumberAllocation, Language
 from connections.models.escalations import Escalation
 from connections.models.helpdesk import CallbackRequest, HelpdeskContact, LookupAudit
-from connections.models.jobs import BulkJob, BulkJobItem, ImportBatch
-from connections.models.portal import IntakeDraft, PortalSignInLink
-from connections.models.reports import WeeklyReport
+from connections.models.jobs import BulkJob, BulkJobItem
 from connections.models.slots import Slot, SlotBooking, TeamAvailability
 
 __all__ = [
@@ -41,14 +39,10 @@ __all__ = [
     "Escalation",
     "HelpdeskContact",
     "HtgNumberAllocation",
-    "ImportBatch",
-    "IntakeDraft",
     "Language",
     "LookupAudit",
-    "PortalSignInLink",
     "Slot",
     "SlotBooking",
     "TeamAvailability",
     "TlsVersion",
-    "WeeklyReport",
 ]

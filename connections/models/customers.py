@@ -89,7 +89,7 @@ class Contact(models.Model):
     language = models.CharField(_("preferred language"), max_length=2, choices=Language.choices, default=Language.DUTCH)
     is_primary = models.BooleanField(_("primary contact"), default=False)
     # Never chosen by hand: not editable, so no form, admin or import can set it; only
-    # connections.services.portal_sign_in.contact_user_ensure links a newly created company account.
+    # portal.services.sign_in.contact_user_ensure links a newly created company account.
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

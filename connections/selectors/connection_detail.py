@@ -9,8 +9,8 @@ from django_fsm import has_transition_perm
 
 from connections import permissions
 from connections.models import Connection, ConnectionEvent, Escalation, SlotBooking
+from connections.selectors.callbacks import connection_helpdesk_history
 from connections.selectors.contacts import contacts_with_suppression
-from connections.selectors.helpdesk import connection_helpdesk_history
 from connections.services.transitions import transition_label
 
 WHO_MAY = {

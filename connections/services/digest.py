@@ -50,7 +50,7 @@ def _line(item: DigestItem, today: datetime.date) -> dict[str, Any]:
     url = (
         _team_url(reverse("connections:connection_detail", args=[item.connection_id]))
         if item.connection_id
-        else _team_url(reverse("connections:callback_queue"))
+        else _team_url(reverse("helpdesk:callback_queue"))
     )
     line: dict[str, Any] = {
         "company_name": item.company_name,
@@ -68,7 +68,7 @@ def _line(item: DigestItem, today: datetime.date) -> dict[str, Any]:
         )
     else:
         line.update(
-            url=_team_url(reverse("connections:callback_queue")),
+            url=_team_url(reverse("helpdesk:callback_queue")),
             contact_name=item.contact_name,
             contact_phone=item.contact_phone,
             urgent=item.urgency == CallbackRequest.Urgency.URGENT,

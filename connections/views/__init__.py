@@ -3,7 +3,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 
 from connections.permissions import is_helpdesk, is_team_member
-from connections.selectors.portal import portal_contact
+from connections.selectors.company_access import portal_contact
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -12,7 +12,7 @@ def home(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated and is_team_member(request.user):
         return redirect("connections:connection_list")
     if request.user.is_authenticated and is_helpdesk(request.user):
-        return redirect("connections:helpdesk_lookup")
+        return redirect("helpdesk:helpdesk_lookup")
     if request.user.is_authenticated and request.user.is_superuser:
         return redirect("admin:index")
     return redirect("login")

@@ -41,9 +41,16 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "rest_framework",
     "django_fsm",
+    # The core, its dependencies pointing one way: plateaus <- connections -> notifications (docs/architecture.md).
     "plateaus",
     "connections",
     "notifications",
+    # The feature apps on top: each imports from the core, never from another feature app.
+    "portal",
+    "helpdesk",
+    "reporting",
+    "imports",
+    "community",
 ]
 
 MIDDLEWARE = [

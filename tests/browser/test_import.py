@@ -3,11 +3,12 @@
 import pytest
 from playwright.sync_api import expect
 
-from connections.models import Connection, Customer, ImportBatch
+from connections.models import Connection, Customer
 from connections.services.staff import staff_groups_sync
+from imports.models import ImportBatch
 from tests.browser.conftest import assert_accessible, sign_in, staff_user
 from tests.connections.factories import team_member
-from tests.connections.import_files import csv_bytes, row
+from tests.imports.import_files import csv_bytes, row
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 PASSWORD = "correct horse battery staple"

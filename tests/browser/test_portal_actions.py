@@ -8,11 +8,11 @@ from django.conf import settings as django_settings
 from django.test import Client
 from playwright.sync_api import expect
 
+from community.models import Document, NewsItem
+from community.services.documents import document_upload
 from connections.models import CallbackRequest, ConnectionEvent, SlotBooking
 from connections.services.slots import availability_publish
 from connections.services.transitions import connection_transition
-from notifications.documents import document_upload
-from notifications.models import Document, NewsItem
 from plateaus.models import MessageFlow
 from tests.browser.conftest import assert_accessible, staff_user
 from tests.connections.factories import ConnectionFactory, CustomerFactory, UserFactory, team_member, walk_to

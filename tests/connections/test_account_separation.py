@@ -17,10 +17,10 @@ from django.urls import reverse
 
 from connections.models import Contact
 from connections.permissions import CONNECTION_TEAM, CORE_TEAM, HELPDESK, acts_for_customer
-from connections.selectors.portal import portal_contact
-from connections.services.portal_sign_in import PortalAccountRefused, portal_sign_in_link_use
+from connections.selectors.company_access import portal_contact
 from connections.services.staff import staff_groups_sync
 from notifications.models import OutboxEmail
+from portal.services.sign_in import PortalAccountRefused, portal_sign_in_link_use
 from tests.connections.factories import ConnectionFactory, ContactFactory, CustomerFactory, UserFactory, team_member
 from tests.connections.portal_factories import company_contact
 
@@ -129,7 +129,7 @@ def test_step_2_the_refusal_is_in_the_service_itself_not_in_a_view():
     staff_groups_sync()
     administrator = UserFactory(is_superuser=True)
     ContactFactory(email="mallory@evil.example", user=administrator)
-    from connections.services.portal_sign_in import portal_sign_in_link_request
+    from portal.services.sign_in import portal_sign_in_link_request
 
     portal_sign_in_link_request(email="mallory@evil.example", requested_ip="192.0.2.9", language="en")
     body = OutboxEmail.objects.get(template_key="portal.sign_in_link").body_text

@@ -112,7 +112,7 @@ def test_anonymous_users_are_sent_to_sign_in(client):
 
 def test_the_admin_lists_sign_in_links_without_their_token_and_intake_drafts_read_only(client):
     # given: a link someone asked for, and a half-filled intake
-    from connections.models import IntakeDraft, PortalSignInLink
+    from portal.models import IntakeDraft, PortalSignInLink
     from tests.connections.factories import UserFactory
 
     link = PortalSignInLink.objects.create(
@@ -125,10 +125,10 @@ def test_the_admin_lists_sign_in_links_without_their_token_and_intake_drafts_rea
     client.force_login(UserFactory(is_superuser=True, is_staff=True))
 
     # when
-    links = client.get(reverse("admin:connections_portalsigninlink_changelist"))
-    detail = client.get(reverse("admin:connections_portalsigninlink_change", args=[link.pk]))
-    drafts = client.get(reverse("admin:connections_intakedraft_changelist"))
-    add = client.get(reverse("admin:connections_portalsigninlink_add"))
+    links = client.get(reverse("admin:portal_portalsigninlink_changelist"))
+    detail = client.get(reverse("admin:portal_portalsigninlink_change", args=[link.pk]))
+    drafts = client.get(reverse("admin:portal_intakedraft_changelist"))
+    add = client.get(reverse("admin:portal_portalsigninlink_add"))
 
     # then: visible, never the token's hash, and nobody adds or edits one
     assert links.status_code == detail.status_code == drafts.status_code == 200

@@ -113,7 +113,7 @@ def test_an_invitation_that_bounces_later_suppresses_the_address_and_the_team_se
     # when: a team member opens the customer's card and the connection
     staff_groups_sync()
     client.force_login(team_member())
-    card = client.get(reverse("connections:helpdesk_customer", args=[customer.pk])).content.decode()
+    card = client.get(reverse("helpdesk:helpdesk_customer", args=[customer.pk])).content.decode()
     page = client.get(reverse("connections:connection_detail", args=[connection.pk])).content.decode()
 
     # then: the e-mail stands out as bounced with the server's words, and the contact receives no e-mail

@@ -1,0 +1,1 @@
+"""News and documents: the team sends and publishes, companies read."""

@@ -1,1 +1,0 @@
-"""The self-service portal for companies (URL namespace "portal", mounted at /portal/ by connections/urls_portal.py)."""

@@ -1,0 +1,1 @@
+"""The helpdesk: lookup, the customer card, contact log, callback requests."""

@@ -1,0 +1,249 @@
+"""Import batches: an upload is checked in full in the background, and written only on request and only without
+errors. Every step reads the batch's state from its row first, so running a task twice does the work once."""
+
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import PurePath
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db import connection as database
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from htg_migration.errors import ApplicationError
+from imports.models import ImportBatch
+from imports.services.apply import registration_plan_apply
+from imports.services.formats import count_data_rows, utf8_prefix_is_valid, xlsx_is_workbook
+from imports.services.plan import RegistrationPlan, registration_plan
+
+logger = logging.getLogger(__name__)
+
+S = ImportBatch.Status
+RUNNING_STATES = (S.UPLOADED, S.VALIDATING, S.APPLYING)
+EXTENSIONS = {".csv": ImportBatch.Format.CSV, ".xlsx": ImportBatch.Format.XLSX}
+# pg_advisory_xact_lock key of a batch's import: "IM" in the high half, the batch id in the low half.
+_LOCK_BASE = 0x494D << 32
+
+
+def import_file_check(*, uploaded_file: UploadedFile | None) -> str:
+    """The upload's format ("csv" or "xlsx"), judged by its name and its first bytes; ValidationError if it is not
+    one of them, is empty, or is larger than HTG_IMPORT_MAX_BYTES."""
+    if uploaded_file is None:
+        raise ValidationError({"file": [_("Choose a file to upload.")]})
+    file_format = EXTENSIONS.get(PurePath(uploaded_file.name or "").suffix.lower())
+    if file_format is None:
+        raise ValidationError({"file": [_("Upload a CSV file (.csv) or an Excel workbook (.xlsx).")]})
+    size = uploaded_file.size or 0
+    limit = settings.HTG_IMPORT_MAX_BYTES
+    if size == 0:
+        raise ValidationError({"file": [_("The file is empty.")]})
+    if size > limit:
+        raise ValidationError(
+            {
+                "file": [
+                    _("The file is too large: at most %(limit)s MB. Split the list over several files.")
+                    % {"limit": f"{limit / 1_000_000:g}"}
+                ]
+            }
+        )
+    uploaded_file.seek(0)
+    head = uploaded_file.read(65_536)
+    uploaded_file.seek(0)
+    if file_format == ImportBatch.Format.XLSX:
+        if not xlsx_is_workbook(uploaded_file):
+            raise ValidationError({"file": [_("This file is not an Excel workbook, although its name ends in .xlsx.")]})
+    elif head.startswith(b"PK\x03\x04") or b"\x00" in head or not utf8_prefix_is_valid(head):
+        raise ValidationError(
+            {
+                "file": [
+                    _(
+                        "This file is not CSV text in UTF-8. In Excel choose “Save as” and the type “CSV UTF-8”, "
+                        "or upload the workbook itself as .xlsx."
+                    )
+                ]
+            }
+        )
+    return file_format
+
+
+@transaction.atomic
+def import_batch_create(*, created_by: Any, uploaded_file: UploadedFile | None) -> ImportBatch:
+    """Keep the upload as a batch and have it checked in the background; ValidationError for a file that is not a
+    CSV or XLSX file within the size limit (nothing is kept then)."""
+    file_format = import_file_check(uploaded_file=uploaded_file)
+    assert uploaded_file is not None  # checked above
+    batch = ImportBatch.objects.create(
+        created_by=created_by,
+        file=uploaded_file,
+        original_name=PurePath(uploaded_file.name or "").name[:255],
+        file_format=file_format,
+    )
+    from imports.tasks import import_batch_validate_task
+
+    transaction.on_commit(lambda: import_batch_validate_task.delay(batch.pk))
+    return batch
+
+
+def import_batch_validate(*, batch_id: int) -> ImportBatch:
+    """Check the whole file and store the report: invalid with its errors, or valid with what an import would do.
+
+    Deliberately not one transaction: the count of rows checked is committed as it grows, for the progress bar.
+    Safe to run twice: only a batch still uploaded or being checked is checked, and only one run stores a report.
+    """
+    with transaction.atomic():
+        batch = ImportBatch.objects.select_for_update().get(pk=batch_id)
+        if batch.status not in (S.UPLOADED, S.VALIDATING):
+            return batch
+        batch.status, batch.processed_rows = S.VALIDATING, 0
+        batch.save(update_fields=["status", "processed_rows"])
+    try:
+        with batch.file.open("rb"):
+            total_rows = count_data_rows(batch.file, batch.file_format)
+        ImportBatch.objects.filter(pk=batch_id).update(total_rows=total_rows)
+        with batch.file.open("rb"):
+            plan = registration_plan(file=batch.file, file_format=batch.file_format, progress=_rows_done(batch_id))
+    except Exception as error:
+        return _record_failure(batch_id=batch_id, error=error)
+    with transaction.atomic():
+        batch = ImportBatch.objects.select_for_update().get(pk=batch_id)
+        if batch.status != S.VALIDATING:
+            return batch  # another run stored its report first
+        _store_report(batch, plan)
+    return batch
+
+
+@transaction.atomic
+def import_batch_apply_request(*, batch_id: int) -> ImportBatch:
+    """Start importing a checked batch without errors. A second request while it runs, or after, changes nothing."""
+    batch = ImportBatch.objects.select_for_update().get(pk=batch_id)
+    if batch.status in (S.APPLYING, S.APPLIED):
+        return batch
+    if batch.status != S.VALID:
+        raise ApplicationError(
+            _("Only a checked file without errors can be imported; this one is “%(status)s”.")
+            % {"status": batch.get_status_display()}
+        )
+    batch.status, batch.processed_rows = S.APPLYING, 0
+    batch.save(update_fields=["status", "processed_rows"])
+    from imports.tasks import import_batch_apply_task
+
+    transaction.on_commit(lambda: import_batch_apply_task.delay(batch.pk))
+    return batch
+
+
+def import_batch_apply(*, batch_id: int) -> ImportBatch:
+    """Import a batch whose import was requested, in one transaction: all of it, or (on any error) none of it.
+
+    The file is checked again inside that transaction, against the register as it is now: if it has errors now
+    (someone registered the same KvK number meanwhile), the batch becomes invalid and nothing is written. Safe to
+    run twice: an advisory lock lets one run at a time through, and a run that finds the batch imported stops.
+    """
+    batch = ImportBatch.objects.get(pk=batch_id)
+    if batch.status != S.APPLYING:
+        return batch
+    try:
+        with _progress_beside_transaction(batch_id, batch.total_rows) as progress, transaction.atomic():
+            _lock_batch(batch_id)
+            if not ImportBatch.objects.filter(pk=batch_id, status=S.APPLYING).exists():
+                return ImportBatch.objects.get(pk=batch_id)  # another run imported it meanwhile
+            with batch.file.open("rb"):
+                plan = registration_plan(file=batch.file, file_format=batch.file_format)
+            if not plan.is_valid:
+                _store_report(batch, plan)
+                return batch
+            counts = registration_plan_apply(plan=plan, progress=progress)
+            ImportBatch.objects.filter(pk=batch_id).update(
+                status=S.APPLIED,
+                total_rows=plan.total_rows,
+                processed_rows=plan.total_rows,
+                created_customers=counts.created_customers,
+                updated_customers=counts.updated_customers,
+                created_connections=counts.created_connections,
+                finished_at=timezone.now(),
+            )
+    except Exception as error:
+        return _record_failure(batch_id=batch_id, error=error)
+    return ImportBatch.objects.get(pk=batch_id)
+
+
+@transaction.atomic
+def import_batch_resume(*, batch_id: int) -> ImportBatch:
+    """Queue the batch's task again, for a batch whose task was lost (the page offers it). Harmless when the task
+    is only slow: both runs check the row, and the work is done once."""
+    batch = ImportBatch.objects.select_for_update().get(pk=batch_id)
+    from imports.tasks import import_batch_apply_task, import_batch_validate_task
+
+    if batch.status in (S.UPLOADED, S.VALIDATING):
+        transaction.on_commit(lambda: import_batch_validate_task.delay(batch.pk))
+    elif batch.status == S.APPLYING:
+        transaction.on_commit(lambda: import_batch_apply_task.delay(batch.pk))
+    return batch
+
+
+def _store_report(batch: ImportBatch, plan: RegistrationPlan) -> None:
+    batch.total_rows = batch.processed_rows = plan.total_rows
+    batch.errors = [error.as_dict() for error in plan.errors]
+    batch.error_count = plan.error_count
+    batch.created_customers = plan.created_customers
+    batch.updated_customers = plan.updated_customers
+    batch.created_connections = plan.created_connections
+    batch.status = S.VALID if plan.is_valid else S.INVALID
+    batch.finished_at = None if plan.is_valid else timezone.now()
+    batch.save(
+        update_fields=[
+            "total_rows",
+            "processed_rows",
+            "errors",
+            "error_count",
+            "created_customers",
+            "updated_customers",
+            "created_connections",
+            "status",
+            "finished_at",
+        ]
+    )
+
+
+def _record_failure(*, batch_id: int, error: Exception) -> ImportBatch:
+    logger.exception("Import batch %s failed", batch_id, exc_info=error)
+    ImportBatch.objects.filter(pk=batch_id).update(
+        status=S.FAILED, failure=f"{type(error).__name__}: {error}"[:4000], finished_at=timezone.now()
+    )
+    return ImportBatch.objects.get(pk=batch_id)
+
+
+def _rows_done(batch_id: int) -> Callable[[int], None]:
+    def report(rows: int) -> None:
+        ImportBatch.objects.filter(pk=batch_id).update(processed_rows=rows)
+
+    return report
+
+
+def _lock_batch(batch_id: int) -> None:
+    """One import of a batch at a time, until the transaction ends. Not a row lock: the progress is written to the
+    batch's row from a second connection meanwhile, which a row lock would block."""
+    with database.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_BASE + batch_id])
+
+
+@contextmanager
+def _progress_beside_transaction(batch_id: int, total_rows: int) -> Iterator[Callable[[int, int], None]]:
+    """A progress report that the page sees while the import's transaction is still open: written through a second
+    database connection, in autocommit."""
+    side = connections.create_connection(DEFAULT_DB_ALIAS)
+    table = side.ops.quote_name(ImportBatch._meta.db_table)
+    sql = f"UPDATE {table} SET processed_rows = %s WHERE id = %s"  # noqa: S608 (the table name is the model's)
+
+    def report(done: int, total: int) -> None:
+        with side.cursor() as cursor:
+            cursor.execute(sql, [total_rows * done // max(total, 1), batch_id])
+
+    try:
+        yield report
+    finally:
+        side.close()

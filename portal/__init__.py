@@ -1,0 +1,1 @@
+"""The companies' and hubs' self-service portal: sign-in by e-mailed link, intake, status, actions."""

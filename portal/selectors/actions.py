@@ -1,0 +1,50 @@
+"""Reads for the portal's actions and a hub's client list. Every read starts from the portal's
+access rule (`connections.views.access`), so another company's row is never found."""
+
+from typing import Any
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.http import Http404
+
+from connections.models import CompanyConfirmation, Connection, ConnectionEvent, Customer, SlotBooking
+from connections.selectors.company_access import portal_connections, portal_contact
+from connections.services.htg_numbers import htg_number_normalise
+
+
+def portal_connection_for_actions(*, user: Any, connection_id: int) -> Connection:
+    """One connection the user acts for, with its customer, flow, plateau, active booking (`active_bookings`) and
+    the company's confirmations (`confirmations`); 404 for any other id. Three queries."""
+    active = SlotBooking.objects.filter(cancelled_at__isnull=True).select_related("slot", "slot__team_member")
+    confirmations = ConnectionEvent.objects.filter(transition__in=CompanyConfirmation.values).order_by("created_at")
+    connection = (
+        portal_connections(user)
+        .select_related("customer", "flow__plateau")
+        .prefetch_related(
+            Prefetch("bookings", queryset=active, to_attr="active_bookings"),
+            Prefetch("events", queryset=confirmations, to_attr="confirmations"),
+        )
+        .filter(pk=connection_id)
+        .first()
+    )
+    if connection is None:
+        raise Http404
+    return connection
+
+
+def portal_client_list(*, user: Any, query: str = "") -> QuerySet[Customer]:
+    """The clients of the user's company (a hub or software supplier), by name, each with its connections and their
+    flows prefetched (`client_connections`); narrowed by a name fragment or an HTG number."""
+    contact = portal_contact(user)
+    if contact is None:
+        return Customer.objects.none()
+    clients = Customer.objects.filter(hub_id=contact.customer_id)
+    query = query.strip()
+    if query:
+        number = htg_number_normalise(query)
+        condition = Q(legal_name__icontains=query) | Q(htg_number__iexact=query)
+        if number is not None:
+            condition |= Q(htg_number=number)
+        clients = clients.filter(condition)
+    connections = Connection.objects.select_related("flow").order_by("flow__code")
+    prefetch = Prefetch("connections", queryset=connections, to_attr="client_connections")
+    return clients.prefetch_related(prefetch).order_by("legal_name", "id")

@@ -1,0 +1,154 @@
+"""What a company does in the portal besides booking its slot: confirmations, and reporting a problem after going live.
+
+Booking and rescheduling are `connections.services.slots` (the same rules as for the team); these are the rest.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from connections.models import (
+    CONFIRMATION_STATE,
+    CallbackRequest,
+    CompanyConfirmation,
+    Connection,
+    ConnectionEvent,
+    ConnectionState,
+    HelpdeskContact,
+)
+from connections.permissions import company_or_team_may
+from connections.services.callbacks import callback_request_create, helpdesk_contact_record
+from htg_migration import clock
+from htg_migration.errors import ApplicationError
+
+# A problem "after migration" is one with a connection that is on HTG; before that the team is already on it.
+PROBLEM_STATES = (ConnectionState.LIVE, ConnectionState.DIGIPOORT_CLOSED)
+
+
+def _locked_connection(connection_id: int) -> Connection:
+    connection = (
+        Connection.objects.select_for_update(of=("self",))
+        .select_related("customer", "flow")
+        .filter(pk=connection_id)
+        .first()
+    )
+    if connection is None:
+        raise ApplicationError(_("This connection does not exist (any more)."))
+    return connection
+
+
+@transaction.atomic
+def connection_company_confirm(*, connection_id: int, kind: str, actor: Any) -> tuple[ConnectionEvent, bool]:
+    """Record the company's confirmation as a timeline event; returns (event, created).
+
+    Allowed only in the confirmation's state (test messages sent: testing; ready for production: test passed), by
+    the company, its hub or the team. Confirming again returns the first event and writes nothing: the row lock on
+    the connection makes two clicks at once one confirmation.
+    """
+    if kind not in CompanyConfirmation.values:
+        raise ApplicationError(_("Unknown confirmation."))
+    confirmation = CompanyConfirmation(kind)
+    connection = _locked_connection(connection_id)
+    if not company_or_team_may(connection, actor):
+        raise PermissionDenied(_("You are not allowed to confirm this for this connection."))
+    existing = ConnectionEvent.objects.filter(connection=connection, transition=confirmation.value).first()
+    if existing is not None:
+        return existing, False
+    required = CONFIRMATION_STATE[confirmation]
+    if connection.state != required:
+        raise ApplicationError(
+            _(
+                "“%(confirmation)s” is possible only while the connection is “%(required)s”; it is now “%(state)s”. "
+                "Nothing was recorded."
+            )
+            % {
+                "confirmation": confirmation.label,
+                "required": ConnectionState(required).label,
+                "state": ConnectionState(connection.state).label,
+            },
+            {"state": connection.state},
+        )
+    event = ConnectionEvent.objects.create(
+        connection=connection,
+        transition=confirmation.value,
+        from_state=connection.state,
+        to_state=connection.state,
+        actor=actor,
+        created_at=clock.now(),
+    )
+    return event, True
+
+
+@dataclass(frozen=True)
+class ProblemReport:
+    """What a company's problem report wrote: the helpdesk's log entry and the callback request for the team."""
+
+    helpdesk_contact: HelpdeskContact
+    callback: CallbackRequest
+
+    @property
+    def reference(self) -> str:
+        return problem_reference(self.callback.pk)
+
+
+def problem_reference(callback_id: int) -> str:
+    """The number the company quotes when it calls: its callback request's id."""
+    return f"P-{callback_id:06d}"
+
+
+@transaction.atomic
+def connection_problem_report(
+    *,
+    connection_id: int,
+    actor: Any,
+    description: str,
+    contact_name: str,
+    contact_phone: str,
+    urgent: bool,
+) -> ProblemReport:
+    """A company reports a problem with a connection that is live on HTG: it is logged as a helpdesk contact
+    (topic "problem after migration") and becomes a callback request for the connection's team member, or the team
+    queue. ValidationError for missing fields, ApplicationError before the connection is live; nothing is written
+    then."""
+    connection = _locked_connection(connection_id)
+    if not company_or_team_may(connection, actor):
+        raise PermissionDenied(_("You are not allowed to report a problem for this connection."))
+    if connection.state not in PROBLEM_STATES:
+        raise ApplicationError(
+            _(
+                "A problem after migration can be reported once the connection is live on HTG; it is now "
+                "“%(state)s”. Until then, contact your team member or the helpdesk. Nothing was recorded."
+            )
+            % {"state": ConnectionState(connection.state).label}
+        )
+    errors: dict[str, list[str]] = {}
+    if not description.strip():
+        errors["description"] = [_("Describe the problem: what goes wrong, since when, and with which messages.")]
+    if not contact_name.strip():
+        errors["contact_name"] = [_("Give the name of the person we should call.")]
+    if not contact_phone.strip():
+        errors["contact_phone"] = [_("Give a phone number on which we can call you back.")]
+    if errors:
+        raise ValidationError(errors)
+    helpdesk_contact = helpdesk_contact_record(
+        customer_id=connection.customer_id,
+        recorded_by=actor,
+        channel=HelpdeskContact.Channel.OTHER,
+        topic=HelpdeskContact.Topic.PROBLEM_AFTER_MIGRATION,
+        notes=_("Reported in the portal: %(description)s") % {"description": description.strip()},
+        connection_id=connection.pk,
+    )
+    callback = callback_request_create(
+        customer_id=connection.customer_id,
+        requested_by=actor,
+        urgency=CallbackRequest.Urgency.URGENT if urgent else CallbackRequest.Urgency.NORMAL,
+        reason=_("Problem after migration (%(flow)s), reported in the portal: %(description)s")
+        % {"flow": connection.flow.code, "description": description.strip()},
+        contact_name=contact_name,
+        contact_phone=contact_phone,
+        connection_id=connection.pk,
+    )
+    return ProblemReport(helpdesk_contact=helpdesk_contact, callback=callback)

@@ -1,0 +1,349 @@
+"""The intake a company fills in on the portal: validated per step, saved as a draft on every step, and submitted
+by one service in one transaction (company, contacts, connections with their channel, the HTG number, its e-mail).
+
+The draft (`IntakeDraft.data`) is plain JSON, exactly what the person typed:
+
+    {"legal_name", "kvk_number", "eori", "role",
+     "clients": [{"legal_name", "kvk_number", "eori"}],            # hubs only
+     "contacts": [{"name", "email", "phone", "language"}],          # the first is the signed-in person
+     "flows": {"AGS": {"used", "channel", "tls_version", "vpn_peer_address", "vpn_details"}}}
+
+Errors are keyed by the form field they belong to ("eori", "contacts-1-email", "flow-AGS-tls_version"), so a page
+shows each next to its field and in the summary.
+"""
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from connections.models import Channel, Contact, Customer, Language
+from connections.selectors.customers import IdentifierHolders, customer_identifier_holders
+from connections.services.connections import channel_validate, connection_channel_set, connection_create
+from connections.services.customers import DUPLICATE, ContactInput, customer_create, customer_identifier_errors
+from connections.services.htg_numbers import customer_htg_number_issue
+from connections.services.transitions import connection_transition
+from connections.validators import normalise_identifier
+from notifications.services import email_enqueue
+from portal.models import IntakeDraft
+from portal.selectors.intake import IntakeContext, intake_context
+from portal.services.sign_in import contact_user_ensure, portal_contact_for_email, portal_email_normalise
+
+INTAKE_STEPS = ("company", "contacts", "flows", "review")
+MAX_CONTACTS = 10
+MAX_CLIENTS = 50
+PHONE_PATTERN = re.compile(r"^\+?[0-9 ()\-]{6,25}$")
+HTG_NUMBER_TEMPLATE = "customer.htg_number_issued"
+Errors = dict[str, list[str]]
+
+
+def _text(value: Any, limit: int = 200) -> str:
+    return str(value or "").strip()[:limit]
+
+
+def _is_blank(row: dict[str, Any], names: tuple[str, ...]) -> bool:
+    return not any(_text(row.get(name)) for name in names)
+
+
+def intake_contact_rows(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """The contacts typed in, without empty rows (the first row, the signed-in person, always counts)."""
+    rows = list(data.get("contacts") or [])[:MAX_CONTACTS]
+    return [row for index, row in enumerate(rows) if index == 0 or not _is_blank(row, ("name", "email", "phone"))]
+
+
+def intake_client_rows(data: dict[str, Any]) -> list[dict[str, Any]]:
+    if data.get("role") != Customer.Role.HUB:
+        return []
+    rows = list(data.get("clients") or [])[:MAX_CLIENTS]
+    return [row for row in rows if not _is_blank(row, ("legal_name", "kvk_number", "eori"))]
+
+
+def intake_used_flows(data: dict[str, Any], context: IntakeContext) -> list[str]:
+    """The codes of the flows the intake covers: those ticked, and those the team planned already."""
+    chosen = data.get("flows") or {}
+    return [
+        flow.code
+        for flow in context.flows
+        if context.flow_is_required(flow.code) or (chosen.get(flow.code) or {}).get("used")
+    ]
+
+
+def _registered_message(field: str) -> str:
+    """A number another company has: on the portal, the company is sent to the helpdesk."""
+    if field == "eori":
+        return _("A company with this EORI number is already registered. Please contact the National Customs Helpdesk.")
+    return _("A company with this KvK number is already registered. Please contact the National Customs Helpdesk.")
+
+
+def _identifier_errors(
+    *,
+    prefix: str,
+    kvk_number: str,
+    eori: str,
+    exclude_customer_id: int | None,
+    holders: IdentifierHolders,
+    errors: Errors,
+) -> None:
+    found = customer_identifier_errors(
+        eori=eori, kvk_number=kvk_number, exclude_customer_id=exclude_customer_id, holders=holders
+    )
+    for field, error in found.items():
+        if field == "eori" and not eori:
+            texts = [_("Enter the EORI number, for example NL123456789.")]
+        elif error.code == DUPLICATE:
+            texts = [_registered_message(field)]
+        else:
+            texts = list(error.messages)
+        errors[f"{prefix}{field}"] = texts
+
+
+def _company_errors(data: dict[str, Any], context: IntakeContext, errors: Errors) -> None:
+    customer_id = context.customer.pk if context.customer else None
+    eori = normalise_identifier(_text(data.get("eori")))
+    kvk_number = normalise_identifier(_text(data.get("kvk_number")))
+    clients = [
+        (
+            row,
+            normalise_identifier(_text(row.get("eori"))),
+            normalise_identifier(_text(row.get("kvk_number"))),
+        )
+        for row in intake_client_rows(data)
+    ]
+    # One query for every number on the page, however many clients a hub lists.
+    holders = customer_identifier_holders(
+        eoris=[eori, *(client_eori for _row, client_eori, _kvk in clients)],
+        kvk_numbers=[kvk_number, *(client_kvk for _row, _eori, client_kvk in clients)],
+    )
+    if not _text(data.get("legal_name")):
+        errors["legal_name"] = [_("Enter the company's legal name, as registered with the KvK.")]
+    _identifier_errors(
+        prefix="",
+        kvk_number=kvk_number,
+        eori=eori,
+        exclude_customer_id=customer_id,
+        holders=holders,
+        errors=errors,
+    )
+    role = data.get("role")
+    if role not in Customer.Role.values:
+        errors["role"] = [_("Choose how your company exchanges messages: direct user, hub or software supplier.")]
+    elif context.customer is not None and context.customer.hub_id and role != Customer.Role.DIRECT:
+        errors["role"] = [_("Your company is served through a hub, so it is a direct user.")]
+    seen: set[str] = {eori}
+    for index, (row, client_eori, client_kvk_number) in enumerate(clients):
+        prefix = f"clients-{index}-"
+        if not _text(row.get("legal_name")):
+            errors[f"{prefix}legal_name"] = [_("Enter the client's legal name.")]
+        _identifier_errors(
+            prefix=prefix,
+            kvk_number=client_kvk_number,
+            eori=client_eori,
+            exclude_customer_id=None,
+            holders=holders,
+            errors=errors,
+        )
+        if client_eori and client_eori in seen and f"{prefix}eori" not in errors:
+            errors[f"{prefix}eori"] = [_("This EORI number is already listed above.")]
+        seen.add(client_eori)
+
+
+def _contact_errors(data: dict[str, Any], context: IntakeContext, errors: Errors) -> None:
+    seen: set[str] = set()
+    for index, row in enumerate(intake_contact_rows(data)):
+        prefix = f"contacts-{index}-"
+        if not _text(row.get("name")):
+            errors[f"{prefix}name"] = [_("Enter the contact's name.")]
+        email = portal_email_normalise(_text(row.get("email"), 254))
+        if index == 0:
+            email = context.email  # the signed-in person: verified by the sign-in link
+        try:
+            validate_email(email)
+        except ValidationError:
+            errors[f"{prefix}email"] = [_("Enter a valid e-mail address, for example name@company.nl.")]
+        else:
+            if email in seen:
+                errors[f"{prefix}email"] = [_("This e-mail address is already listed above.")]
+        seen.add(email)
+        phone = _text(row.get("phone"), 40)
+        if not phone and index == 0:
+            errors[f"{prefix}phone"] = [_("Enter a phone number on which the connection team can reach you.")]
+        elif phone and (not PHONE_PATTERN.fullmatch(phone) or sum(c.isdigit() for c in phone) < 6):
+            errors[f"{prefix}phone"] = [
+                _("Enter a phone number of digits only (spaces, dashes and a leading + allowed).")
+            ]
+        if row.get("language") not in Language.values:
+            errors[f"{prefix}language"] = [_("Choose Dutch or English.")]
+
+
+def _flow_errors(data: dict[str, Any], context: IntakeContext, errors: Errors) -> None:
+    used = intake_used_flows(data, context)
+    if not used:
+        errors["flows"] = [_("Choose at least one message flow that your company uses.")]
+    chosen = data.get("flows") or {}
+    for code in used:
+        if context.flow_is_locked(code):
+            continue
+        row = chosen.get(code) or {}
+        try:
+            channel_validate(
+                channel=_text(row.get("channel")),
+                tls_version=_text(row.get("tls_version")),
+                vpn_peer_address=_text(row.get("vpn_peer_address")),
+            )
+        except ValidationError as error:
+            for name, messages in error.message_dict.items():
+                errors[f"flow-{code}-{name}"] = messages
+        if len(str(row.get("vpn_details") or "")) > 2000:
+            errors[f"flow-{code}-vpn_details"] = [_("Keep the VPN details under 2,000 characters.")]
+
+
+def intake_errors(*, data: dict[str, Any], context: IntakeContext, step: str | None = None) -> Errors:
+    """Every problem with the intake (or with one step of it), keyed by form field; empty when it is complete."""
+    errors: Errors = {}
+    if step in (None, "company"):
+        _company_errors(data, context, errors)
+    if step in (None, "contacts"):
+        _contact_errors(data, context, errors)
+    if step in (None, "flows"):
+        _flow_errors(data, context, errors)
+    return errors
+
+
+@transaction.atomic
+def intake_draft_save(*, email: str, data: dict[str, Any], step: str) -> IntakeDraft:
+    """Keep what was typed so far (valid or not), to resume after signing in again."""
+    if step not in INTAKE_STEPS:
+        raise ValueError(f"Unknown intake step {step!r}")
+    draft, _created = IntakeDraft.objects.select_for_update().get_or_create(
+        email=portal_email_normalise(email), defaults={"data": data, "step": step}
+    )
+    if not _created:
+        draft.data, draft.step, draft.updated_at = data, step, timezone.now()
+        draft.save(update_fields=["data", "step", "updated_at"])
+    return draft
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    customer: Customer
+    contact: Contact
+    user: Any
+    htg_number: str
+
+
+def _contacts_input(data: dict[str, Any], email: str) -> list[ContactInput]:
+    contacts = []
+    for index, row in enumerate(intake_contact_rows(data)):
+        contacts.append(
+            ContactInput(
+                name=_text(row.get("name")),
+                email=email if index == 0 else portal_email_normalise(_text(row.get("email"), 254)),
+                phone=_text(row.get("phone"), 30),
+                language=str(row.get("language")),
+                is_primary=index == 0,
+            )
+        )
+    return contacts
+
+
+def _customer_update(customer: Customer, data: dict[str, Any], contacts: list[ContactInput]) -> None:
+    customer.legal_name = _text(data.get("legal_name"))
+    customer.kvk_number = normalise_identifier(_text(data.get("kvk_number")))
+    customer.eori = normalise_identifier(_text(data.get("eori")))
+    customer.role = str(data.get("role"))
+    customer.updated_at = timezone.now()
+    customer.save(update_fields=["legal_name", "kvk_number", "eori", "role", "updated_at"])
+    existing = {contact.email.lower(): contact for contact in customer.contacts.all()}
+    for item in contacts:
+        contact = existing.get(item.email)
+        if contact is None:
+            Contact.objects.create(
+                customer=customer, name=item.name, email=item.email, phone=item.phone, language=item.language
+            )
+            continue
+        contact.name, contact.phone, contact.language = item.name, item.phone, item.language
+        contact.save(update_fields=["name", "phone", "language"])
+
+
+def _connections_apply(*, customer: Customer, data: dict[str, Any], context: IntakeContext, user: Any) -> None:
+    chosen = data.get("flows") or {}
+    flows = {flow.code: flow for flow in context.flows}
+    for code in intake_used_flows(data, context):
+        if context.flow_is_locked(code):
+            continue
+        row = chosen.get(code) or {}
+        connection = context.connections.get(code) or connection_create(customer=customer, flow=flows[code])
+        connection_channel_set(
+            connection_id=connection.pk,
+            channel=_text(row.get("channel")),
+            tls_version=_text(row.get("tls_version")),
+            vpn_peer_address=_text(row.get("vpn_peer_address")),
+            vpn_details=_text(row.get("vpn_details"), 2000) if row.get("channel") == Channel.SMTP_MTA_IPSEC else "",
+        )
+        if flows[code].is_open_for_migration():
+            connection_transition(connection_id=connection.pk, transition="receive_intake", actor=user)
+
+
+@transaction.atomic
+def customer_intake_submit(*, email: str, data: dict[str, Any]) -> IntakeResult:
+    """Submit the intake of the company behind a verified address, all or nothing.
+
+    Creates the company (or updates the one the address belongs to) with its contacts and a hub's clients, records
+    the channel of each chosen flow and moves its connection to "intake received" (a flow not yet open for migration
+    stays planned), issues the HTG number (once: a second intake keeps it) and queues the e-mail with it (once).
+    Any invalid field raises ValidationError keyed by form field, and nothing is written. `email` must be verified
+    by the caller (the portal's sign-in link does that); the first contact is that person.
+    """
+    email = portal_email_normalise(email)
+    contact = portal_contact_for_email(email)
+    customer = Customer.objects.select_for_update().get(pk=contact.customer_id) if contact else None
+    context = intake_context(email=email, customer=customer)
+    errors = intake_errors(data=data, context=context)
+    if errors:
+        raise ValidationError(errors)
+
+    contacts = _contacts_input(data, email)
+    if customer is None:
+        customer = customer_create(
+            legal_name=_text(data.get("legal_name")),
+            eori=_text(data.get("eori")),
+            kvk_number=_text(data.get("kvk_number")),
+            role=str(data.get("role")),
+            contacts=contacts,
+        )
+    else:
+        _customer_update(customer, data, contacts)
+    for row in intake_client_rows(data):
+        customer_create(
+            legal_name=_text(row.get("legal_name")),
+            eori=_text(row.get("eori")),
+            kvk_number=_text(row.get("kvk_number")),
+            role=Customer.Role.DIRECT,
+            hub_id=customer.pk,
+        )
+    contact = Contact.objects.get(customer=customer, email__iexact=email)
+    user = contact_user_ensure(contact=contact)
+    contact.user = user
+    _connections_apply(customer=customer, data=data, context=context, user=user)
+    htg_number = customer_htg_number_issue(customer_id=customer.pk)
+    customer.htg_number = htg_number
+    email_enqueue(
+        to_address=contact.email,
+        template_key=HTG_NUMBER_TEMPLATE,
+        language=contact.language,
+        context={
+            "contact_name": contact.name,
+            "company_name": customer.legal_name,
+            "htg_number": htg_number,
+            "status_url": f"{settings.HTG_PORTAL_URL}status/",
+        },
+        dedupe_key=f"customer:{customer.pk}:htg-number",
+    )
+    IntakeDraft.objects.filter(email=email).delete()
+    return IntakeResult(customer=customer, contact=contact, user=user, htg_number=htg_number)

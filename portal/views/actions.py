@@ -1,0 +1,190 @@
+"""A company's actions on one of its connections (or a hub's, for a client): book or reschedule the slot, confirm
+test messages sent and ready for production, report a problem after migration. Ids come from the URL only and are
+looked up through the portal's access rule; another company's id is a 404."""
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import path, reverse
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from connections.helpdesk_scripts import step_guide
+from connections.models import (
+    CONFIRMATION_STATE,
+    CallbackRequest,
+    CompanyConfirmation,
+    Connection,
+    ConnectionState,
+    SlotBooking,
+)
+from connections.selectors.company_access import portal_connections, portal_customers
+from connections.selectors.slots import connection_for_slots
+from connections.services.slots import local_zone, slot_choose, slot_label
+from connections.views.access import company_required, portal_connection_get
+from connections.views.feedback import form_errors_add, refusals_as_messages
+from connections.views.slots import BOOKING_STATES, slot_page_context
+from htg_migration.errors import ApplicationError
+from portal.selectors.actions import portal_connection_for_actions
+from portal.services.company_actions import (
+    PROBLEM_STATES,
+    connection_company_confirm,
+    connection_problem_report,
+    problem_reference,
+)
+
+S = ConnectionState
+# The session with the team is over once the technical data is on its way (on hold or withdrawn: it may not be).
+SLOT_COMING = (S.PLANNED, S.INVITED, S.INTAKE_RECEIVED)
+SLOT_BEHIND = (S.TECHNICAL_DATA_SENT, S.TESTING, S.TEST_PASSED, S.LIVE, S.DIGIPOORT_CLOSED)
+
+
+def _back(connection_id: int) -> HttpResponseRedirect:
+    return HttpResponseRedirect(reverse("portal:connection", args=[connection_id]))
+
+
+@company_required
+def connection_view(request: HttpRequest, connection_id: int) -> HttpResponse:
+    connection = portal_connection_for_actions(user=request.user, connection_id=connection_id)
+    active: list[SlotBooking] = connection.active_bookings  # type: ignore[attr-defined]
+    confirmed = {event.transition: event for event in connection.confirmations}  # type: ignore[attr-defined]
+    confirmations = [
+        {
+            "kind": kind.value,
+            "label": kind.label,
+            "event": confirmed.get(kind.value),
+            "possible": connection.state == CONFIRMATION_STATE[kind],
+        }
+        for kind in CompanyConfirmation
+    ]
+    context = {
+        "connection": connection,
+        "customer": connection.customer,
+        "acting_for_client": connection.customer_id != request.portal_contact.customer_id,  # type: ignore[attr-defined]
+        "booking": active[0] if active else None,
+        "can_book": connection.state in BOOKING_STATES,
+        "slot_behind": connection.state in SLOT_BEHIND,
+        "slot_coming": connection.state in SLOT_COMING,
+        "confirmations": confirmations,
+        "can_report_problem": connection.state in PROBLEM_STATES,
+        "next_step": step_guide(connection.state).company_next,
+    }
+    return render(request, "portal/connection_actions.html", context)
+
+
+@company_required
+def connection_slot_view(request: HttpRequest, connection_id: int) -> HttpResponse:
+    if request.method == "POST":
+        return _slot_post(request, portal_connection_get(request.user, connection_id))
+    connection = connection_for_slots(connection_id=connection_id, connections=portal_connections(request.user))
+    if connection is None:
+        raise Http404
+    return render(request, "portal/slot_book.html", slot_page_context(connection))
+
+
+def _slot_post(request: HttpRequest, connection: Connection) -> HttpResponse:
+    connection_id = connection.pk
+    slot_text = request.POST.get("slot", "")
+    expected_state = request.POST.get("expected_state") or connection.state
+    with refusals_as_messages(request) as outcome:
+        choice = slot_choose(
+            connection_id=connection_id, slot_text=slot_text, actor=request.user, expected_state=expected_state
+        )
+        if choice.rescheduled:
+            done = _("Your slot is moved to %(slot)s. The previous slot is free again.")
+        else:
+            done = _("Your slot is booked: %(slot)s. You will receive a confirmation by e-mail.")
+        messages.success(request, done % {"slot": slot_label(choice.booking.slot)})
+    if outcome.ok:
+        return _back(connection_id)
+    return HttpResponseRedirect(reverse("portal:connection_slot", args=[connection_id]))
+
+
+@require_POST
+@company_required
+def connection_confirm_view(request: HttpRequest, connection_id: int) -> HttpResponse:
+    connection = portal_connection_get(request.user, connection_id)
+    kind = request.POST.get("kind", "")
+    with refusals_as_messages(request):
+        event, created = connection_company_confirm(connection_id=connection.pk, kind=kind, actor=request.user)
+        label = CompanyConfirmation(kind).label
+        if created:
+            messages.success(
+                request,
+                _("Thank you. Recorded: %(confirmation)s. The connection team takes it from here.")
+                % {"confirmation": label},
+            )
+        else:
+            messages.info(
+                request,
+                _("This was already confirmed on %(date)s; nothing new was recorded.")
+                % {"date": formats.date_format(timezone.localtime(event.created_at, local_zone()), "j F Y H:i")},
+            )
+    return _back(connection.pk)
+
+
+class ProblemReportForm(forms.Form):
+    description = forms.CharField(
+        label=gettext_lazy("What goes wrong?"),
+        help_text=gettext_lazy("Since when, which messages, and any error you receive."),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+    contact_name = forms.CharField(label=gettext_lazy("Who should we call?"), max_length=200)
+    contact_phone = forms.CharField(
+        label=gettext_lazy("Phone number"), max_length=30, widget=forms.TextInput(attrs={"type": "tel"})
+    )
+    urgent = forms.BooleanField(label=gettext_lazy("Urgent: messages are not getting through at all"), required=False)
+
+
+@company_required
+def problem_report_view(request: HttpRequest, connection_id: int) -> HttpResponse:
+    connection = portal_connection_get(request.user, connection_id)
+    contact = request.portal_contact  # type: ignore[attr-defined]
+    initial = {"contact_name": contact.name, "contact_phone": contact.phone}
+    form = ProblemReportForm(request.POST or None, initial=initial)
+    refused = ""
+    if request.method == "POST" and form.is_valid():
+        try:
+            report = connection_problem_report(connection_id=connection.pk, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form_errors_add(form, error)
+        except ApplicationError as error:
+            refused = error.message
+        else:
+            return HttpResponseRedirect(reverse("portal:problem_reported", args=[report.callback.pk]))
+    context = {
+        "connection": connection,
+        "customer": connection.customer,
+        "form": form,
+        "refused": refused,
+        "can_report_problem": connection.state in PROBLEM_STATES,
+    }
+    status = 400 if form.errors or refused else 200
+    return render(request, "portal/problem_report.html", context, status=status)
+
+
+@company_required
+def problem_reported_view(request: HttpRequest, callback_id: int) -> HttpResponse:
+    callback = (
+        CallbackRequest.objects.filter(pk=callback_id, customer__in=portal_customers(request.user))
+        .select_related("connection__flow", "customer")
+        .first()
+    )
+    if callback is None:
+        raise Http404
+    context = {"callback": callback, "reference": problem_reference(callback.pk)}
+    return render(request, "portal/problem_reported.html", context)
+
+
+urlpatterns = [
+    path("connections/<int:connection_id>/", connection_view, name="connection"),
+    path("connections/<int:connection_id>/slot/", connection_slot_view, name="connection_slot"),
+    path("connections/<int:connection_id>/confirm/", connection_confirm_view, name="connection_confirm"),
+    path("connections/<int:connection_id>/problem/", problem_report_view, name="problem_report"),
+    path("problems/<int:callback_id>/", problem_reported_view, name="problem_reported"),
+]

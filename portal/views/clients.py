@@ -1,0 +1,31 @@
+"""A hub's or software supplier's clients in one list: each client's flows, their states and the next step, with
+links to act for the client through the same pages the client itself uses."""
+
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import path
+
+from connections.helpdesk_scripts import STEP_GUIDES
+from connections.views.access import company_required
+from portal.selectors.actions import portal_client_list
+
+PAGE_SIZE = 25
+
+
+@company_required
+def client_list_view(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "")[:200]
+    page = Paginator(portal_client_list(user=request.user, query=query), PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "query": query,
+        "company": request.portal_contact.customer,  # type: ignore[attr-defined]
+        "next_steps": {state: guide.company_next for state, guide in STEP_GUIDES.items()},
+    }
+    return render(request, "portal/clients.html", context)
+
+
+urlpatterns = [
+    path("clients/", client_list_view, name="clients"),
+]

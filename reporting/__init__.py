@@ -1,0 +1,1 @@
+"""The programme dashboard, its charts and the weekly reports."""

@@ -1,0 +1,429 @@
+"""The programme dashboard as one dataclass: headline, burn-up per plateau, funnel, capacity, readiness and risks."""
+
+import datetime
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from connections.models import ConnectionState
+from htg_migration.calendar import is_business_day, shift_business_days, subtract_business_days
+from plateaus.planning import (
+    CapacityPlan,
+    Forecast,
+    PlateauDemand,
+    RateEstimate,
+    capacity_plan,
+    forecast_completion,
+    plan_values,
+    recent_rate,
+    required_rate,
+    working_days_left,
+)
+from reporting.selectors.queries import (
+    LIVE_STATES,
+    NEEDS_SLOT_STATES,
+    PENDING_STATES,
+    FlowReference,
+    Reference,
+    dashboard_aggregates,
+    dashboard_reference,
+)
+
+S = ConnectionState
+
+
+@dataclass(frozen=True)
+class WhatIf:
+    """A scenario on top of the figures: extra team members, and one plateau's start moved by working days."""
+
+    added_members: int = 0
+    plateau_number: int | None = None
+    move_working_days: int = 0
+
+    @property
+    def is_active(self) -> bool:
+        return bool(self.added_members or (self.plateau_number is not None and self.move_working_days))
+
+
+@dataclass(frozen=True)
+class FlowFigures:
+    id: int
+    code: str
+    name: str
+    plateau_number: int
+    waiting_parties: tuple[str, ...]
+    counts: dict[str, int]
+
+    @property
+    def is_blocked(self) -> bool:
+        return bool(self.waiting_parties)
+
+    @property
+    def total(self) -> int:
+        """Connections in use: every one except those withdrawn."""
+        return sum(count for state, count in self.counts.items() if state != S.WITHDRAWN)
+
+    @property
+    def live(self) -> int:
+        return sum(self.counts.get(state, 0) for state in LIVE_STATES)
+
+    @property
+    def pending(self) -> int:
+        return sum(self.counts.get(state, 0) for state in PENDING_STATES)
+
+    @property
+    def needs_slot(self) -> int:
+        return sum(self.counts.get(state, 0) for state in NEEDS_SLOT_STATES)
+
+    @property
+    def funnel(self) -> list[tuple[str, str, int]]:
+        """(state, its label, count) for every state, in the order of the road to HTG."""
+        return [(state, str(label), self.counts.get(state, 0)) for state, label in ConnectionState.choices]
+
+
+@dataclass(frozen=True)
+class BurnupPoint:
+    day: datetime.date
+    live: int
+    plan: float
+
+
+@dataclass(frozen=True)
+class PlateauFigures:
+    id: int
+    number: int
+    name: str
+    planned_start: datetime.date
+    actual_start: datetime.date | None
+    start: datetime.date  # the effective start, after the what-if
+    start_moved: bool
+    flows: list[FlowFigures]
+    series: list[BurnupPoint]
+    rate: RateEstimate
+    required: float
+    forecast: Forecast
+
+    @property
+    def total(self) -> int:
+        return sum(flow.total for flow in self.flows)
+
+    @property
+    def live(self) -> int:
+        return sum(flow.live for flow in self.flows)
+
+    @property
+    def remaining(self) -> int:
+        return self.total - self.live
+
+    @property
+    def blocked_pending(self) -> int:
+        """Connections not yet live whose flow waits for its government party: counted apart."""
+        return sum(flow.pending for flow in self.flows if flow.is_blocked)
+
+    @property
+    def needs_slot(self) -> int:
+        return sum(flow.needs_slot for flow in self.flows)
+
+    @property
+    def funnel(self) -> list[tuple[str, str, int]]:
+        return [
+            (state, str(label), sum(flow.counts.get(state, 0) for flow in self.flows))
+            for state, label in ConnectionState.choices
+        ]
+
+    @property
+    def behind_plan(self) -> bool:
+        return bool(self.series) and self.series[-1].live < math.floor(self.series[-1].plan)
+
+
+@dataclass(frozen=True)
+class RiskRow:
+    connection_id: int
+    customer: str
+    htg_number: str | None
+    flow_code: str
+    state: str
+    entered_at: datetime.datetime
+    score: int
+    reasons: list[str]
+
+    @property
+    def state_label(self) -> str:
+        return str(ConnectionState(self.state).label)
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    """Everything the dashboard page, the weekly report and its spreadsheet show for one day."""
+
+    as_of: datetime.date
+    today: datetime.date
+    programme_name: str
+    deadline: datetime.date | None
+    working_days_left: int
+    plateaus: list[PlateauFigures]
+    companies: int
+    companies_not_able: int
+    capacity: CapacityPlan | None
+    slots_per_member_per_day: int
+    risks: list[RiskRow]
+    at_risk: int
+    what_if: WhatIf = field(default_factory=WhatIf)
+
+    @property
+    def is_today(self) -> bool:
+        return self.as_of >= self.today
+
+    @property
+    def flows(self) -> list[FlowFigures]:
+        return [flow for plateau in self.plateaus for flow in plateau.flows]
+
+    @property
+    def total(self) -> int:
+        return sum(plateau.total for plateau in self.plateaus)
+
+    @property
+    def live(self) -> int:
+        return sum(plateau.live for plateau in self.plateaus)
+
+    @property
+    def remaining(self) -> int:
+        return self.total - self.live
+
+    @property
+    def companies_able(self) -> int:
+        return self.companies - self.companies_not_able
+
+    @property
+    def live_percent(self) -> float:
+        return 100 * self.live / self.total if self.total else 0.0
+
+    @property
+    def blocked_pending(self) -> int:
+        return sum(plateau.blocked_pending for plateau in self.plateaus)
+
+    @property
+    def required_rate(self) -> float:
+        return required_rate(remaining=self.remaining, working_days=self.working_days_left)
+
+    @property
+    def actual_rate(self) -> float:
+        return sum(plateau.rate.rate for plateau in self.plateaus)
+
+    @property
+    def on_track(self) -> bool:
+        return all(plateau.forecast.meets_deadline for plateau in self.plateaus)
+
+
+def _window_days(as_of: datetime.date) -> list[datetime.date]:
+    """The working days of the recent-rate window, ending with as_of (or the last working day before it)."""
+    window: int = settings.HTG_RATE_WINDOW_WORKING_DAYS
+    last = as_of if is_business_day(as_of) else subtract_business_days(as_of, 1)
+    first = subtract_business_days(last, window - 1)
+    days = []
+    current = first
+    while current <= last:
+        if is_business_day(current):
+            days.append(current)
+        current += datetime.timedelta(days=1)
+    return days
+
+
+def _series(
+    *,
+    go_lives: dict[datetime.date, int],
+    start: datetime.date,
+    as_of: datetime.date,
+    deadline: datetime.date,
+    total: int,
+) -> list[BurnupPoint]:
+    """One point per calendar day from the start (or the first go-live, if earlier) to the day; weekly past 120."""
+    first = min([start, *go_lives]) if go_lives else start
+    days = [first + datetime.timedelta(days=offset) for offset in range((as_of - first).days + 1)]
+    plan = plan_values(days=days, start=start, deadline=deadline, total=total)
+    points: list[BurnupPoint] = []
+    live = 0
+    for day, planned in zip(days, plan, strict=True):
+        live += go_lives.get(day, 0)
+        points.append(BurnupPoint(day=day, live=live, plan=planned))
+    if len(points) > 120:  # a chart of a long programme: keep every 7th day and the last
+        points = [point for index, point in enumerate(points) if index % 7 == 0 or index == len(points) - 1]
+    return points
+
+
+def _risk_reasons(row: tuple, *, days_left: int) -> list[str]:
+    (_id, _name, _htg, _flow, _state, _entered, steps_left, days_needed, is_late, is_tight, no_response, escalated,
+     bounced, blocked, hub_clients, _score, _total) = row  # fmt: skip
+    reasons = []
+    if is_late:
+        reasons.append(
+            _("%(steps)s steps left need about %(needed)s working days; %(left)s are left before the deadline.")
+            % {"steps": steps_left, "needed": days_needed, "left": days_left}
+        )
+    elif is_tight:
+        reasons.append(
+            _("%(steps)s steps left need about %(needed)s of the %(left)s working days left: little slack.")
+            % {"steps": steps_left, "needed": days_needed, "left": days_left}
+        )
+    if no_response:
+        reasons.append(_("The company has not responded: this step is past its due date."))
+    if escalated:
+        reasons.append(_("An escalation to the core team is open."))
+    if bounced:
+        reasons.append(_("E-mail to a contact of the company bounced: the address is suppressed."))
+    if blocked:
+        reasons.append(_("Blocked: a government party of this flow is not yet connected to HTG."))
+    if hub_clients >= settings.HTG_HUB_MANY_CLIENTS:
+        reasons.append(
+            ngettext(
+                "A hub with %(count)s client waiting on it.",
+                "A hub with %(count)s clients waiting on it.",
+                hub_clients,
+            )
+            % {"count": hub_clients}
+        )
+    return reasons
+
+
+def _flow_name(flow: FlowReference) -> str:
+    from django.utils import translation
+
+    return flow.name_nl if translation.get_language() == "nl" else flow.name_en
+
+
+def dashboard_build(*, as_of: datetime.date, today: datetime.date, what_if: WhatIf | None = None) -> Dashboard:
+    """The dashboard as it stood at the end of `as_of` (rebuilt from the timeline for a past day), with the what-if
+    applied to the planning figures. A fixed number of queries (see queries.py), whatever the data size."""
+    what_if = what_if or WhatIf()
+    reference = dashboard_reference(as_of=as_of, today=today)
+    aggregates = dashboard_aggregates(reference)
+    counts: dict[int, dict[str, int]] = defaultdict(dict)
+    for flow_id, state, count in aggregates["funnel"].rows():
+        counts[flow_id][state] = count
+    companies_row = aggregates["companies"].rows()
+    companies, not_able = companies_row[0] if companies_row else (0, 0)
+    go_lives: dict[int, dict[datetime.date, int]] = defaultdict(dict)
+    for plateau_id, day, count in aggregates["burnup"].rows():
+        go_lives[plateau_id][day] = count
+    risk_rows = aggregates["risks"].rows()
+    free_slots_row = aggregates["free_slots"].rows()
+    members_row = aggregates["members"].rows()
+    return _assemble(
+        reference=reference,
+        today=today,
+        what_if=what_if,
+        counts=counts,
+        companies=(companies, not_able),
+        go_lives=go_lives,
+        risk_rows=risk_rows,
+        free_slots=free_slots_row[0][0] if free_slots_row else 0,
+        members=members_row[0][0] if members_row else 0,
+    )
+
+
+def _assemble(
+    *,
+    reference: Reference,
+    today: datetime.date,
+    what_if: WhatIf,
+    counts: dict[int, dict[str, int]],
+    companies: tuple[int, int],
+    go_lives: dict[int, dict[datetime.date, int]],
+    risk_rows: list[tuple],
+    free_slots: int,
+    members: int,
+) -> Dashboard:
+    as_of = reference.as_of
+    programme = reference.programme
+    deadline = programme.deadline if programme else as_of
+    days_left = working_days_left(as_of=as_of, deadline=deadline)
+    window = _window_days(as_of)
+    plateaus: list[PlateauFigures] = []
+    demands: list[PlateauDemand] = []
+    for plateau in reference.plateaus:
+        flows = [
+            FlowFigures(
+                id=flow.id,
+                code=flow.code,
+                name=_flow_name(flow),
+                plateau_number=plateau.number,
+                waiting_parties=flow.waiting_parties,
+                counts=dict(counts.get(flow.id, {})),
+            )
+            for flow in reference.flows
+            if flow.plateau_id == plateau.pk
+        ]
+        start = plateau.actual_start or plateau.planned_start
+        moved = what_if.plateau_number == plateau.number and what_if.move_working_days != 0
+        if moved:
+            start = shift_business_days(start, what_if.move_working_days)
+        total = sum(flow.total for flow in flows)
+        live = sum(flow.live for flow in flows)
+        daily = go_lives.get(plateau.pk, {})
+        rate = recent_rate([daily.get(day, 0) for day in window if day >= start])
+        plateau_days = working_days_left(as_of=max(as_of, start), deadline=deadline)
+        plateaus.append(
+            PlateauFigures(
+                id=plateau.pk,
+                number=plateau.number,
+                name=plateau.name,
+                planned_start=plateau.planned_start,
+                actual_start=plateau.actual_start,
+                start=start,
+                start_moved=moved,
+                flows=flows,
+                series=_series(go_lives=daily, start=start, as_of=as_of, deadline=deadline, total=total),
+                rate=rate,
+                required=required_rate(remaining=total - live, working_days=plateau_days),
+                forecast=forecast_completion(
+                    as_of=max(as_of, start), remaining=total - live, rate=rate, deadline=deadline
+                ),
+            )
+        )
+        demands.append(PlateauDemand(number=plateau.number, needs_slot=plateaus[-1].needs_slot, start=start))
+    per_day: int = settings.HTG_SLOTS_PER_MEMBER_PER_DAY
+    capacity = (
+        capacity_plan(
+            as_of=as_of,
+            deadline=deadline,
+            demands=demands,
+            bookable_slots=free_slots,
+            members=members,
+            slots_per_member_per_day=per_day,
+            added_members=what_if.added_members,
+        )
+        if programme
+        else None
+    )
+    risks = [
+        RiskRow(
+            connection_id=row[0],
+            customer=row[1],
+            htg_number=row[2],
+            flow_code=row[3],
+            state=row[4],
+            entered_at=row[5],
+            score=row[15],
+            reasons=_risk_reasons(row, days_left=days_left),
+        )
+        for row in risk_rows
+    ]
+    return Dashboard(
+        as_of=as_of,
+        today=today,
+        programme_name=programme.name if programme else "",
+        deadline=programme.deadline if programme else None,
+        working_days_left=days_left,
+        plateaus=plateaus,
+        companies=companies[0],
+        companies_not_able=companies[1],
+        capacity=capacity,
+        slots_per_member_per_day=per_day,
+        risks=risks,
+        at_risk=risk_rows[0][16] if risk_rows else 0,
+        what_if=what_if,
+    )

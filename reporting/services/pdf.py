@@ -1,0 +1,164 @@
+"""The weekly report as a PDF (reportlab, pure Python): headline, burn-up charts, funnel, capacity, readiness, risks.
+
+The burn-up charts are the dashboard's own (connections/charts.py: one definition, drawn as SVG there and as a
+reportlab Drawing here), and every chart has its numbers in a table next to it. Page streams are left uncompressed
+so that the text of the figures can be found in the file (tests read it; so can a search tool at the ministry).
+"""
+
+import io
+from xml.sax.saxutils import escape
+
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.styles import getSampleStyleSheet
+from reportlab.lib.units import mm
+from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from connections.models import ConnectionState
+from reporting.charts import burnup_chart, chart_drawing, forecast_sentence
+from reporting.selectors import Dashboard
+from reporting.services.figures import report_rows, weekly_report_week
+
+GRID = TableStyle(
+    [
+        ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+        ("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold"),
+        ("FONTSIZE", (0, 0), (-1, -1), 8),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+    ]
+)
+
+
+def report_pdf(dashboard: Dashboard) -> bytes:
+    output = io.BytesIO()
+    week = weekly_report_week(dashboard.as_of)
+    document = SimpleDocTemplate(
+        output,
+        pagesize=landscape(A4),
+        leftMargin=14 * mm,
+        rightMargin=14 * mm,
+        topMargin=12 * mm,
+        bottomMargin=12 * mm,
+        title=_("HTG migration: weekly report %(week)s") % {"week": f"{week:%G-W%V}"},
+        author=_("HTG Migration Tracker"),
+        pageCompression=0,
+        lang="nl",
+    )
+    styles = getSampleStyleSheet()
+    small = styles["BodyText"].clone("small", fontSize=8, leading=10)
+    story: list = [
+        Paragraph(escape(_("HTG migration: weekly report %(week)s") % {"week": f"{week:%G-W%V}"}), styles["Title"]),
+        Paragraph(
+            escape(
+                _("%(programme)s. Figures as of %(day)s, the same as the dashboard of that day.")
+                % {"programme": dashboard.programme_name, "day": date_format(dashboard.as_of)}
+            ),
+            styles["BodyText"],
+        ),
+        Spacer(1, 4 * mm),
+        Paragraph(escape(_("Headline")), styles["Heading2"]),
+        Table(
+            [[_("Figure"), _("Value")], *[[label, str(value)] for label, value in report_rows(dashboard)]], style=GRID
+        ),
+    ]
+    for plateau in dashboard.plateaus:
+        figures = Table(
+            [
+                [_("Figure"), _("Value")],
+                [_("In use"), str(plateau.total)],
+                [_("Live"), str(plateau.live)],
+                [_("Needed per working day"), f"{plateau.required:.1f}"],
+                [_("Actual per working day"), f"{plateau.rate.rate:.1f}"],
+                [_("Waiting for the government party"), str(plateau.blocked_pending)],
+            ],
+            style=GRID,
+        )
+        parts = [
+            Paragraph(escape(plateau.name), styles["Heading2"]),
+        ]
+        if dashboard.deadline is not None:
+            chart = burnup_chart(plateau=plateau, deadline=dashboard.deadline, as_of=dashboard.as_of)
+            parts.append(Table([[chart_drawing(chart, width=160 * mm), figures]]))
+        else:
+            parts.append(figures)
+        parts.append(Paragraph(escape(forecast_sentence(plateau)), styles["BodyText"]))
+        story.append(KeepTogether(parts))
+    story += [
+        Paragraph(escape(_("Where the connections are: per plateau and flow")), styles["Heading2"]),
+        Table(
+            [
+                [_("Flow"), *[Paragraph(escape(str(label)), small) for _value, label in ConnectionState.choices]],
+                *[
+                    [
+                        f"{flow.plateau_number} · {flow.code}" + (" (" + _("blocked") + ")" if flow.is_blocked else ""),
+                        *[str(count) for _state, _label, count in flow.funnel],
+                    ]
+                    for flow in dashboard.flows
+                ],
+            ],
+            style=GRID,
+            repeatRows=1,
+        ),
+    ]
+    if dashboard.capacity is not None:
+        plan = dashboard.capacity
+        story += [
+            Paragraph(escape(_("Capacity")), styles["Heading2"]),
+            Table(
+                [
+                    [_("Figure"), _("Value")],
+                    [_("Connections that still need a slot"), str(plan.needs_slot)],
+                    [_("Bookable slots left before the deadline"), str(plan.bookable_slots)],
+                    [_("Shortfall in slots"), str(plan.shortfall_slots)],
+                    [_("Team members"), str(plan.members)],
+                    [_("Team members needed"), "-" if plan.members_needed is None else str(plan.members_needed)],
+                    [
+                        _("Shortfall in team members"),
+                        "-" if plan.shortfall_members is None else str(plan.shortfall_members),
+                    ],
+                ],
+                style=GRID,
+            ),
+        ]
+    blocked = [flow for flow in dashboard.flows if flow.is_blocked]
+    story.append(Paragraph(escape(_("Government-party readiness")), styles["Heading2"]))
+    if blocked:
+        for flow in blocked:
+            story.append(
+                Paragraph(
+                    escape(
+                        _("%(flow)s is blocked: waiting for %(parties)s; %(count)s connections counted apart.")
+                        % {"flow": flow.code, "parties": ", ".join(flow.waiting_parties), "count": flow.pending}
+                    ),
+                    styles["BodyText"],
+                )
+            )
+    else:
+        story.append(
+            Paragraph(escape(_("Every flow is open: all government parties are connected to HTG.")), styles["BodyText"])
+        )
+    story += [
+        Paragraph(escape(_("Connections at risk")) + f" ({dashboard.at_risk})", styles["Heading2"]),
+        Table(
+            [
+                [_("Risk"), _("Company"), _("Flow"), _("State"), _("Why")],
+                *[
+                    [
+                        str(risk.score),
+                        Paragraph(escape(risk.customer), small),
+                        risk.flow_code,
+                        Paragraph(escape(risk.state_label), small),
+                        Paragraph(escape(" ".join(risk.reasons)), small),
+                    ]
+                    for risk in dashboard.risks
+                ],
+            ],
+            style=GRID,
+            colWidths=[12 * mm, 60 * mm, 16 * mm, 30 * mm, 150 * mm],
+            repeatRows=1,
+        ),
+    ]
+    document.build(story)
+    return output.getvalue()

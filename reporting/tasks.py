@@ -1,0 +1,16 @@
+"""Celery tasks: ids in, one service call, safe to run twice."""
+
+from celery import shared_task
+
+from htg_migration import clock
+
+
+@shared_task(acks_late=True)
+def weekly_report_task() -> str:
+    """Monday morning: the report of the week that ended yesterday (its Sunday). Safe to run twice: one per week."""
+    import datetime
+
+    from reporting.services import weekly_report_generate
+
+    report = weekly_report_generate(as_of=clock.today() - datetime.timedelta(days=1))
+    return f"weekly report {report.week_start:%G-W%V} ({report.pk})"

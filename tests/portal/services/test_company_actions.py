@@ -1,0 +1,269 @@
+"""A company's confirmations (test messages sent, ready for production) and its problem report after migration."""
+
+import datetime
+import threading
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from connections.models import CallbackRequest, ConnectionEvent, HelpdeskContact
+from htg_migration.errors import ApplicationError
+from portal.services.company_actions import connection_company_confirm, connection_problem_report
+from tests.conftest import run_in_threads
+from tests.connections.factories import (
+    ConnectionFactory,
+    UserFactory,
+    helpdesk_member,
+    team_member,
+    walk_to,
+)
+from tests.connections.portal_factories import company_contact, hub_with_client
+
+pytestmark = pytest.mark.django_db
+
+TEST_MESSAGES = "confirm_test_messages_sent"
+READY = "confirm_ready_for_production"
+
+
+@pytest.fixture(autouse=True)
+def pinned_clock(settings):
+    settings.HTG_CLOCK_DATE = datetime.date(2020, 5, 15)
+
+
+@pytest.fixture
+def walker():
+    return UserFactory(is_superuser=True)
+
+
+def _connection_in(state, walker, customer=None):
+    connection = ConnectionFactory(**({"customer": customer} if customer else {}))
+    return walk_to(connection, state, walker)
+
+
+def _confirmations(connection):
+    return list(
+        ConnectionEvent.objects.filter(connection=connection, transition__in=[TEST_MESSAGES, READY]).values_list(
+            "transition", "from_state", "to_state", "actor_id"
+        )
+    )
+
+
+def test_confirming_test_messages_while_testing_writes_one_event_and_a_second_time_nothing(walker):
+    # given
+    contact = company_contact()
+    connection = _connection_in("testing", walker, contact.customer)
+    events_before = ConnectionEvent.objects.filter(connection=connection).count()
+
+    # when
+    first, created_first = connection_company_confirm(
+        connection_id=connection.pk, kind=TEST_MESSAGES, actor=contact.user
+    )
+    second, created_second = connection_company_confirm(
+        connection_id=connection.pk, kind=TEST_MESSAGES, actor=contact.user
+    )
+
+    # then
+    assert (created_first, created_second, second.pk) == (True, False, first.pk)
+    assert _confirmations(connection) == [(TEST_MESSAGES, "testing", "testing", contact.user.pk)]
+    assert ConnectionEvent.objects.filter(connection=connection).count() == events_before + 1
+    connection.refresh_from_db()
+    assert connection.state == "testing"  # a confirmation never moves the connection
+    assert first.company_confirmation == "Company confirmed: test messages sent"
+
+
+@pytest.mark.parametrize(
+    ("kind", "state", "message"),
+    [
+        (
+            TEST_MESSAGES,
+            "technical_data_sent",
+            "“Company confirmed: test messages sent” is possible only while the connection is “Testing”; "
+            "it is now “Technical data sent”. Nothing was recorded.",
+        ),
+        (
+            READY,
+            "testing",
+            "“Company confirmed: ready for production” is possible only while the connection is “Test passed”; "
+            "it is now “Testing”. Nothing was recorded.",
+        ),
+        (
+            TEST_MESSAGES,
+            "test_passed",
+            "“Company confirmed: test messages sent” is possible only while the connection is “Testing”; "
+            "it is now “Test passed”. Nothing was recorded.",
+        ),
+    ],
+)
+def test_a_confirmation_in_the_wrong_state_is_refused_and_nothing_is_written(walker, kind, state, message):
+    # given
+    contact = company_contact()
+    connection = _connection_in(state, walker, contact.customer)
+    events_before = ConnectionEvent.objects.filter(connection=connection).count()
+
+    # when
+    with pytest.raises(ApplicationError) as refusal:
+        connection_company_confirm(connection_id=connection.pk, kind=kind, actor=contact.user)
+
+    # then
+    assert refusal.value.message == message
+    assert ConnectionEvent.objects.filter(connection=connection).count() == events_before
+
+
+def test_ready_for_production_is_confirmed_once_the_test_passed(walker):
+    contact = company_contact()
+    connection = _connection_in("test_passed", walker, contact.customer)
+
+    event, created = connection_company_confirm(connection_id=connection.pk, kind=READY, actor=contact.user)
+
+    assert created is True
+    assert _confirmations(connection) == [(READY, "test_passed", "test_passed", contact.user.pk)]
+    assert event.company_confirmation == "Company confirmed: ready for production"
+
+
+def test_an_unknown_confirmation_is_refused(walker):
+    contact = company_contact()
+    connection = _connection_in("testing", walker, contact.customer)
+
+    with pytest.raises(ApplicationError) as refusal:
+        connection_company_confirm(connection_id=connection.pk, kind="go_live", actor=contact.user)
+
+    assert refusal.value.message == "Unknown confirmation."
+    assert _confirmations(connection) == []
+
+
+def test_a_hub_confirms_for_its_client_but_another_company_and_the_helpdesk_may_not(walker):
+    # given
+    hub, client = hub_with_client()
+    connection = _connection_in("testing", walker, client)
+    stranger = company_contact()
+
+    # when / then: strangers and the helpdesk are refused, nothing written
+    for user in (stranger.user, helpdesk_member()):
+        with pytest.raises(PermissionDenied):
+            connection_company_confirm(connection_id=connection.pk, kind=TEST_MESSAGES, actor=user)
+    assert _confirmations(connection) == []
+
+    # and the hub may
+    _event, created = connection_company_confirm(connection_id=connection.pk, kind=TEST_MESSAGES, actor=hub.user)
+    assert created is True
+    assert _confirmations(connection) == [(TEST_MESSAGES, "testing", "testing", hub.user.pk)]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_clicks_at_once_give_one_confirmation(settings):
+    # given
+    settings.HTG_CLOCK_DATE = datetime.date(2020, 5, 15)
+    walker = UserFactory(is_superuser=True)
+    contact = company_contact()
+    connection = _connection_in("testing", walker, contact.customer)
+    barrier = threading.Barrier(2)
+
+    def confirm():
+        barrier.wait()
+        return connection_company_confirm(connection_id=connection.pk, kind=TEST_MESSAGES, actor=contact.user)
+
+    # when
+    results = run_in_threads([confirm, confirm])
+
+    # then
+    assert sorted(created for _event, created in results) == [False, True], results
+    assert len(_confirmations(connection)) == 1
+
+
+# --- a problem after migration ---
+
+
+def _report(connection, user, **changes):
+    fields = {
+        "description": "AGS declarations bounce since this morning",
+        "contact_name": "Anna de Boer",
+        "contact_phone": "+31 10 123 4567",
+        "urgent": True,
+    }
+    fields.update(changes)
+    return connection_problem_report(connection_id=connection.pk, actor=user, **fields)
+
+
+@pytest.mark.parametrize("state", ["live", "digipoort_closed"])
+def test_a_problem_after_migration_reaches_the_helpdesk_log_and_the_callback_queue(walker, state):
+    # given: a live connection assigned to a team member
+    contact = company_contact()
+    connection = _connection_in(state, walker, contact.customer)
+    member = team_member()
+    connection.assigned_to = member
+    connection.save(update_fields=["assigned_to"])
+
+    # when
+    report = _report(connection, contact.user)
+
+    # then
+    logged = HelpdeskContact.objects.get()
+    assert (logged.customer_id, logged.connection_id, logged.topic, logged.channel, logged.recorded_by) == (
+        contact.customer_id,
+        connection.pk,
+        "problem_after_migration",
+        "other",
+        contact.user,
+    )
+    assert logged.notes == "Reported in the portal: AGS declarations bounce since this morning"
+    callback = CallbackRequest.objects.get()
+    assert (callback.urgency, callback.assigned_to, callback.contact_name, callback.status) == (
+        "urgent",
+        member,
+        "Anna de Boer",
+        "open",
+    )
+    assert (
+        callback.reason
+        == "Problem after migration (AGS), reported in the portal: AGS declarations bounce since this morning"
+    )
+    assert report.reference == f"P-{callback.pk:06d}"
+
+
+def test_a_problem_before_the_connection_is_live_is_refused_and_nothing_is_written(walker):
+    contact = company_contact()
+    connection = _connection_in("test_passed", walker, contact.customer)
+
+    with pytest.raises(ApplicationError) as refusal:
+        _report(connection, contact.user)
+
+    assert refusal.value.message == (
+        "A problem after migration can be reported once the connection is live on HTG; it is now “Test passed”. "
+        "Until then, contact your team member or the helpdesk. Nothing was recorded."
+    )
+    assert (HelpdeskContact.objects.count(), CallbackRequest.objects.count()) == (0, 0)
+
+
+def test_a_problem_report_without_description_or_phone_is_refused_and_nothing_is_written(walker):
+    contact = company_contact()
+    connection = _connection_in("live", walker, contact.customer)
+
+    with pytest.raises(ValidationError) as refusal:
+        _report(connection, contact.user, description="  ", contact_phone="")
+
+    assert refusal.value.message_dict == {
+        "description": ["Describe the problem: what goes wrong, since when, and with which messages."],
+        "contact_phone": ["Give a phone number on which we can call you back."],
+    }
+    assert (HelpdeskContact.objects.count(), CallbackRequest.objects.count()) == (0, 0)
+
+
+def test_a_too_long_phone_number_rolls_back_the_helpdesk_entry_too(walker):
+    contact = company_contact()
+    connection = _connection_in("live", walker, contact.customer)
+
+    with pytest.raises(ValidationError):
+        _report(connection, contact.user, contact_phone="0" * 31)
+
+    assert (HelpdeskContact.objects.count(), CallbackRequest.objects.count()) == (0, 0)
+
+
+def test_another_company_may_not_report_a_problem_for_a_connection(walker):
+    owner = company_contact()
+    connection = _connection_in("live", walker, owner.customer)
+
+    with pytest.raises(PermissionDenied):
+        _report(connection, company_contact().user)
+
+    assert (HelpdeskContact.objects.count(), CallbackRequest.objects.count()) == (0, 0)
