@@ -1,4 +1,4 @@
-"""Business-rule failures. One handler (htg_migration.api, and the views' helper) turns them into a message."""
+"""Business-rule failures. One handler (connections.views.feedback.refusals_as_messages) turns them into a message."""
 
 from typing import Any
 

@@ -1,6 +1,7 @@
 """Shared fixtures and the rule that tests needing real services run in CI and never skip there."""
 
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -13,10 +14,32 @@ from urllib.parse import quote
 import pytest
 from django.db import connection as database
 from django.db import connections
+from hypothesis import settings as hypothesis_settings
 
 from htg_migration.celery import app as celery_app
 
 REQUIRE_SERVICES = os.environ.get("HTG_REQUIRE_SERVICES", "").lower() in {"1", "true", "yes"}
+
+# No deadline: how long one example takes depends on the machine's load, not on the code under test.
+hypothesis_settings.register_profile("htg", deadline=None)
+hypothesis_settings.load_profile("htg")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # One seed per run, chosen before pytest-xdist starts its workers, which inherit it through the environment.
+    os.environ.setdefault("HTG_TEST_SEED", str(random.SystemRandom().randrange(2**32)))
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"HTG_TEST_SEED={os.environ['HTG_TEST_SEED']} (set it to replay the random choices of this run)"
+
+
+@pytest.fixture
+def test_seed() -> int:
+    """The run's seed for a test's own random choices: HTG_TEST_SEED, or the random one in the report header."""
+    seed = int(os.environ["HTG_TEST_SEED"])
+    print(f"HTG_TEST_SEED={seed}")  # shown with the failure
+    return seed
 
 
 def _redis_reachable() -> bool:

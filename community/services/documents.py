@@ -1,14 +1,11 @@
 """Specifications and schedules for the HTG Community area: checking an upload, keeping it, removing it.
 
-A file is accepted only when its name's extension and its content agree (magic bytes; for XLSX and DOCX the parts
-inside the ZIP container; for TXT and CSV valid UTF-8 without NUL bytes), it is not empty and not larger than
-HTG_DOCUMENT_MAX_BYTES. A refused upload writes nothing: neither a row nor a file.
+An upload is checked by htg_migration.uploads (PDF, XLSX, DOCX, ZIP, TXT or CSV, its content agreeing with its name,
+not empty, not larger than HTG_DOCUMENT_MAX_BYTES). A refused upload writes nothing: neither a row nor a file.
 """
 
-import codecs
-import zipfile
 from pathlib import PurePath
-from typing import IO, Any
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -17,17 +14,19 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from community.models import Document
-from htg_migration import clock
+from htg_migration import clock, uploads
 
 T = Document.FileType
-EXTENSIONS: dict[str, str] = {
-    ".pdf": T.PDF,
-    ".xlsx": T.XLSX,
-    ".docx": T.DOCX,
-    ".zip": T.ZIP,
-    ".txt": T.TXT,
-    ".csv": T.CSV,
+FILE_TYPES: dict[str, str] = {
+    uploads.PDF.extension: T.PDF,
+    uploads.XLSX.extension: T.XLSX,
+    uploads.DOCX.extension: T.DOCX,
+    uploads.ZIP.extension: T.ZIP,
+    uploads.TXT.extension: T.TXT,
+    uploads.CSV.extension: T.CSV,
 }
+ACCEPTED = (uploads.PDF, uploads.XLSX, uploads.DOCX, uploads.ZIP, uploads.TXT, uploads.CSV)
+EXTENSIONS = tuple(FILE_TYPES)
 CONTENT_TYPES: dict[str, str] = {
     T.PDF: "application/pdf",
     T.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -36,95 +35,14 @@ CONTENT_TYPES: dict[str, str] = {
     T.TXT: "text/plain; charset=utf-8",
     T.CSV: "text/csv; charset=utf-8",
 }
-ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")  # a ZIP with entries, an empty ZIP
-TEXT_SNIFF_BYTES = 1_000_000
-
-
-def _office_part(file: IO[bytes], folder: str) -> bool:
-    """An OOXML file is a ZIP with [Content_Types].xml and its main folder (xl/ for XLSX, word/ for DOCX)."""
-    try:
-        with zipfile.ZipFile(file) as archive:
-            names = archive.namelist()
-    except (zipfile.BadZipFile, OSError, ValueError):
-        return False
-    finally:
-        file.seek(0)
-    return "[Content_Types].xml" in names and any(name.startswith(folder) for name in names)
-
-
-def _is_zip(file: IO[bytes]) -> bool:
-    try:
-        with zipfile.ZipFile(file):
-            return True
-    except (zipfile.BadZipFile, OSError, ValueError):
-        return False
-    finally:
-        file.seek(0)
-
-
-def _is_utf8_text(file: IO[bytes]) -> bool:
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    read = 0
-    try:
-        while read < TEXT_SNIFF_BYTES:
-            chunk = file.read(65_536)
-            if not chunk:
-                decoder.decode(b"", final=True)
-                break
-            if b"\x00" in chunk:
-                return False
-            decoder.decode(chunk)
-            read += len(chunk)
-    except UnicodeDecodeError:
-        return False
-    finally:
-        file.seek(0)
-    return True
-
-
-def _content_matches(file_type: str, file: IO[bytes]) -> bool:
-    file.seek(0)
-    head = file.read(8)
-    file.seek(0)
-    if file_type == T.PDF:
-        return head.startswith(b"%PDF-")
-    if file_type == T.ZIP:
-        return head.startswith(ZIP_MAGIC) and _is_zip(file)
-    if file_type == T.XLSX:
-        return head.startswith(b"PK\x03\x04") and _office_part(file, "xl/")
-    if file_type == T.DOCX:
-        return head.startswith(b"PK\x03\x04") and _office_part(file, "word/")
-    # TXT and CSV: text, and not a binary file renamed.
-    return not head.startswith((b"%PDF-", *ZIP_MAGIC)) and _is_utf8_text(file)
 
 
 def document_file_check(*, uploaded_file: UploadedFile | None) -> str:
     """The upload's file type (Document.FileType), or ValidationError on the field "file" saying what is wrong."""
-    if uploaded_file is None:
-        raise ValidationError({"file": [_("Choose a file to upload.")]})
-    file_type = EXTENSIONS.get(PurePath(uploaded_file.name or "").suffix.lower())
-    if file_type is None:
-        raise ValidationError(
-            {"file": [_("This type of file is not accepted. Upload a PDF, XLSX, DOCX, ZIP, TXT or CSV file.")]}
-        )
-    size = uploaded_file.size or 0
-    limit = settings.HTG_DOCUMENT_MAX_BYTES
-    if size == 0:
-        raise ValidationError({"file": [_("The file is empty.")]})
-    if size > limit:
-        raise ValidationError(
-            {"file": [_("The file is too large: at most %(limit)s MB.") % {"limit": f"{limit / 1_000_000:g}"}]}
-        )
-    if not _content_matches(file_type, uploaded_file):
-        raise ValidationError(
-            {
-                "file": [
-                    _("The content of this file is not %(type)s, although its name ends in %(extension)s.")
-                    % {"type": T(file_type).label, "extension": PurePath(uploaded_file.name or "").suffix.lower()}
-                ]
-            }
-        )
-    return file_type
+    upload_type = uploads.upload_check(
+        uploaded_file=uploaded_file, accepted=ACCEPTED, max_bytes=settings.HTG_DOCUMENT_MAX_BYTES
+    )
+    return FILE_TYPES[upload_type.extension]
 
 
 @transaction.atomic

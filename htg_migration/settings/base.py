@@ -39,7 +39,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     # Trigram similarity for the helpdesk lookup.
     "django.contrib.postgres",
-    "rest_framework",
     "django_fsm",
     # The core, its dependencies pointing one way: plateaus <- connections -> notifications (docs/architecture.md).
     "plateaus",
@@ -167,16 +166,6 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-
-REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
-    ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "htg_migration.api.DefaultPagination",
-    "PAGE_SIZE": 50,
-    "EXCEPTION_HANDLER": "htg_migration.api.exception_handler",
-}
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False

@@ -8,67 +8,35 @@ from pathlib import PurePath
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db import connection as database
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from htg_migration import uploads
 from htg_migration.errors import ApplicationError
 from imports.models import ImportBatch
 from imports.services.apply import registration_plan_apply
-from imports.services.formats import count_data_rows, utf8_prefix_is_valid, xlsx_is_workbook
+from imports.services.formats import count_data_rows
 from imports.services.plan import RegistrationPlan, registration_plan
 
 logger = logging.getLogger(__name__)
 
 S = ImportBatch.Status
 RUNNING_STATES = (S.UPLOADED, S.VALIDATING, S.APPLYING)
-EXTENSIONS = {".csv": ImportBatch.Format.CSV, ".xlsx": ImportBatch.Format.XLSX}
+FORMATS = {uploads.CSV.extension: ImportBatch.Format.CSV, uploads.XLSX.extension: ImportBatch.Format.XLSX}
 # pg_advisory_xact_lock key of a batch's import: "IM" in the high half, the batch id in the low half.
 _LOCK_BASE = 0x494D << 32
 
 
 def import_file_check(*, uploaded_file: UploadedFile | None) -> str:
-    """The upload's format ("csv" or "xlsx"), judged by its name and its first bytes; ValidationError if it is not
-    one of them, is empty, or is larger than HTG_IMPORT_MAX_BYTES."""
-    if uploaded_file is None:
-        raise ValidationError({"file": [_("Choose a file to upload.")]})
-    file_format = EXTENSIONS.get(PurePath(uploaded_file.name or "").suffix.lower())
-    if file_format is None:
-        raise ValidationError({"file": [_("Upload a CSV file (.csv) or an Excel workbook (.xlsx).")]})
-    size = uploaded_file.size or 0
-    limit = settings.HTG_IMPORT_MAX_BYTES
-    if size == 0:
-        raise ValidationError({"file": [_("The file is empty.")]})
-    if size > limit:
-        raise ValidationError(
-            {
-                "file": [
-                    _("The file is too large: at most %(limit)s MB. Split the list over several files.")
-                    % {"limit": f"{limit / 1_000_000:g}"}
-                ]
-            }
-        )
-    uploaded_file.seek(0)
-    head = uploaded_file.read(65_536)
-    uploaded_file.seek(0)
-    if file_format == ImportBatch.Format.XLSX:
-        if not xlsx_is_workbook(uploaded_file):
-            raise ValidationError({"file": [_("This file is not an Excel workbook, although its name ends in .xlsx.")]})
-    elif head.startswith(b"PK\x03\x04") or b"\x00" in head or not utf8_prefix_is_valid(head):
-        raise ValidationError(
-            {
-                "file": [
-                    _(
-                        "This file is not CSV text in UTF-8. In Excel choose “Save as” and the type “CSV UTF-8”, "
-                        "or upload the workbook itself as .xlsx."
-                    )
-                ]
-            }
-        )
-    return file_format
+    """The upload's format ("csv" or "xlsx"), judged by htg_migration.uploads (its name, its content, not empty, not
+    larger than HTG_IMPORT_MAX_BYTES); ValidationError on the field "file" if it is not right."""
+    upload_type = uploads.upload_check(
+        uploaded_file=uploaded_file, accepted=(uploads.CSV, uploads.XLSX), max_bytes=settings.HTG_IMPORT_MAX_BYTES
+    )
+    return FORMATS[upload_type.extension]
 
 
 @transaction.atomic

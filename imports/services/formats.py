@@ -5,7 +5,6 @@ cannot be read at all raises UnreadableFile with a message in both languages. Pa
 the standard csv module and openpyxl (read-only and write-only modes, which stream instead of loading a whole sheet).
 """
 
-import codecs
 import csv
 import datetime
 import itertools
@@ -209,25 +208,3 @@ def _text_cell(sheet: Any, value: str) -> Any:
     cell = WriteOnlyCell(sheet, value=value)
     cell.data_type = "s"  # text, not a formula
     return cell
-
-
-def utf8_prefix_is_valid(head: bytes) -> bool:
-    """Whether the first bytes of a file are UTF-8 (a character cut off at the end of `head` does not count)."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    try:
-        decoder.decode(head, final=False)
-    except UnicodeDecodeError:
-        return False
-    return True
-
-
-def xlsx_is_workbook(file: IO[bytes]) -> bool:
-    """Whether the file is a ZIP archive with a workbook in it, as every .xlsx file is."""
-    try:
-        with zipfile.ZipFile(file) as archive:
-            names = set(archive.namelist())
-    except (zipfile.BadZipFile, OSError, ValueError):
-        return False
-    finally:
-        file.seek(0)
-    return "xl/workbook.xml" in names and "[Content_Types].xml" in names

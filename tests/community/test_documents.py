@@ -45,19 +45,26 @@ def test_each_accepted_type_is_kept_with_its_name_type_and_size(name, media_root
     assert _stored_files(media_root) == [name]
 
 
+WRONG_TYPE = "This type of file is not accepted. Upload one of these types: PDF, XLSX, DOCX, ZIP, TXT, CSV."
+NOT_CSV = (
+    "The content of this file is not CSV, although its name ends in .csv. "
+    "In Excel choose “Save as” and the type “CSV UTF-8”."
+)
+
+
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [
         (
             "setup.exe",
             b"MZ\x90\x00",
-            "This type of file is not accepted. Upload a PDF, XLSX, DOCX, ZIP, TXT or CSV file.",
+            WRONG_TYPE,
         ),
-        ("noextension", PDF, "This type of file is not accepted. Upload a PDF, XLSX, DOCX, ZIP, TXT or CSV file."),
+        ("noextension", PDF, WRONG_TYPE),
         (
             "spec.html",
             b"<html></html>",
-            "This type of file is not accepted. Upload a PDF, XLSX, DOCX, ZIP, TXT or CSV file.",
+            WRONG_TYPE,
         ),
         ("empty.pdf", b"", "The file is empty."),
         ("fake.pdf", b"MZ\x90\x00 not a pdf", "The content of this file is not PDF, although its name ends in .pdf."),
@@ -68,8 +75,8 @@ def test_each_accepted_type_is_kept_with_its_name_type_and_size(name, media_root
         ("archive.zip", b"PK\x03\x04 broken", "The content of this file is not ZIP, although its name ends in .zip."),
         ("notes.txt", PDF, "The content of this file is not Text (TXT), although its name ends in .txt."),
         ("notes.txt", b"\x00\x01binary", "The content of this file is not Text (TXT), although its name ends in .txt."),
-        ("codes.csv", "café".encode("latin-1"), "The content of this file is not CSV, although its name ends in .csv."),
-        ("codes.csv", zip_bytes(), "The content of this file is not CSV, although its name ends in .csv."),
+        ("codes.csv", "café".encode("latin-1"), NOT_CSV),
+        ("codes.csv", zip_bytes(), NOT_CSV),
     ],
 )
 def test_a_wrong_type_or_an_impostor_is_refused_and_nothing_is_written(name, content, message, media_root):

@@ -1,23 +1,32 @@
 import datetime
+import zoneinfo
 
 import pytest
 from django.utils import timezone
 
 from htg_migration import calendar, clock
 
+# Thirty minutes past midnight in Amsterdam, 23:30 UTC the day before: the hour at which a date pinned in Amsterdam
+# and the same moment in UTC fall on different days.
+REAL_NOW = datetime.datetime(2026, 12, 7, 23, 30, 5, tzinfo=datetime.UTC)
 
-def test_the_real_clock_is_used_unless_a_date_is_pinned(settings):
+
+@pytest.fixture
+def real_now(monkeypatch):
+    monkeypatch.setattr(timezone, "now", lambda: REAL_NOW)
+
+
+def test_the_real_clock_is_used_unless_a_date_is_pinned(settings, real_now):
     settings.HTG_CLOCK_DATE = None
-    assert abs((clock.now() - timezone.now()).total_seconds()) < 5
+    assert clock.now() == REAL_NOW
+    assert clock.today() == datetime.date(2026, 12, 8)
 
 
-def test_a_pinned_date_keeps_the_time_of_day_in_amsterdam(settings):
+def test_a_pinned_date_keeps_the_time_of_day_in_amsterdam(settings, real_now):
     settings.HTG_CLOCK_DATE = datetime.date(2020, 5, 15)
-    real_local = timezone.localtime(timezone.now())
-    pinned = timezone.localtime(clock.now())
-    assert pinned.date() == datetime.date(2020, 5, 15)
+    assert clock.now() == datetime.datetime(2020, 5, 15, 0, 30, 5, tzinfo=zoneinfo.ZoneInfo("Europe/Amsterdam"))
+    assert clock.now().astimezone(datetime.UTC) == datetime.datetime(2020, 5, 14, 22, 30, 5, tzinfo=datetime.UTC)
     assert clock.today() == datetime.date(2020, 5, 15)
-    assert (pinned.hour, pinned.minute) == (real_local.hour, real_local.minute)
 
 
 @pytest.mark.django_db

@@ -9,6 +9,7 @@ from django.db.models import F
 from connections.models import Connection, Contact, Customer
 from connections.selectors.connection_list import ConnectionFilters, connection_list
 from connections.services.staff import staff_groups_sync
+from htg_migration import uploads
 from htg_migration.errors import ApplicationError
 from imports.models import ImportBatch
 from imports.selectors import registration_export_rows
@@ -32,6 +33,9 @@ from tests.imports.import_files import (
 
 pytestmark = pytest.mark.django_db
 TODAY = datetime.date(2020, 5, 15)
+_ROW = row(eori="NL500000000", kvk_number="50000000")
+# Enough rows of that length to fill the part of a CSV file that the upload itself reads.
+LINES_IN_1_MB = uploads.TEXT_SNIFF_BYTES // (len(csv_bytes([_ROW, _ROW])) - len(csv_bytes([_ROW]))) + 1
 
 
 @pytest.fixture(autouse=True)
@@ -468,11 +472,12 @@ def test_each_rule_reports_line_column_and_message_in_both_languages_and_nothing
             id="more cells than columns",
         ),
         pytest.param(
-            # Valid UTF-8 for the first 64 KB the upload looks at; line 802 is Latin-1 (Excel's plain "CSV").
-            csv_bytes([row(eori=f"NL{500000000 + n}", kvk_number=f"{50000000 + n}") for n in range(800)])
+            # Valid UTF-8 for the first megabyte the upload looks at (htg_migration.uploads.TEXT_SNIFF_BYTES); the line
+            # after it is Latin-1 (Excel's plain "CSV"), so only the check of the whole file finds it.
+            csv_bytes([row(eori=f"NL{500000000 + n}", kvk_number=f"{50000000 + n}") for n in range(LINES_IN_1_MB)])
             + "Café B.V.;;NL100000009\r\n".encode("latin-1"),
             (
-                802,
+                LINES_IN_1_MB + 2,
                 "",
                 "The file is not UTF-8 text. In Excel choose “Save as” and the type “CSV UTF-8”, then upload it again.",
                 "Het bestand is geen UTF-8-tekst. Kies in Excel “Opslaan als” en het type “CSV UTF-8” en upload het "

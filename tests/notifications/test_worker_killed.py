@@ -48,6 +48,7 @@ def _wait_until_arrived(sink, count, timeout=90.0):
 def test_a_worker_killed_in_the_middle_of_1000_emails_and_started_again_delivers_each_exactly_once(
     sink_for_worker,
     celery_worker,
+    test_seed,
 ):
     # given: 1,000 e-mails written in one transaction; on commit their sending goes to the worker in batches
     with transaction.atomic():
@@ -66,15 +67,17 @@ def test_a_worker_killed_in_the_middle_of_1000_emails_and_started_again_delivers
     email_ids = [email.id for email in emails]
     assert len(email_ids) == EMAILS
 
-    # when: the worker is killed (SIGKILL) at a random point once some, but not all, have arrived
-    kill_after = random.randint(50, 900)
-    assert _wait_until_arrived(sink_for_worker, kill_after)
+    # when: the worker is killed (SIGKILL) at a random point once some, but not all, have arrived; the point comes
+    # from the run's seed, so a failure can be replayed with the same HTG_TEST_SEED
+    kill_after = random.Random(test_seed).randint(50, 900)
+    replay = f"kill point {kill_after}, replay with HTG_TEST_SEED={test_seed}"
+    assert _wait_until_arrived(sink_for_worker, kill_after), replay
     celery_worker.kill()
     arrived_before_restart = len(sink_for_worker.messages)
     at_kill = _statuses(email_ids)
     print(f"killed after {kill_after}: {arrived_before_restart} arrived, rows {dict(at_kill)}")
-    assert 0 < arrived_before_restart < EMAILS
-    assert at_kill[OutboxEmail.Status.SENT] < EMAILS
+    assert 0 < arrived_before_restart < EMAILS, replay
+    assert at_kill[OutboxEmail.Status.SENT] < EMAILS, replay
 
     # when: a new worker starts (it takes the batches still waiting in Redis) and the sweep runs as the scheduler
     # runs it (every minute; here every two seconds, each time as if a minute had passed). The dead worker's claim
@@ -103,19 +106,19 @@ def test_a_worker_killed_in_the_middle_of_1000_emails_and_started_again_delivers
     print(f"recovered {recovered} over {sweeps} sweeps")
 
     # then: every row is sent, and the sink got each message exactly once
-    assert all_sent, dict(_statuses(email_ids))
+    assert all_sent, f"{dict(_statuses(email_ids))}; {replay}"
     received = [message["Message-ID"] for message in sink_for_worker.messages]
     duplicates = {message_id: count for message_id, count in Counter(received).items() if count > 1}
     print(f"{len(received)} messages received, {len(set(received))} distinct, duplicates {duplicates}")
-    assert duplicates == {}
-    assert len(received) == EMAILS
+    assert duplicates == {}, replay
+    assert len(received) == EMAILS, replay
     rows = OutboxEmail.objects.filter(pk__in=email_ids)
-    assert set(received) == set(rows.values_list("message_id", flat=True))
+    assert set(received) == set(rows.values_list("message_id", flat=True)), replay
     assert sorted(message["To"] for message in sink_for_worker.messages) == sorted(
         rows.values_list("to_address", flat=True)
-    )
-    assert set(rows.values_list("attempts", flat=True)) == {1}
-    assert not rows.exclude(claimed_by="").exists()
+    ), replay
+    assert set(rows.values_list("attempts", flat=True)) == {1}, replay
+    assert not rows.exclude(claimed_by="").exists(), replay
     # a row handed over whose answer the dead worker never read is kept as sent (not sent again), with a note
-    assert recovered.answer_unread <= 1
-    assert rows.exclude(last_error="").count() == recovered.answer_unread
+    assert recovered.answer_unread <= 1, replay
+    assert rows.exclude(last_error="").count() == recovered.answer_unread, replay

@@ -60,7 +60,6 @@ def test_random_transition_sequences_keep_the_invariants():
         settings=settings(
             max_examples=40,
             stateful_step_count=25,
-            deadline=None,
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
         ),
     )

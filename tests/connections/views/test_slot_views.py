@@ -8,6 +8,7 @@ from django.urls import reverse
 from connections.ical import calendar_token
 from connections.models import ConnectionEvent, Slot, SlotBooking, TeamAvailability
 from connections.services.slots import availability_publish, slot_book
+from htg_migration import clock
 from tests.connections.factories import (
     AMSTERDAM,
     ConnectionFactory,
@@ -23,11 +24,13 @@ pytestmark = pytest.mark.django_db
 FRIDAY = datetime.date(2020, 5, 15)
 MONDAY = datetime.date(2020, 5, 18)
 TUESDAY = datetime.date(2020, 5, 19)
+# The whole moment, not only the date: at 00:30 in Amsterdam a date pinned with HTG_CLOCK_DATE is the day before in UTC
+FRIDAY_MORNING = datetime.datetime.combine(FRIDAY, datetime.time(11, 45), AMSTERDAM)
 
 
 @pytest.fixture(autouse=True)
-def pinned_clock(settings):
-    settings.HTG_CLOCK_DATE = FRIDAY
+def pinned_clock(monkeypatch):
+    monkeypatch.setattr(clock, "now", lambda: FRIDAY_MORNING)
 
 
 @pytest.fixture
@@ -395,7 +398,7 @@ def test_the_calendar_feed_lists_the_members_booked_slots(client, member, walker
     assert event == [
         "BEGIN:VEVENT",
         f"UID:slot-booking-{first.pk}@htg-migration-tracker",
-        "DTSTAMP:20200515T" + first.booked_at.astimezone(datetime.UTC).strftime("%H%M%S") + "Z",
+        "DTSTAMP:20200515T094500Z",
         "DTSTART:20200518T080000Z",
         "DTEND:20200518T090000Z",
         "SUMMARY:HTG connection: Van Dam Logistiek\\, Transport\\; en Opslag B.V.\\, AGS (HTG-0000042-2)",
