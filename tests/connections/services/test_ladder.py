@@ -341,11 +341,11 @@ def test_a_sweep_takes_the_same_number_of_queries_for_few_or_many_due_connection
     large, large_queries = _sweep_queries(walker, 12, 9)
 
     # then: one batch each: the candidates, the batch's savepoint, locks, the flows, contacts, one UPDATE per rung,
-    # hub names, six for the outbox (existing keys, templates, suppression, the staging table, COPY, INSERT ...
-    # RETURNING the ids), the release
+    # hub names, four for the outbox (existing keys, templates, suppression, INSERT ... RETURNING the ids), the
+    # release
     assert small == LadderResult(first_reminders=4, hub_emails=1)
     assert large == LadderResult(first_reminders=21, hub_emails=1)
-    assert small_queries == large_queries == 14
+    assert small_queries == large_queries == 12
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
