@@ -1,6 +1,7 @@
 """Shared fixtures and the rule that tests needing real services run in CI and never skip there."""
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -32,11 +33,16 @@ def _unavailable(item: pytest.Item, reason: str) -> None:
     pytest.skip(reason)
 
 
+PGBOUNCER = shutil.which("pgbouncer") or shutil.which("pgbouncer", path="/usr/sbin")
+
+
 def pytest_runtest_setup(item: pytest.Item) -> None:
     if item.get_closest_marker("postgres") and database.vendor != "postgresql":
         _unavailable(item, f"needs PostgreSQL, the test database is {database.vendor}")
     if (item.get_closest_marker("redis") or item.get_closest_marker("worker")) and not _redis_reachable():
         _unavailable(item, "needs Redis on 127.0.0.1:6379")
+    if item.get_closest_marker("pgbouncer") and PGBOUNCER is None:
+        _unavailable(item, "needs Debian's pgbouncer (apt-get install pgbouncer)")
 
 
 @pytest.fixture

@@ -367,7 +367,10 @@ def ladder_batches(*, now: datetime.datetime) -> list[list[int]]:
     in the same one); none outside working hours."""
     if not ladder_working_hours(now):
         return []
-    return list(_batches(ladder_candidates(today=now.astimezone(HELPDESK_TIME_ZONE).date())))
+    # In a transaction: the candidates are streamed through a server-side cursor, which outside one would be
+    # declared WITH HOLD and outlive its transaction (session state, which PgBouncer's transaction pooling forbids).
+    with transaction.atomic():
+        return list(_batches(ladder_candidates(today=now.astimezone(HELPDESK_TIME_ZONE).date())))
 
 
 def ladder_sweep_batch(*, connection_ids: list[int], now: datetime.datetime) -> LadderResult:

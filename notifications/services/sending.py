@@ -1,7 +1,9 @@
 """Sending the outbox: claim due rows, hand each message to the mail server, record what happened on its row.
 
-A sender takes rows in three steps: (1) a session advisory lock named after a fresh claim token (PostgreSQL), so
-that the token's owner is alive exactly as long as its database session; (2) one transaction that takes up to
+A sender takes rows in three steps: (1) a transaction-level advisory lock named after a fresh claim token, held by
+a transaction of its own that stays open on a second database connection while the sender works, so that the
+token's owner is alive exactly as long as that transaction (no session state: it works through PgBouncer in
+transaction pooling mode); (2) one transaction that takes up to
 HTG_EMAIL_CLAIM_BATCH due queued rows (FOR UPDATE SKIP LOCKED) and marks them sending with the token, committed
 before any SMTP; (3) per row, Django's SMTP backend sends the message, and once the server has answered 250 the
 row is marked sent (one UPDATE). The sweep puts the rows of a token whose lock is free (its sender died) back in
@@ -24,7 +26,7 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.core.mail.message import SafeMIMEText
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, transaction
 from django.db.models import Q
 
 from htg_migration import clock
@@ -36,8 +38,6 @@ from notifications.services.outbox import ERROR_MAX_LENGTH, address_suppress, ou
 SWEEP_GRACE = datetime.timedelta(minutes=1)
 SWEEP_BATCH = 5000
 CLAIM_LOCK_NAMESPACE = 7_340_102  # the first key of the outbox's advisory locks
-# The sender's database session is probed after 30 idle seconds, every 10 seconds, and given up after 3 misses.
-SENDER_KEEPALIVE = (30, 10, 3)
 
 
 def _message(email: OutboxEmail) -> EmailMultiAlternatives:
@@ -106,36 +106,33 @@ def _claim_token() -> str:
 
 @contextlib.contextmanager
 def _claim_held(token: str) -> Iterator[None]:
-    """Hold the token's advisory lock for as long as the sender works on its rows.
+    """Hold the token's advisory lock for as long as the sender works on its rows: `pg_advisory_xact_lock` in a
+    transaction left open on a database connection of its own (the sender's own connection commits each claim and
+    mark at once), rolled back at the end.
 
-    The lock ends with the sender's database session. A killed worker's session ends at once (its host closes the
-    connection), but a worker whose host vanishes (power, network) closes nothing: PostgreSQL would keep the session,
-    and the lock, until its TCP keepalive gave up, two hours by the operating system's defaults. So the sender asks
-    PostgreSQL to probe its connection after SENDER_KEEPALIVE idle seconds (`tcp_keepalives_*`, settable per
-    session; ignored on a Unix socket): a vanished sender's claims are then recovered within about a minute."""
-    idle, interval, count = SENDER_KEEPALIVE
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT set_config('tcp_keepalives_idle', %s, false), set_config('tcp_keepalives_interval', %s, false), "
-            "set_config('tcp_keepalives_count', %s, false), pg_advisory_lock(%s, hashtext(%s))",
-            [str(idle), str(interval), str(count), CLAIM_LOCK_NAMESPACE, token],
-        )
+    A killed worker's connections close at once (its host closes them), and PostgreSQL (or PgBouncer, which then
+    drops its server connection) ends the transaction and the lock with them. A worker whose host vanishes (power,
+    network) closes nothing: the server finds out by its TCP keepalive, which production sets short on PostgreSQL
+    and PgBouncer (docs/architecture.md); the worker's side is libpq's `keepalives_*` in the database OPTIONS."""
+    holder = connections.create_connection(DEFAULT_DB_ALIAS)
     try:
+        holder.set_autocommit(False)
+        with holder.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [CLAIM_LOCK_NAMESPACE, token])
         yield
     finally:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_unlock(%s, hashtext(%s))", [CLAIM_LOCK_NAMESPACE, token])
+        with contextlib.suppress(DatabaseError):
+            holder.rollback()
+        holder.close()
 
 
 def _claim_holder_gone(token: str) -> bool:
-    """Whether the sender that claimed rows with this token is gone: its advisory lock is free (its database session
-    ended with it)."""
+    """Whether the sender that claimed rows with this token is gone: its advisory lock is free (the transaction that
+    held it ended with the sender). Run inside the caller's transaction, which then holds the lock itself until it
+    ends, so that two sweeps do not recover the same claim at once."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s, hashtext(%s))", [CLAIM_LOCK_NAMESPACE, token])
-        free = bool(cursor.fetchone()[0])
-        if free:
-            cursor.execute("SELECT pg_advisory_unlock(%s, hashtext(%s))", [CLAIM_LOCK_NAMESPACE, token])
-    return free
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s, hashtext(%s))", [CLAIM_LOCK_NAMESPACE, token])
+        return bool(cursor.fetchone()[0])
 
 
 def _claim(
@@ -339,9 +336,9 @@ def email_claims_recover(*, now: datetime.datetime) -> RecoverResult:
     result = RecoverResult()
     tokens = OutboxEmail.objects.exclude(claimed_by="").values_list("claimed_by", flat=True).distinct().order_by()
     for token in list(tokens):
-        if not _claim_holder_gone(token):
-            continue
         with transaction.atomic():
+            if not _claim_holder_gone(token):
+                continue
             mine = OutboxEmail.objects.filter(claimed_by=token)
             result.requeued += mine.filter(status=OutboxEmail.Status.SENDING).update(
                 status=OutboxEmail.Status.QUEUED, claimed_by="", claimed_at=None, next_attempt_at=now

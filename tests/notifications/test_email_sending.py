@@ -327,7 +327,7 @@ def test_a_row_whose_sender_still_lives_is_not_recovered(settings):
     )
     try:
         with other.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_lock(%s, hashtext(%s))", [CLAIM_LOCK_NAMESPACE, email.claimed_by])
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [CLAIM_LOCK_NAMESPACE, email.claimed_by])
 
         # when
         recovered = email_claims_recover(now=timezone.now() + datetime.timedelta(hours=1))
@@ -423,34 +423,40 @@ def test_a_refusal_at_the_end_of_data_is_recorded_and_the_row_is_not_marked_sent
     assert SuppressedAddress.objects.filter(address="refused@example.com").exists() is suppressed
 
 
-@pytest.mark.postgres
-def test_a_sender_asks_postgresql_to_probe_its_connection_so_a_vanished_worker_releases_its_claims():
-    # given: a sender holding its claim lock (its session is over TCP, as a worker's is)
+def test_a_sender_holds_its_claim_lock_in_a_transaction_of_its_own_and_nothing_on_its_session():
+    # given
     from django.db import connection
 
-    from notifications.services.sending import CLAIM_LOCK_NAMESPACE, SENDER_KEEPALIVE, _claim_held
+    from notifications.services.sending import CLAIM_LOCK_NAMESPACE, _claim_held
 
-    def session(setting: str) -> str:
-        with connection.cursor() as cursor:
-            cursor.execute(f"SHOW {setting}")
-            return str(cursor.fetchone()[0])
-
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT inet_server_addr() IS NOT NULL")
-        assert cursor.fetchone()[0], "the test database must be reached over TCP for keepalives to apply"
-    before = session("tcp_keepalives_idle")
-
-    # when / then: while it holds the lock, PostgreSQL probes the connection after 30 idle seconds, every 10 s, 3 times
-    with _claim_held("sender-under-test"):
-        assert (
-            session("tcp_keepalives_idle"),
-            session("tcp_keepalives_interval"),
-            session("tcp_keepalives_count"),
-        ) == (tuple(str(value) for value in SENDER_KEEPALIVE))
+    def advisory_locks() -> list[tuple[bool, bool]]:
+        """(held by this session, held by a session in a transaction) of each outbox claim lock."""
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = %s AND pid = pg_backend_pid()",
+                "SELECT l.pid = pg_backend_pid(), a.state = 'idle in transaction' FROM pg_locks AS l "
+                "JOIN pg_stat_activity AS a ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.classid = %s",
                 [CLAIM_LOCK_NAMESPACE],
             )
-            assert cursor.fetchone()[0] == 1
-    assert before != str(SENDER_KEEPALIVE[0])  # the server's default was something else
+            return list(cursor.fetchall())
+
+    # when / then: while a sender works, its lock is held by another session, idle in its transaction; the lock
+    # ends with the sender's work
+    with _claim_held("sender-under-test"):
+        assert advisory_locks() == [(False, True)]
+    assert advisory_locks() == []
+
+
+def test_database_connections_ask_libpq_for_short_tcp_keepalives():
+    # given / when: the connection Django opens
+    from django.db import connection
+
+    connection.ensure_connection()
+    parameters = connection.connection.get_dsn_parameters()
+
+    # then: probed after 30 idle seconds, every 10 s, given up after 3 misses
+    assert (
+        parameters["keepalives"],
+        parameters["keepalives_idle"],
+        parameters["keepalives_interval"],
+        parameters["keepalives_count"],
+    ) == ("1", "30", "10", "3")
