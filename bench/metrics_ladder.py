@@ -93,9 +93,11 @@ def metric_sweep_s(context: "BenchContext") -> list["Metric"]:
     """`sweep_s`: one run of the reminder ladder (`ladder_sweep`) over the seeded register, at Friday 15 May 2020
     10:00 Amsterdam time (the seed's date, a business day in working hours, so reminders and escalations do go out):
     every waiting connection past its due date climbs a rung, with its reminder, hub e-mail or escalation written to
-    the outbox (the tasks those would queue are not published). The register is put back as seeded afterwards.
-    Floor: the raw SQL the same sweep needs, in one transaction: the query that finds the due connections, one
-    UPDATE moving them a rung up, one INSERT of the escalations and one INSERT of an outbox row per due connection."""
+    the outbox (the tasks those would queue are not published). Its batches run in this one process one after the
+    other, as one worker process runs the batch tasks of `ladder_sweep_start` (more worker processes share them).
+    The register is put back as seeded afterwards. Floor: the raw SQL the same sweep needs, in one transaction: the
+    query that finds the due connections, one UPDATE moving them a rung up, one INSERT of the escalations and one
+    INSERT of an outbox row per due connection. Goal: at most 4 times its floor, whatever the absolute time."""
     from bench.run import metric
     from connections.services.ladder import ladder_sweep
     from notifications import tasks

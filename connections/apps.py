@@ -5,6 +5,3 @@ from django.utils.translation import gettext_lazy as _
 class ConnectionsConfig(AppConfig):
     name = "connections"
     verbose_name = _("Connections")
-
-    def ready(self) -> None:
-        from htg_migration import lookups  # noqa: F401 - registers the `__any` lookup

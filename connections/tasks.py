@@ -1,5 +1,7 @@
 """Celery tasks: ids in, one service call, safe to run twice."""
 
+import datetime
+
 from celery import shared_task
 
 from connections.services.bulk import bulk_job_run, bulk_jobs_unfinished
@@ -51,11 +53,20 @@ def callback_requests_escalate_task() -> int:
 
 @shared_task
 def ladder_sweep_task() -> str:
-    """Climb the reminder ladder for waiting connections past due (does nothing outside working hours; safe to run
-    twice: each rung moves the due date forward under the row lock)."""
-    from connections.services.ladder import ladder_sweep
+    """Start the reminder ladder's sweep for waiting connections past due: one batch task each (nothing outside
+    working hours)."""
+    from connections.services.ladder import ladder_sweep_start
 
-    result = ladder_sweep(now=clock.now())
+    return f"{ladder_sweep_start(now=clock.now())} ladder batches queued"
+
+
+@shared_task(acks_late=True)
+def ladder_sweep_batch_task(connection_ids: list[int], now: str) -> str:
+    """One batch of a sweep at `now` (ISO 8601): safe to run twice, each rung moves the due date forward under the
+    row lock."""
+    from connections.services.ladder import ladder_sweep_batch
+
+    result = ladder_sweep_batch(connection_ids=connection_ids, now=datetime.datetime.fromisoformat(now))
     return (
         f"{result.first_reminders} first and {result.second_reminders} second reminders, "
         f"{result.escalations} escalations, {result.hub_emails} hub e-mails"

@@ -5,6 +5,3 @@ from django.utils.translation import gettext_lazy as _
 class NotificationsConfig(AppConfig):
     name = "notifications"
     verbose_name = _("Notifications")
-
-    def ready(self) -> None:
-        from htg_migration import lookups  # noqa: F401 - registers the `__any` lookup

@@ -85,9 +85,8 @@ class OutboxEmail(models.Model):
     queued_at = models.DateTimeField(_("queued at"))
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
-    # The sender holding the row: set with status sending before the SMTP conversation; cleared when an outcome other
-    # than sent is recorded, and on sent rows once the sender's batch is done. A sent row that still names a sender
-    # that is gone was handed over; if it is that sender's last, its answer was perhaps never read.
+    # The sender holding the row: set with status sending before the SMTP conversation, cleared with the outcome
+    # (sent after the server's 250, or any other). A row still sending whose sender is gone goes back to the queue.
     claimed_by = models.CharField(_("claimed by"), max_length=64, blank=True, default="", db_default="")
     claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
 

@@ -15,7 +15,7 @@ def suppression_for_addresses(addresses: Iterable[str]) -> dict[str, SuppressedA
     wanted = {address_normalise(address) for address in addresses if address}
     if not wanted:
         return {}
-    suppressed = SuppressedAddress.objects.filter(address__any=list(wanted))
+    suppressed = SuppressedAddress.objects.filter(address__in=list(wanted))
     return {address.address: address for address in suppressed}
 
 

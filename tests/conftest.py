@@ -2,6 +2,7 @@
 
 import os
 import random
+import shutil
 import socket
 import subprocess
 import sys
@@ -56,9 +57,14 @@ def _unavailable(item: pytest.Item, reason: str) -> None:
     pytest.skip(reason)
 
 
+PGBOUNCER = shutil.which("pgbouncer") or shutil.which("pgbouncer", path="/usr/sbin")
+
+
 def pytest_runtest_setup(item: pytest.Item) -> None:
     if (item.get_closest_marker("redis") or item.get_closest_marker("worker")) and not _redis_reachable():
         _unavailable(item, "needs Redis on 127.0.0.1:6379")
+    if item.get_closest_marker("pgbouncer") and PGBOUNCER is None:
+        _unavailable(item, "needs Debian's pgbouncer (apt-get install pgbouncer)")
 
 
 @pytest.fixture

@@ -12,14 +12,11 @@ import datetime
 import functools
 import hashlib
 import logging
-import queue
-import threading
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from itertools import groupby
 from typing import Any, NamedTuple
 
-from django import db
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet
@@ -42,18 +39,14 @@ from htg_migration.calendar import (
     add_business_days,
     is_business_day,
 )
-from htg_migration.queries import first_of_each
 from notifications.services import EmailDraft, email_enqueue_many
 from plateaus.models import MessageFlow
 
 logger = logging.getLogger(__name__)
 
 REMINDER_RUNGS = 2  # two reminders, then the escalation
-# Due connections handled per transaction (whole hub groups: a hub with more clients makes a larger batch).
+# Due connections handled per transaction and task (whole hub groups: a hub with more clients makes a larger batch).
 LADDER_BATCH = 2000
-# Database sessions a sweep runs its batches in at once (the machine's two cores: Python in one, PostgreSQL in the
-# other).
-LADDER_WORKERS = 2
 
 
 @dataclasses.dataclass
@@ -66,6 +59,13 @@ class LadderResult:
     escalations: int = 0
     hub_emails: int = 0
     without_contact: int = 0
+
+    def __add__(self, other: "LadderResult") -> "LadderResult":
+        counts = [field.name for field in dataclasses.fields(self) if field.name != "working_hours"]
+        return LadderResult(
+            working_hours=self.working_hours and other.working_hours,
+            **{name: getattr(self, name) + getattr(other, name) for name in counts},
+        )
 
 
 def ladder_is_steep(*, today: datetime.date, deadline: datetime.date) -> bool:
@@ -147,7 +147,7 @@ def _lock(connection_ids: Iterable[int], today: datetime.date) -> list[_Due]:
     per row."""
     rows = list(
         _due(today)
-        .filter(pk__any=list(connection_ids))
+        .filter(pk__in=list(connection_ids))
         .select_for_update(of=("self",), skip_locked=True)
         .order_by("customer__legal_name", "id")
         .values_list(
@@ -171,9 +171,11 @@ def _lock(connection_ids: Iterable[int], today: datetime.date) -> list[_Due]:
 
 def _primary_contacts(customer_ids: Iterable[int]) -> dict[int, _Addressee]:
     """Each customer's first contact, one row per customer (one query)."""
-    contacts = Contact.objects.filter(customer_id__any=list(set(customer_ids)))
-    rows = first_of_each(contacts, by="customer_id", order=CONTACT_ORDER).values_list(
-        "customer_id", "name", "email", "phone", "language"
+    rows = (
+        Contact.objects.filter(customer_id__in=list(set(customer_ids)))
+        .order_by("customer_id", *CONTACT_ORDER)
+        .distinct("customer_id")
+        .values_list("customer_id", "name", "email", "phone", "language")
     )
     return {customer_id: _Addressee(*rest) for customer_id, *rest in rows}
 
@@ -325,7 +327,7 @@ def _sweep_batch(
             emails.append(_reminder_email(connection, contact, rung=rung, passed_due_on=passed_due_on))
         for (rung, due_on), ids in moves.items():
             # Not a state change: the reminder count and due date only (the state field is never updated this way).
-            Connection.objects.filter(pk__any=ids).update(reminder_count=rung, due_on=due_on)
+            Connection.objects.filter(pk__in=ids).update(reminder_count=rung, due_on=due_on)
         if by_hub:
             hub_names = dict(Customer.objects.filter(pk__in=list(by_hub)).values_list("id", "legal_name"))
             for hub_id, reminded in by_hub.items():
@@ -360,65 +362,51 @@ def _batches(candidates: Iterable[tuple[int, int | None]]) -> Iterator[list[int]
         yield batch
 
 
-def _sweep_in_sessions(
-    batches: Iterator[list[int]], *, workers: int, now: datetime.datetime, today: datetime.date
-) -> LadderResult:
-    """The batches shared among `workers` threads, each with its own database session (Django's connections are
-    per thread), so that one batch's rendering overlaps another's writes. The batches are disjoint (a hub's
-    clients in one) and each is its own transaction under row locks, so they cannot wait on each other. The first
-    error stops the sweep (the batches already committed stay, as when one sweep runs) and is raised here."""
-    pending: queue.Queue[list[int] | None] = queue.Queue(maxsize=workers)
-    results: list[LadderResult] = []
-    errors: list[BaseException] = []
-
-    def work() -> None:
-        result = LadderResult()
-        try:
-            while (batch := pending.get()) is not None:
-                if errors:
-                    continue  # another session failed: take the rest off the queue without doing them
-                try:
-                    _sweep_batch(batch, now=now, today=today, result=result)
-                except BaseException as error:  # raised in the calling thread below; this thread keeps draining
-                    errors.append(error)
-        finally:
-            db.connection.close()
-            results.append(result)
-
-    threads = [threading.Thread(target=work, name=f"ladder-sweep-{number}") for number in range(workers)]
-    for thread in threads:
-        thread.start()
-    try:
-        for batch in batches:
-            if errors:
-                break
-            pending.put(batch)
-    finally:
-        for _thread in threads:
-            pending.put(None)
-        for thread in threads:
-            thread.join()
-    if errors:
-        raise errors[0]
-    counts = [field.name for field in dataclasses.fields(LadderResult) if field.name != "working_hours"]
-    return LadderResult(**{name: sum(getattr(result, name) for result in results) for name in counts})
+def ladder_batches(*, now: datetime.datetime) -> list[list[int]]:
+    """The ids of the connections a sweep at `now` acts on, in batches of about LADDER_BATCH (a hub's clients always
+    in the same one); none outside working hours."""
+    if not ladder_working_hours(now):
+        return []
+    # In a transaction: the candidates are streamed through a server-side cursor, which outside one would be
+    # declared WITH HOLD and outlive its transaction (session state, which PgBouncer's transaction pooling forbids).
+    with transaction.atomic():
+        return list(_batches(ladder_candidates(today=now.astimezone(HELPDESK_TIME_ZONE).date())))
 
 
-def ladder_sweep(*, now: datetime.datetime, workers: int = LADDER_WORKERS) -> LadderResult:
-    """Climb the ladder one rung for every waiting connection past its due date. Safe to run twice: the due
-    connections are handled in batches (a hub's clients always in the same one), each in its own transaction under
-    row locks (skip_locked: a connection in the middle of a transition waits for the next sweep) and re-checked
-    there, and a rung moves the due date forward, so a second sweep finds nothing to do.
+def ladder_sweep_batch(*, connection_ids: list[int], now: datetime.datetime) -> LadderResult:
+    """One batch of a sweep at `now`, in its own transaction under row locks (see `_sweep_batch`). Safe to run twice:
+    the connections are re-checked under the lock, and a rung moves the due date forward."""
+    result = LadderResult(working_hours=ladder_working_hours(now))
+    if result.working_hours:
+        _sweep_batch(connection_ids, now=now, today=now.astimezone(HELPDESK_TIME_ZONE).date(), result=result)
+    return result
 
-    The batches go through `workers` database sessions at once; one by one in the caller's session when the caller
-    is inside a transaction (other sessions would not see its rows) or when `workers` is 1."""
+
+def ladder_sweep_start(*, now: datetime.datetime) -> int:
+    """Start a sweep on the workers: one `ladder_sweep_batch_task` per batch, as one Celery group sent once the
+    caller's transaction commits, so that more worker processes sweep faster. The batches are disjoint (a hub's
+    clients in one) and each is its own transaction under row locks, so they cannot wait on each other. Returns the
+    number of batches."""
+    from celery import group
+
+    from connections.tasks import ladder_sweep_batch_task
+
+    batches = ladder_batches(now=now)
+    if batches:
+        tasks = group(ladder_sweep_batch_task.si(batch, now.isoformat()) for batch in batches)
+        transaction.on_commit(tasks.apply_async)
+    return len(batches)
+
+
+def ladder_sweep(*, now: datetime.datetime) -> LadderResult:
+    """Climb the ladder one rung for every waiting connection past its due date, all batches here, one after the
+    other (the workers run them apart: `ladder_sweep_start`). Safe to run twice: the due connections are handled in
+    batches (a hub's clients always in the same one), each in its own transaction under row locks (skip_locked: a
+    connection in the middle of a transition waits for the next sweep) and re-checked there, and a rung moves the
+    due date forward, so a second sweep finds nothing to do."""
     if not ladder_working_hours(now):
         return LadderResult(working_hours=False)
-    today = now.astimezone(HELPDESK_TIME_ZONE).date()
-    batches = _batches(ladder_candidates(today=today))
-    if workers > 1 and not transaction.get_connection().in_atomic_block:
-        return _sweep_in_sessions(batches, workers=workers, now=now, today=today)
-    result = LadderResult()
-    for batch in batches:
-        _sweep_batch(batch, now=now, today=today, result=result)
-    return result
+    total = LadderResult()
+    for batch in ladder_batches(now=now):
+        total += ladder_sweep_batch(connection_ids=batch, now=now)
+    return total

@@ -14,7 +14,7 @@ from plateaus.models import Programme
 logger = logging.getLogger(__name__)
 
 
-def connections_mark_missed(*, today: datetime.date, batch_size: int = 1000) -> int:
+def connections_mark_missed(*, today: datetime.date) -> int:
     """Record every open connection of every programme whose deadline has passed as missed. Safe to run twice:
     each connection is re-checked under its row lock, so one already moved is left alone."""
     marked = 0
@@ -22,7 +22,9 @@ def connections_mark_missed(*, today: datetime.date, batch_size: int = 1000) -> 
         candidate_ids = Connection.objects.filter(
             flow__plateau__programme=programme, state__in=[*OPEN_STATES, ConnectionState.ON_HOLD]
         ).values_list("id", flat=True)
-        for connection_id in candidate_ids.iterator(chunk_size=batch_size):
+        # The ids read at once (a few bytes each), not streamed: a server-side cursor would be declared WITH HOLD to
+        # outlive the transitions' commits, session state that PgBouncer's transaction pooling does not keep.
+        for connection_id in list(candidate_ids.order_by("id")):
             try:
                 connection_transition(
                     connection_id=connection_id,

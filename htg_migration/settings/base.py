@@ -92,6 +92,19 @@ DATABASES = {
         conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "0")),
     )
 }
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    # libpq's TCP keepalives (connection parameters, not session state: the app works through PgBouncer in
+    # transaction pooling mode): a connection whose server vanished is found out within about a minute, not the
+    # operating system's two hours. The server's side (a vanished worker's claim lock) is PostgreSQL's and
+    # PgBouncer's own keepalive configuration (docs/architecture.md).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "keepalives": 1,
+            "keepalives_idle": int(os.environ.get("DATABASE_KEEPALIVES_IDLE", "30")),
+            "keepalives_interval": int(os.environ.get("DATABASE_KEEPALIVES_INTERVAL", "10")),
+            "keepalives_count": int(os.environ.get("DATABASE_KEEPALIVES_COUNT", "3")),
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # A shared cache (Redis in production: DJANGO_CACHE_URL=redis://redis:6379/1, docker-compose.yml) keeps the sessions
@@ -270,10 +283,8 @@ HTG_PORTAL_LINKS_PER_IP = int(os.environ.get("HTG_PORTAL_LINKS_PER_IP", "30"))
 # Sign-in link rows (who asked, from where, used or not) are kept this long for questions, then purged daily.
 HTG_PORTAL_LINK_KEEP_DAYS = int(os.environ.get("HTG_PORTAL_LINK_KEEP_DAYS", "90"))
 # Sending in batches: e-mails per task (HTG_EMAIL_BATCH) and rows a sender claims at once (HTG_EMAIL_CLAIM_BATCH).
-# Without PostgreSQL's advisory locks (SQLite), a claim older than HTG_EMAIL_CLAIM_TIMEOUT_SECONDS counts as lost.
 HTG_EMAIL_BATCH = int(os.environ.get("HTG_EMAIL_BATCH", "200"))
 HTG_EMAIL_CLAIM_BATCH = int(os.environ.get("HTG_EMAIL_CLAIM_BATCH", "100"))
-HTG_EMAIL_CLAIM_TIMEOUT_SECONDS = int(os.environ.get("HTG_EMAIL_CLAIM_TIMEOUT_SECONDS", "900"))
 # Bounces: a Maildir the every-minute bounces-receive job reads (empty: off; the MTA pipes bounces to
 # `manage.py email_bounces_receive` instead). The worker that runs the job must see this path.
 HTG_BOUNCE_MAILDIR = os.environ.get("HTG_BOUNCE_MAILDIR", "")

@@ -54,3 +54,42 @@ def test_running_the_same_transition_task_twice_does_the_work_once(celery_worker
     assert wait_for(lambda: Connection.objects.get(pk=marker.pk).state == "invited")
     assert Connection.objects.get(pk=connection.pk).state == "invited"
     assert ConnectionEvent.objects.filter(connection=connection).count() == 1
+
+
+def test_a_ladder_sweep_runs_its_batches_as_tasks_on_the_worker_once_each(celery_worker_queue, monkeypatch, settings):
+    # given: three due direct customers and a hub with two due clients, in batches of one (hub clients together)
+    import datetime
+
+    from connections.models import Customer
+    from connections.services import ladder
+    from connections.services.transitions import connection_transition
+    from notifications.models import OutboxEmail
+    from tests.connections.factories import AMSTERDAM, ContactFactory, CustomerFactory
+
+    monkeypatch.setattr(ladder, "LADDER_BATCH", 1)
+    settings.HTG_DUE_BUSINESS_DAYS = {"invited": 3, "slot_offered": 3, "testing": 3}  # due on Thursday 14 May
+    walker = UserFactory(is_superuser=True)
+    invited_at = datetime.datetime(2020, 5, 11, 10, tzinfo=AMSTERDAM)
+    hub = CustomerFactory(role=Customer.Role.HUB)
+    ContactFactory(customer=hub)
+    customers = [CustomerFactory() for _number in range(3)] + [CustomerFactory(hub=hub) for _number in range(2)]
+    connections = []
+    for customer in customers:
+        if customer.hub_id is None:
+            ContactFactory(customer=customer)
+        connection = ConnectionFactory(customer=customer)
+        invited = connection_transition(connection_id=connection.pk, transition="invite", actor=walker, at=invited_at)
+        connections.append(invited)
+
+    # when: the sweep starts (outside a transaction: its group goes to the worker at once), twice
+    now = datetime.datetime(2020, 5, 15, 10, tzinfo=AMSTERDAM)
+    started = ladder.ladder_sweep_start(now=now)
+    ids = [connection.pk for connection in connections]
+    assert wait_for(lambda: set(Connection.objects.filter(pk__in=ids).values_list("reminder_count", flat=True)) == {1})
+    again = ladder.ladder_sweep_start(now=now)
+
+    # then: four batch tasks (three customers, one hub), each connection one rung up, three reminders and one hub
+    # e-mail; the second start finds nothing due
+    assert (started, again) == (4, 0)
+    keys = sorted(OutboxEmail.objects.exclude(template_key="connection.invited").values_list("template_key", flat=True))
+    assert keys == ["connection.reminder"] * 3 + ["hub.reminder"]

@@ -308,7 +308,7 @@ def test_a_row_claimed_by_a_sender_that_is_gone_is_sent_again_with_the_same_mess
 
     # then
     email.refresh_from_db()
-    assert (recovered.requeued, recovered.answer_unread) == (1, 0)
+    assert recovered.requeued == 1
     assert (email.status, email.message_id, email.claimed_by) == ("sent", expected_message_id, "")
     assert [message["Message-ID"] for message in smtp_sink.messages] == [expected_message_id]
 
@@ -327,7 +327,7 @@ def test_a_row_whose_sender_still_lives_is_not_recovered(settings):
     )
     try:
         with other.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_lock(%s, hashtext(%s))", [CLAIM_LOCK_NAMESPACE, email.claimed_by])
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [CLAIM_LOCK_NAMESPACE, email.claimed_by])
 
         # when
         recovered = email_claims_recover(now=timezone.now() + datetime.timedelta(hours=1))
@@ -339,51 +339,34 @@ def test_a_row_whose_sender_still_lives_is_not_recovered(settings):
     assert (recovered.requeued, email.status, email.claimed_by) == (0, "sending", "worker-alive:1:abc")
 
 
-def test_a_sent_row_whose_answer_was_never_read_keeps_sent_with_a_note_and_is_not_sent_again():
+def test_a_dead_senders_rows_still_sending_are_requeued_and_its_other_rows_keep_their_status():
     from notifications.services import email_claims_recover
 
-    # given: the sender died after handing the message over and marking it, before reading the answer
-    email = OutboxEmailFactory(status="sent", message_id="<m@example.org>", claimed_by="gone:2:x", attempts=1)
-
-    # when
-    recovered = email_claims_recover(now=timezone.now())
-
-    # then
-    email.refresh_from_db()
-    assert (recovered.requeued, recovered.answer_unread) == (0, 1)
-    assert (email.status, email.claimed_by, email.attempts) == ("sent", "", 1)
-    assert "before reading its answer" in email.last_error
-    assert mail.outbox == []
-
-
-def test_of_a_dead_senders_sent_rows_only_the_last_by_id_gets_the_note_and_none_is_sent_again():
-    from notifications.services import email_claims_recover
-
-    # given: a sender died in a batch after two hand-overs (claims end only when a batch is done) with one row still
-    # sending, and a row of another sender that died with nothing handed over
+    # given: a sender died in a batch after one row was sent and another bounced since, with one row still sending,
+    # and a row of another sender that died with nothing sent
     token = "gone:3:batch"
-    first, second = (
-        OutboxEmailFactory(status="sent", message_id=f"<m{number}@example.org>", claimed_by=token, attempts=1)
-        for number in (1, 2)
-    )
+    sent = OutboxEmailFactory(status="sent", message_id="<m1@example.org>", claimed_by=token, attempts=1)
+    bounced = OutboxEmailFactory(status="bounced", message_id="<m2@example.org>", claimed_by=token, attempts=1)
     sending = OutboxEmailFactory(status="sending", claimed_by=token)
     other = OutboxEmailFactory(status="sending", claimed_by="gone:4:other")
+    now = timezone.now()
 
     # when
-    recovered = email_claims_recover(now=timezone.now())
+    recovered = email_claims_recover(now=now)
 
-    # then: the last hand-over is the only one whose answer may be unread; every claim ends; nothing is sent
-    for email in (first, second, sending, other):
+    # then: the rows still sending are queued again (due now), the others keep their status; every claim ends and
+    # nothing is sent by the recovery itself
+    for email in (sent, bounced, sending, other):
         email.refresh_from_db()
-    assert (recovered.requeued, recovered.answer_unread) == (2, 1)
-    assert (first.status, first.last_error, first.claimed_by) == ("sent", "", "")
-    assert (second.status, second.claimed_by) == ("sent", "")
-    assert "before reading its answer" in second.last_error
-    assert (sending.status, sending.claimed_by, other.status) == ("queued", "", "queued")
+    assert recovered.requeued == 2
+    assert (sent.status, sent.claimed_by, sent.attempts) == ("sent", "", 1)
+    assert (bounced.status, bounced.claimed_by) == ("bounced", "")
+    assert (sending.status, sending.claimed_by, sending.next_attempt_at) == ("queued", "", now)
+    assert (other.status, other.claimed_by) == ("queued", "")
     assert mail.outbox == []
 
 
-def test_a_batch_ends_the_claims_of_its_sent_rows_with_one_update_after_the_last_answer(settings, smtp_sink):
+def test_a_batch_marks_each_row_sent_and_leaves_no_claim_behind(settings, smtp_sink):
     from notifications.services import emails_send
 
     # given: three queued rows
@@ -414,7 +397,7 @@ class _DataRefusingHandler:
     ("reply", "status", "suppressed"),
     [("451 4.3.0 try again later", "queued", False), ("554 5.7.1 message refused", "failed", True)],
 )
-def test_a_refusal_at_the_end_of_data_undoes_the_mark_made_at_the_hand_over(settings, reply, status, suppressed):
+def test_a_refusal_at_the_end_of_data_is_recorded_and_the_row_is_not_marked_sent(settings, reply, status, suppressed):
     from aiosmtpd.controller import Controller
 
     from tests.notifications.conftest import free_port
@@ -440,34 +423,40 @@ def test_a_refusal_at_the_end_of_data_undoes_the_mark_made_at_the_hand_over(sett
     assert SuppressedAddress.objects.filter(address="refused@example.com").exists() is suppressed
 
 
-@pytest.mark.postgres
-def test_a_sender_asks_postgresql_to_probe_its_connection_so_a_vanished_worker_releases_its_claims():
-    # given: a sender holding its claim lock (its session is over TCP, as a worker's is)
+def test_a_sender_holds_its_claim_lock_in_a_transaction_of_its_own_and_nothing_on_its_session():
+    # given
     from django.db import connection
 
-    from notifications.services import CLAIM_LOCK_NAMESPACE, SENDER_KEEPALIVE, _claim_held
+    from notifications.services.sending import CLAIM_LOCK_NAMESPACE, _claim_held
 
-    def session(setting: str) -> str:
-        with connection.cursor() as cursor:
-            cursor.execute(f"SHOW {setting}")
-            return str(cursor.fetchone()[0])
-
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT inet_server_addr() IS NOT NULL")
-        assert cursor.fetchone()[0], "the test database must be reached over TCP for keepalives to apply"
-    before = session("tcp_keepalives_idle")
-
-    # when / then: while it holds the lock, PostgreSQL probes the connection after 30 idle seconds, every 10 s, 3 times
-    with _claim_held("sender-under-test"):
-        assert (
-            session("tcp_keepalives_idle"),
-            session("tcp_keepalives_interval"),
-            session("tcp_keepalives_count"),
-        ) == (tuple(str(value) for value in SENDER_KEEPALIVE))
+    def advisory_locks() -> list[tuple[bool, bool]]:
+        """(held by this session, held by a session in a transaction) of each outbox claim lock."""
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = %s AND pid = pg_backend_pid()",
+                "SELECT l.pid = pg_backend_pid(), a.state = 'idle in transaction' FROM pg_locks AS l "
+                "JOIN pg_stat_activity AS a ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.classid = %s",
                 [CLAIM_LOCK_NAMESPACE],
             )
-            assert cursor.fetchone()[0] == 1
-    assert before != str(SENDER_KEEPALIVE[0])  # the server's default was something else
+            return list(cursor.fetchall())
+
+    # when / then: while a sender works, its lock is held by another session, idle in its transaction; the lock
+    # ends with the sender's work
+    with _claim_held("sender-under-test"):
+        assert advisory_locks() == [(False, True)]
+    assert advisory_locks() == []
+
+
+def test_database_connections_ask_libpq_for_short_tcp_keepalives():
+    # given / when: the connection Django opens
+    from django.db import connection
+
+    connection.ensure_connection()
+    parameters = connection.connection.get_dsn_parameters()
+
+    # then: probed after 30 idle seconds, every 10 s, given up after 3 misses
+    assert (
+        parameters["keepalives"],
+        parameters["keepalives_idle"],
+        parameters["keepalives_interval"],
+        parameters["keepalives_count"],
+    ) == ("1", "30", "10", "3")

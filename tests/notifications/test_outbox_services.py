@@ -320,11 +320,11 @@ def test_enqueue_many_writes_new_rows_in_a_fixed_number_of_queries_and_queues_th
     email_bounce_record(address="contact3@example.nl", detail="550 user unknown")
     drafts = [_draft(number) for number in range(6)] + [_draft(1, to_address="other@example.nl")]
 
-    # when: existing keys, templates, suppression; the staging table, COPY into it, one INSERT returning the ids
+    # when: existing keys, templates, suppression, one INSERT returning the ids
     with (
         django_capture_on_commit_callbacks(execute=False) as callbacks,
         transaction.atomic(),
-        django_assert_num_queries(6),
+        django_assert_num_queries(4),
     ):
         written = email_enqueue_many(emails=drafts)
 
@@ -348,8 +348,8 @@ def test_enqueue_many_writes_exactly_the_row_email_enqueue_writes_whatever_the_t
 
     from notifications.services import email_enqueue_many
 
-    # given: text with what CSV and COPY treat specially (quotes, commas, line breaks, tabs, backslashes, a lone
-    # "\\.", NULL-looking text) and beyond ASCII, in the body, the subject and an attachment
+    # given: text with what CSV and array literals treat specially (quotes, commas, line breaks, tabs, backslashes, a
+    # lone "\\.", NULL-looking text) and beyond ASCII, in the body, the subject and an attachment
     awkward = 'Jan "de" Vries, \\N\r\n\\.\n\t\\ \u00e9\u20ac\U0001f600 NULL'
     context = {**INVITED_CONTEXT, "contact_name": awkward, "company_name": f"{awkward} B.V."}
     attachments = [{"filename": 'a "b",c.ics', "content": awkward, "mimetype": "text/calendar"}]
@@ -403,11 +403,10 @@ def test_enqueue_many_outside_a_transaction_is_refused_and_writes_nothing():
 def test_enqueue_many_leaves_out_a_key_written_by_someone_else_between_its_check_and_its_insert(
     django_capture_on_commit_callbacks,
 ):
-    from notifications import services
-    from notifications.services import email_enqueue_many
+    from notifications.services import email_enqueue_many, outbox
 
     # given: another session writes "many:2" after the existing keys were read, before the INSERT
-    original = services._outbox_insert
+    original = outbox._outbox_insert
 
     def insert_after_someone_else(rows):
         OutboxEmailFactory(dedupe_key="many:2", subject="theirs")
@@ -415,7 +414,7 @@ def test_enqueue_many_leaves_out_a_key_written_by_someone_else_between_its_check
 
     # when
     with (
-        mock.patch.object(services, "_outbox_insert", insert_after_someone_else),
+        mock.patch.object(outbox, "_outbox_insert", insert_after_someone_else),
         django_capture_on_commit_callbacks(execute=False) as callbacks,
         transaction.atomic(),
     ):

@@ -1,5 +1,7 @@
 """Item 8 of the outbox: a worker killed outright (SIGKILL) in the middle of a batch of 1,000 e-mails, then started
-again: every e-mail arrives exactly once. Real parts throughout: PostgreSQL, Redis, a worker process, an SMTP sink."""
+again: every e-mail arrives, each once except at most the one the killed worker was sending (its 250 may have been
+read but not yet recorded), which arrives a second time with the same Message-ID. Real parts throughout:
+PostgreSQL, Redis, a worker process, an SMTP sink."""
 
 import datetime
 import random
@@ -45,7 +47,7 @@ def _wait_until_arrived(sink, count, timeout=90.0):
     return False
 
 
-def test_a_worker_killed_in_the_middle_of_1000_emails_and_started_again_delivers_each_exactly_once(
+def test_a_worker_killed_in_the_middle_of_1000_emails_and_started_again_delivers_each_once_but_the_one_in_flight(
     sink_for_worker,
     celery_worker,
     test_seed,
@@ -94,7 +96,6 @@ def test_a_worker_killed_in_the_middle_of_1000_emails_and_started_again_delivers
             return True
         found = email_claims_recover(now=clock.now())
         recovered.requeued += found.requeued
-        recovered.answer_unread += found.answer_unread
         for_the_sweep = emails_sweep(now=clock.now() + datetime.timedelta(minutes=2))
         for start in range(0, len(for_the_sweep), 200):
             email_send_many_task.apply_async(args=[for_the_sweep[start : start + 200]], queue=celery_worker.queue)
@@ -105,20 +106,20 @@ def test_a_worker_killed_in_the_middle_of_1000_emails_and_started_again_delivers
     all_sent = wait_for(scheduler_tick, timeout=180)
     print(f"recovered {recovered} over {sweeps} sweeps")
 
-    # then: every row is sent, and the sink got each message exactly once
+    # then: every row is sent, and the sink got each message once, but for at most the one the killed worker had in
+    # flight, which came a second time with the same Message-ID (a receiver can tell it is the same message)
     assert all_sent, f"{dict(_statuses(email_ids))}; {replay}"
     received = [message["Message-ID"] for message in sink_for_worker.messages]
     duplicates = {message_id: count for message_id, count in Counter(received).items() if count > 1}
     print(f"{len(received)} messages received, {len(set(received))} distinct, duplicates {duplicates}")
-    assert duplicates == {}, replay
-    assert len(received) == EMAILS, replay
+    assert len(duplicates) <= 1, replay
+    assert set(duplicates.values()) <= {2}, replay
+    assert len(received) == EMAILS + len(duplicates), replay
     rows = OutboxEmail.objects.filter(pk__in=email_ids)
     assert set(received) == set(rows.values_list("message_id", flat=True)), replay
-    assert sorted(message["To"] for message in sink_for_worker.messages) == sorted(
-        rows.values_list("to_address", flat=True)
+    assert sorted({(message["Message-ID"], message["To"]) for message in sink_for_worker.messages}) == sorted(
+        rows.values_list("message_id", "to_address")
     ), replay
     assert set(rows.values_list("attempts", flat=True)) == {1}, replay
     assert not rows.exclude(claimed_by="").exists(), replay
-    # a row handed over whose answer the dead worker never read is kept as sent (not sent again), with a note
-    assert recovered.answer_unread <= 1, replay
-    assert rows.exclude(last_error="").count() == recovered.answer_unread, replay
+    assert not rows.exclude(last_error="").exists(), replay

@@ -2,7 +2,6 @@
 Dutch public holidays, weekends and the change to summer time, hubs chased once, steeper near the deadline."""
 
 import datetime
-import threading
 from unittest import mock
 
 import pytest
@@ -10,7 +9,13 @@ from django.db import connection as database
 from django.test.utils import CaptureQueriesContext
 
 from connections.models import Connection, Customer, Escalation
-from connections.services.ladder import LadderResult, ladder_sweep, ladder_working_hours
+from connections.services.ladder import (
+    LadderResult,
+    ladder_sweep,
+    ladder_sweep_batch,
+    ladder_sweep_start,
+    ladder_working_hours,
+)
 from connections.services.transitions import connection_transition
 from connections.tasks import ladder_sweep_task
 from notifications.models import OutboxEmail
@@ -308,16 +313,19 @@ def test_a_customer_without_a_contact_still_climbs_to_the_core_team(walker):
     assert Escalation.objects.filter(connection=connection, closed_at__isnull=True).count() == 1
 
 
-def test_the_periodic_task_sweeps_at_the_programme_clock(walker):
+def test_the_periodic_task_starts_the_sweep_at_the_programme_clock(walker, django_capture_on_commit_callbacks):
     # given
     connection = invited_connection(walker, at=amsterdam(2020, 5, 11))
 
     # when: the programme's clock says Friday 15 May 2020, 10:00
-    with mock.patch("connections.tasks.clock.now", return_value=amsterdam(2020, 5, 15)):
+    with (
+        mock.patch("connections.tasks.clock.now", return_value=amsterdam(2020, 5, 15)),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
         summary = ladder_sweep_task()
 
     # then
-    assert summary.startswith("1 first and 0 second reminders")
+    assert summary == "1 ladder batches queued"
     assert fresh(connection).reminder_count == 1
 
 
@@ -340,17 +348,19 @@ def test_a_sweep_takes_the_same_number_of_queries_for_few_or_many_due_connection
     Connection.objects.all().delete()
     large, large_queries = _sweep_queries(walker, 12, 9)
 
-    # then: one batch each: the candidates, the batch's savepoint, locks, the flows, contacts, one UPDATE per rung,
-    # hub names, six for the outbox (existing keys, templates, suppression, the staging table, COPY, INSERT ...
-    # RETURNING the ids), the release
+    # then: one batch each: the candidates in a savepoint of their own (three), the batch's savepoint, locks, the
+    # flows, contacts, one UPDATE per rung, hub names, four for the outbox (existing keys, templates, suppression,
+    # INSERT ... RETURNING the ids), the release
     assert small == LadderResult(first_reminders=4, hub_emails=1)
     assert large == LadderResult(first_reminders=21, hub_emails=1)
     assert small_queries == large_queries == 14
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_a_sweep_outside_a_transaction_shares_its_batches_among_sessions_with_the_same_outcome(walker, monkeypatch):
-    # given: three hubs with clients and direct customers, in batches of about two connections
+def test_a_sweep_started_on_the_workers_sends_one_task_per_batch_on_commit_with_the_same_outcome(
+    walker, monkeypatch, django_capture_on_commit_callbacks
+):
+    # given: three hubs with clients and direct customers, in batches of about two connections (Celery runs the
+    # tasks eagerly here; tests/connections/test_tasks_with_worker.py runs them on a worker process)
     from connections.services import ladder
 
     monkeypatch.setattr(ladder, "LADDER_BATCH", 2)
@@ -360,25 +370,28 @@ def test_a_sweep_outside_a_transaction_shares_its_batches_among_sessions_with_th
         for _number in range(3):
             invited_connection(walker, at=amsterdam(2020, 5, 11), customer=CustomerFactory(hub=hub))
     direct = [invited_connection(walker, at=amsterdam(2020, 5, 11)) for _number in range(5)]
-
     original = ladder._sweep_batch
-    threads = []
+    batches = []
 
     def recorded(batch, **kwargs):
-        threads.append(threading.current_thread().name)
+        batches.append(sorted(batch))
         original(batch, **kwargs)
 
-    # when: swept by three sessions at once, then again
     monkeypatch.setattr(ladder, "_sweep_batch", recorded)
-    result = ladder_sweep(now=amsterdam(2020, 5, 15, 9), workers=3)
-    again = ladder_sweep(now=amsterdam(2020, 5, 15, 9, 30), workers=3)
 
-    # then: every batch ran in a session of the sweep's own (three hubs of three, then the five direct customers two
-    # by two), each connection one rung up with one reminder, each hub chased once
-    assert len(threads) == 6  # and none for the second sweep, which finds nothing due
-    assert all(name.startswith("ladder-sweep-") for name in threads)
-    assert result == LadderResult(first_reminders=14, hub_emails=3)
-    assert again == LadderResult()
+    # when: started, nothing happens before the commit; then the tasks run; then a second start
+    with django_capture_on_commit_callbacks(execute=True):
+        started = ladder_sweep_start(now=amsterdam(2020, 5, 15, 9))
+        assert (batches, ladder_emails()) == ([], [])
+    with django_capture_on_commit_callbacks(execute=True):
+        again = ladder_sweep_start(now=amsterdam(2020, 5, 15, 9, 30))
+
+    # then: one task per batch (three hubs of three, then the five direct customers two by two), each connection one
+    # rung up with one reminder, each hub chased once; the second start finds nothing due
+    assert (started, len(batches), again) == (6, 6, 0)
+    assert sorted(connection_id for batch in batches for connection_id in batch) == sorted(
+        Connection.objects.values_list("id", flat=True)
+    )
     assert set(Connection.objects.values_list("reminder_count", flat=True)) == {1}
     emails = ladder_emails()
     assert sorted(email.template_key for email in emails) == ["connection.reminder"] * 5 + ["hub.reminder"] * 3
@@ -386,28 +399,32 @@ def test_a_sweep_outside_a_transaction_shares_its_batches_among_sessions_with_th
     assert reminded == {str(connection.pk) for connection in direct}
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_a_failing_batch_in_one_session_stops_the_sweep_and_is_raised(walker, monkeypatch):
-    # given: eight direct customers due, in batches of one, the third of which fails
-    from connections.services import ladder
+def test_a_batch_run_twice_does_its_work_once(walker):
+    # given: a hub with two clients and a direct customer, due
+    hub = CustomerFactory(role=Customer.Role.HUB)
+    ContactFactory(customer=hub)
+    clients = [invited_connection(walker, at=amsterdam(2020, 5, 11), customer=CustomerFactory(hub=hub)) for _ in "ab"]
+    direct = invited_connection(walker, at=amsterdam(2020, 5, 11))
+    ids = [connection.pk for connection in [*clients, direct]]
 
-    monkeypatch.setattr(ladder, "LADDER_BATCH", 1)
-    for _number in range(8):
-        invited_connection(walker, at=amsterdam(2020, 5, 11))
-    original = ladder._sweep_batch
-    calls = []
+    # when: the same batch task runs twice (a worker died after the work, before the acknowledgement)
+    first = ladder_sweep_batch(connection_ids=ids, now=amsterdam(2020, 5, 15, 9))
+    second = ladder_sweep_batch(connection_ids=ids, now=amsterdam(2020, 5, 15, 9))
 
-    def flaky(batch, **kwargs):
-        calls.append(batch)
-        if len(calls) == 3:
-            raise RuntimeError("the database went away")
-        original(batch, **kwargs)
+    # then: one rung, two e-mails; the second run changes nothing
+    assert first == LadderResult(first_reminders=3, hub_emails=1)
+    assert second == LadderResult()
+    assert [fresh(connection).reminder_count for connection in [*clients, direct]] == [1, 1, 1]
+    assert sorted(email.template_key for email in ladder_emails()) == ["connection.reminder", "hub.reminder"]
 
-    monkeypatch.setattr(ladder, "_sweep_batch", flaky)
 
-    # when / then: the error reaches the caller; at most the batch the other session had in hand ran after it
-    with pytest.raises(RuntimeError, match="went away"):
-        ladder_sweep(now=amsterdam(2020, 5, 15, 9), workers=2)
-    reminded = Connection.objects.filter(reminder_count=1).count()
-    assert reminded == len(ladder_emails()) <= 3
-    assert 3 <= len(calls) <= 4
+def test_a_batch_outside_working_hours_does_nothing(walker):
+    # given
+    connection = invited_connection(walker, at=amsterdam(2020, 5, 11))
+
+    # when: a batch task that waited in the queue until the evening, with a moment of its own
+    result = ladder_sweep_batch(connection_ids=[connection.pk], now=amsterdam(2020, 5, 15, 17, 30))
+
+    # then
+    assert result == LadderResult(working_hours=False)
+    assert (fresh(connection).reminder_count, ladder_emails()) == (0, [])

@@ -1,0 +1,53 @@
+"""The outbox's services: writing e-mails (outbox), rendering them (rendering) and sending them (sending)."""
+
+from notifications.selectors import address_normalise
+from notifications.services.outbox import (
+    ERROR_MAX_LENGTH,
+    EmailDraft,
+    EnqueuedEmail,
+    address_suppress,
+    email_bounce_record,
+    email_enqueue,
+    email_enqueue_many,
+    email_id_batches,
+    outbox_email_id,
+    outbox_message_id,
+)
+from notifications.services.rendering import EmailRenderer, email_renderer, email_template_render
+from notifications.services.sending import (
+    CLAIM_LOCK_NAMESPACE,
+    SWEEP_BATCH,
+    SWEEP_GRACE,
+    RecoverResult,
+    SendResult,
+    email_claims_recover,
+    email_send,
+    emails_send,
+    emails_sweep,
+)
+
+__all__ = [
+    "CLAIM_LOCK_NAMESPACE",
+    "ERROR_MAX_LENGTH",
+    "SWEEP_BATCH",
+    "SWEEP_GRACE",
+    "EmailDraft",
+    "EmailRenderer",
+    "EnqueuedEmail",
+    "RecoverResult",
+    "SendResult",
+    "address_normalise",
+    "address_suppress",
+    "email_bounce_record",
+    "email_claims_recover",
+    "email_enqueue",
+    "email_enqueue_many",
+    "email_id_batches",
+    "email_renderer",
+    "email_send",
+    "email_template_render",
+    "emails_send",
+    "emails_sweep",
+    "outbox_email_id",
+    "outbox_message_id",
+]

@@ -1,0 +1,347 @@
+"""Sending the outbox: claim due rows, hand each message to the mail server, record what happened on its row.
+
+A sender takes rows in three steps: (1) a transaction-level advisory lock named after a fresh claim token, held by
+a transaction of its own that stays open on a second database connection while the sender works, so that the
+token's owner is alive exactly as long as that transaction (no session state: it works through PgBouncer in
+transaction pooling mode); (2) one transaction that takes up to
+HTG_EMAIL_CLAIM_BATCH due queued rows (FOR UPDATE SKIP LOCKED) and marks them sending with the token, committed
+before any SMTP; (3) per row, Django's SMTP backend sends the message, and once the server has answered 250 the
+row is marked sent (one UPDATE). The sweep puts the rows of a token whose lock is free (its sender died) back in
+the queue, with the same Message-ID.
+"""
+
+import contextlib
+import dataclasses
+import datetime
+import os
+import smtplib
+import socket
+import ssl
+import uuid
+from collections.abc import Iterator, Sequence
+from email import encoders
+from email.mime.base import MIMEBase
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.core.mail.message import SafeMIMEText
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, transaction
+from django.db.models import Q
+
+from htg_migration import clock
+from notifications.backends import TlsRequiredError, email_connection, email_connection_drop
+from notifications.models import OutboxEmail, SuppressedAddress
+from notifications.selectors import suppression_for_addresses
+from notifications.services.outbox import ERROR_MAX_LENGTH, address_suppress, outbox_message_id, suppression_note
+
+SWEEP_GRACE = datetime.timedelta(minutes=1)
+SWEEP_BATCH = 5000
+CLAIM_LOCK_NAMESPACE = 7_340_102  # the first key of the outbox's advisory locks
+
+
+def _message(email: OutboxEmail) -> EmailMultiAlternatives:
+    message = EmailMultiAlternatives(
+        subject=email.subject,
+        body=email.body_text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[email.to_address],
+        headers={"Message-ID": outbox_message_id(email)},
+    )
+    if email.body_html:
+        message.attach_alternative(email.body_html, "text/html")
+    for attachment in email.attachments:
+        message.attach(_attachment_part(attachment))
+    return message
+
+
+def _attachment_part(attachment: dict[str, str]) -> MIMEBase:
+    maintype, _slash, subtype = attachment["mimetype"].partition("/")
+    part: MIMEBase
+    if maintype == "text":
+        part = SafeMIMEText(attachment["content"], subtype, "utf-8")
+        if subtype == "calendar" and attachment["filename"].lower().endswith(".ics"):
+            # An invitation: mail clients offer "add to calendar" for text/calendar with the iTIP method.
+            part.set_param("method", "REQUEST")
+    else:
+        part = MIMEBase(maintype, subtype)
+        part.set_payload(attachment["content"].encode("utf-8"))
+        encoders.encode_base64(part)
+    part.add_header("Content-Disposition", "attachment", filename=attachment["filename"])
+    return part
+
+
+def _describe(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}"[:ERROR_MAX_LENGTH]
+
+
+def _smtp_code(error: smtplib.SMTPException) -> int | None:
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _message in error.recipients.values()]
+        # One temporary refusal among permanent ones: try again later rather than give up on the address.
+        return min(codes) if codes else None
+    if isinstance(error, smtplib.SMTPResponseException):
+        return error.smtp_code
+    return None
+
+
+def _backoff(attempts: int) -> datetime.timedelta:
+    seconds = settings.HTG_EMAIL_RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0)
+    return datetime.timedelta(seconds=min(seconds, settings.HTG_EMAIL_RETRY_MAX_SECONDS))
+
+
+@dataclasses.dataclass
+class SendResult:
+    """What one call of `emails_send` did."""
+
+    sent: int = 0
+    failed: int = 0
+    retrying: int = 0
+    suppressed: int = 0
+
+
+def _claim_token() -> str:
+    return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:16]}"
+
+
+@contextlib.contextmanager
+def _claim_held(token: str) -> Iterator[None]:
+    """Hold the token's advisory lock for as long as the sender works on its rows: `pg_advisory_xact_lock` in a
+    transaction left open on a database connection of its own (the sender's own connection commits each claim and
+    mark at once), rolled back at the end.
+
+    A killed worker's connections close at once (its host closes them), and PostgreSQL (or PgBouncer, which then
+    drops its server connection) ends the transaction and the lock with them. A worker whose host vanishes (power,
+    network) closes nothing: the server finds out by its TCP keepalive, which production sets short on PostgreSQL
+    and PgBouncer (docs/architecture.md); the worker's side is libpq's `keepalives_*` in the database OPTIONS."""
+    holder = connections.create_connection(DEFAULT_DB_ALIAS)
+    try:
+        holder.set_autocommit(False)
+        with holder.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [CLAIM_LOCK_NAMESPACE, token])
+        yield
+    finally:
+        with contextlib.suppress(DatabaseError):
+            holder.rollback()
+        holder.close()
+
+
+def _claim_holder_gone(token: str) -> bool:
+    """Whether the sender that claimed rows with this token is gone: its advisory lock is free (the transaction that
+    held it ended with the sender). Run inside the caller's transaction, which then holds the lock itself until it
+    ends, so that two sweeps do not recover the same claim at once."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s, hashtext(%s))", [CLAIM_LOCK_NAMESPACE, token])
+        return bool(cursor.fetchone()[0])
+
+
+def _claim(
+    *, email_ids: Sequence[int], token: str, now: datetime.datetime, limit: int
+) -> tuple[list[OutboxEmail], int]:
+    """Take up to `limit` due queued rows of these ids and mark them sending, in one committed transaction; rows
+    whose address was suppressed since are marked suppressed instead. Returns the claimed rows and how many were
+    suppressed."""
+    with transaction.atomic():
+        candidates = OutboxEmail.objects.select_for_update(skip_locked=True).filter(
+            Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now),
+            status=OutboxEmail.Status.QUEUED,
+            pk__in=list(email_ids),
+        )
+        rows = list(candidates.order_by("id")[:limit])
+        if not rows:
+            return [], 0
+        suppressed = suppression_for_addresses(email.to_address for email in rows)
+        claimed = [email for email in rows if email.to_address not in suppressed]
+        for email in rows:
+            if email.to_address in suppressed:
+                email.status = OutboxEmail.Status.SUPPRESSED
+                email.last_error = suppression_note(suppressed[email.to_address])
+                email.save(update_fields=["status", "last_error"])
+        if claimed:
+            OutboxEmail.objects.filter(pk__in=[email.pk for email in claimed]).update(
+                status=OutboxEmail.Status.SENDING, claimed_by=token, claimed_at=now
+            )
+        for email in claimed:
+            email.status, email.claimed_by, email.claimed_at = OutboxEmail.Status.SENDING, token, now
+    return claimed, len(rows) - len(claimed)
+
+
+# One query string, so one round trip and (in autocommit) one transaction: PostgreSQL runs the statements of a
+# simple query as a single transaction. SET LOCAL lasts to the end of that transaction only.
+SENT_SQL = (
+    "SET LOCAL synchronous_commit TO OFF; "
+    "UPDATE notifications_outboxemail SET status = 'sent', message_id = %s, sent_at = %s, attempts = attempts + 1, "
+    "last_error = '', next_attempt_at = NULL, claimed_by = '', claimed_at = NULL "
+    "WHERE id = %s AND status = 'sending' AND claimed_by = %s"
+)
+
+
+def _record_sent(email: OutboxEmail, message_id: str, now: datetime.datetime) -> None:
+    """The server answered 250: the row is sent and its claim ends (one UPDATE, in one round trip).
+
+    The commit does not wait for the disk (synchronous_commit off for that transaction only): a worker killed at any
+    point loses nothing by it, since a commit PostgreSQL has received stands; only a crash of the database server can
+    forget the last few marks, which leaves those rows sending: sent again, never lost."""
+    with connection.cursor() as cursor:
+        cursor.execute(SENT_SQL, [message_id, now, email.pk, email.claimed_by])
+    email.status, email.message_id, email.sent_at = OutboxEmail.Status.SENT, message_id, now
+    email.attempts += 1
+    email.last_error, email.next_attempt_at, email.claimed_by, email.claimed_at = "", None, "", None
+
+
+def _release(email: OutboxEmail, fields: dict[str, Any]) -> None:
+    """Record an outcome other than sent on a claimed row, and end the claim."""
+    OutboxEmail.objects.filter(pk=email.pk, claimed_by=email.claimed_by).update(
+        claimed_by="", claimed_at=None, **fields
+    )
+    for name, value in fields.items():
+        setattr(email, name, value)
+    email.claimed_by, email.claimed_at = "", None
+
+
+def _record_temporary(email: OutboxEmail, error: BaseException, now: datetime.datetime) -> None:
+    attempts = email.attempts + 1
+    finished = attempts >= settings.HTG_EMAIL_MAX_ATTEMPTS
+    _release(
+        email,
+        {
+            "attempts": attempts,
+            "last_error": _describe(error),
+            "status": OutboxEmail.Status.FAILED if finished else OutboxEmail.Status.QUEUED,
+            "next_attempt_at": None if finished else now + _backoff(attempts),
+        },
+    )
+
+
+def _record_failed(email: OutboxEmail, error: BaseException, *, suppress: bool) -> None:
+    _release(
+        email,
+        {
+            "attempts": email.attempts + 1,
+            "status": OutboxEmail.Status.FAILED,
+            "last_error": _describe(error),
+            "next_attempt_at": None,
+        },
+    )
+    if suppress:
+        address_suppress(address=email.to_address, reason=SuppressedAddress.Reason.REFUSED, detail=email.last_error)
+
+
+def _send_claimed(email: OutboxEmail, now: datetime.datetime, *, check: bool) -> str:
+    """The SMTP conversation for one claimed row (Django's backend over the kept connection, checked first with
+    `check`) and its outcome on the row: 'sent', 'retrying', 'failed', or 'network' (a temporary failure of the
+    connection rather than of this message)."""
+    message = _message(email)
+    message_id = str(message.extra_headers["Message-ID"])
+    try:
+        try:
+            email_connection(check=check).send_messages([message])
+        except BaseException:
+            email_connection_drop()
+            raise
+    except (ssl.SSLError, TlsRequiredError) as error:  # includes a certificate that does not verify
+        _record_failed(email, error, suppress=False)
+        return "failed"
+    except smtplib.SMTPException as error:
+        code = _smtp_code(error)
+        if code is not None and 500 <= code < 600:
+            refused = isinstance(error, smtplib.SMTPRecipientsRefused | smtplib.SMTPDataError)
+            _record_failed(email, error, suppress=refused)
+            return "failed"
+        _record_temporary(email, error, now)
+        return "retrying" if email.status == OutboxEmail.Status.QUEUED else "failed"
+    except OSError as error:  # refused, reset, timed out, no route: the network, not the message
+        _record_temporary(email, error, now)
+        return "network"
+    _record_sent(email, message_id, now)
+    return "sent"
+
+
+def _send_batch(claimed: list[OutboxEmail], *, token: str, now: datetime.datetime, result: SendResult) -> None:
+    """Send the claimed rows one after the other in the order of their ids (the kept connection checked before the
+    first: the batch before may have been a while ago)."""
+    for position, email in enumerate(claimed):
+        outcome = _send_claimed(email, now, check=position == 0)
+        if outcome == "sent":
+            result.sent += 1
+            continue
+        if outcome == "failed":
+            result.failed += 1
+        else:
+            result.retrying += 1
+        if outcome == "network":
+            # The server is unreachable: the rest of the batch waits as long as this one, without an attempt.
+            rest = claimed[position + 1 :]
+            OutboxEmail.objects.filter(pk__in=[other.pk for other in rest], claimed_by=token).update(
+                status=OutboxEmail.Status.QUEUED, claimed_by="", claimed_at=None,
+                next_attempt_at=email.next_attempt_at or now + _backoff(1),
+            )  # fmt: skip
+            result.retrying += len(rest)
+            break
+
+
+def emails_send(*, email_ids: Sequence[int], now: datetime.datetime | None = None) -> SendResult:
+    """Send the due queued e-mails among these ids, in claimed batches of HTG_EMAIL_CLAIM_BATCH over the worker's
+    kept SMTP connection, and record each outcome on its row.
+
+    Safe to run twice and at the same time: a row is claimed (status sending, committed) before its SMTP
+    conversation, so no other sender takes it; a row no longer queued, or not yet due, is left alone. Temporary
+    failures (network, SMTP 4xx) are scheduled again with doubling waits; a permanent refusal (SMTP 5xx) fails the
+    row and suppresses the address; a TLS or certificate failure fails the row closed with the reason, never falling
+    back to sending in the clear. A sender that dies mid-way leaves its rows sending; the sweep requeues them (the
+    one row whose 250 it may have read without recording it is then sent a second time, with the same Message-ID)."""
+    now = now or clock.now()
+    result = SendResult()
+    token = _claim_token()
+    with _claim_held(token):
+        while True:
+            claimed, suppressed = _claim(
+                email_ids=email_ids, token=token, now=now, limit=settings.HTG_EMAIL_CLAIM_BATCH
+            )
+            result.suppressed += suppressed
+            if not claimed and not suppressed:
+                break
+            _send_batch(claimed, token=token, now=now, result=result)
+    return result
+
+
+def email_send(*, email_id: int, now: datetime.datetime | None = None) -> OutboxEmail | None:
+    """Send one queued e-mail that is due (`emails_send` for one id) and return its row as it then is. A row that
+    another sender holds, or that is no longer queued or not yet due, is left alone."""
+    emails_send(email_ids=[email_id], now=now)
+    return OutboxEmail.objects.filter(pk=email_id).first()
+
+
+def emails_sweep(*, now: datetime.datetime, limit: int = SWEEP_BATCH) -> list[int]:
+    """Queued e-mails that are due and may have lost their task: a retry whose time has come, or a first send
+    still queued a minute after it was written."""
+    due = Q(next_attempt_at__lte=now) | Q(next_attempt_at__isnull=True, queued_at__lt=now - SWEEP_GRACE)
+    return list(
+        OutboxEmail.objects.filter(due, status=OutboxEmail.Status.QUEUED)
+        .order_by("queued_at", "id")
+        .values_list("id", flat=True)[:limit]
+    )
+
+
+@dataclasses.dataclass
+class RecoverResult:
+    """What `email_claims_recover` found: rows of senders that are gone, put back in the queue."""
+
+    requeued: int = 0
+
+
+def email_claims_recover(*, now: datetime.datetime) -> RecoverResult:
+    """The claims of senders that are gone (a worker killed mid-batch): their rows still sending go back to the
+    queue, due now, and are sent again with the Message-ID of the first try."""
+    result = RecoverResult()
+    tokens = OutboxEmail.objects.exclude(claimed_by="").values_list("claimed_by", flat=True).distinct().order_by()
+    for token in list(tokens):
+        with transaction.atomic():
+            if not _claim_holder_gone(token):
+                continue
+            mine = OutboxEmail.objects.filter(claimed_by=token)
+            result.requeued += mine.filter(status=OutboxEmail.Status.SENDING).update(
+                status=OutboxEmail.Status.QUEUED, claimed_by="", claimed_at=None, next_attempt_at=now
+            )
+            mine.update(claimed_by="", claimed_at=None)  # a row bounced or sent meanwhile keeps its status
+    return result
