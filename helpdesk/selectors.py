@@ -261,3 +261,10 @@ def callback_queue(*, scope: str, user: Any, now: datetime.datetime) -> QuerySet
     elif scope == "escalated":
         queryset = queryset.filter(escalated_at__isnull=False)
     return queryset.order_by(F("escalated_at").asc(nulls_last=True), "due_at", "id")
+
+
+def customer_connections(*, customer_id: int) -> list[Connection]:
+    """A company's connections with their flows, for the forms that ask which one a call is about; 404 for an
+    unknown company."""
+    get_object_or_404(Customer.objects.only("id"), pk=customer_id)
+    return list(Connection.objects.filter(customer_id=customer_id).select_related("flow").order_by("flow__code"))

@@ -22,6 +22,7 @@ from connections.views.feedback import refusals_as_messages
 from helpdesk.selectors import (
     CALLBACK_SCOPES,
     callback_queue,
+    customer_connections,
     customer_lookup,
     customer_overview,
 )
@@ -125,8 +126,7 @@ def helpdesk_customer_view(request: HttpRequest, customer_id: int) -> HttpRespon
 
 
 def _customer_connections(customer_id: int) -> list[Connection]:
-    get_object_or_404(Customer.objects.only("id"), pk=customer_id)
-    return list(Connection.objects.filter(customer_id=customer_id).select_related("flow").order_by("flow__code"))
+    return customer_connections(customer_id=customer_id)
 
 
 @require_POST

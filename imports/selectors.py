@@ -4,6 +4,7 @@ import datetime
 from collections.abc import Iterator
 
 from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
 
 from connections.models import CONTACT_ORDER, Connection, ConnectionState, Contact, Customer
 from connections.selectors.connection_list import ConnectionFilters, connection_list
@@ -61,3 +62,13 @@ def registration_export_rows(*, filters: ConnectionFilters, today: datetime.date
             contact_cells = [cell for contact in contacts.get(customer_id, []) for cell in contact]
             row += contact_cells + [""] * (4 * CONTACTS_PER_ROW - len(contact_cells))
             yield row
+
+
+def import_batch_detail(*, batch_id: int) -> ImportBatch:
+    """One upload with who uploaded it; 404 for an unknown id."""
+    return get_object_or_404(ImportBatch.objects.select_related("created_by"), pk=batch_id)
+
+
+def import_batch_progress(*, batch_id: int) -> ImportBatch:
+    """Only what the progress bar reads; 404 for an unknown id."""
+    return get_object_or_404(ImportBatch.objects.only("status", "processed_rows", "total_rows"), pk=batch_id)

@@ -26,7 +26,7 @@ from connections.views.access import team_required
 from htg_migration import clock
 from htg_migration.errors import ApplicationError
 from imports.models import ImportBatch
-from imports.selectors import import_batch_list, registration_export_rows
+from imports.selectors import import_batch_detail, import_batch_list, import_batch_progress, registration_export_rows
 from imports.services import (
     import_batch_apply_request,
     import_batch_create,
@@ -63,7 +63,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
 
 @team_required
 def import_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
-    batch = get_object_or_404(ImportBatch.objects.select_related("created_by"), pk=batch_id)
+    batch = import_batch_detail(batch_id=batch_id)
     key = "message_nl" if get_language() == "nl" else "message_en"
     errors = [
         {"line": error["line"], "field": error["field"], "message": error.get(key) or error["message_en"]}
@@ -81,7 +81,7 @@ def import_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
 
 @team_required
 def import_progress(request: HttpRequest, batch_id: int) -> JsonResponse:
-    batch = get_object_or_404(ImportBatch.objects.only("status", "processed_rows", "total_rows"), pk=batch_id)
+    batch = import_batch_progress(batch_id=batch_id)
     return JsonResponse(
         {
             "done": batch.processed_rows,

@@ -10,7 +10,7 @@ from typing import Any
 
 from django import forms
 from django.http import FileResponse, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import path
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -21,13 +21,12 @@ from connections.views.access import team_required
 from htg_migration import clock
 from plateaus.selectors import plateau_numbers
 from reporting.charts import burnup_chart, chart_svg, forecast_sentence
-from reporting.models import WeeklyReport
 from reporting.selectors import WhatIf, dashboard_build
+from reporting.selectors.reports import weekly_report_get, weekly_report_list
 
 EARLIEST_DAY = datetime.date(2000, 1, 1)
 MAX_ADDED_MEMBERS = 500
 MAX_MOVE_DAYS = 250
-REPORTS_SHOWN = 8
 
 
 class DashboardForm(forms.Form):
@@ -127,15 +126,14 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
         "dashboard": dashboard,
         "charts": charts,
         "states": ConnectionState.choices,
-        "reports": list(WeeklyReport.objects.order_by("-week_start").only("id", "week_start", "as_of")[:REPORTS_SHOWN]),
+        "reports": weekly_report_list(),
     }
     return render(request, "reporting/dashboard.html", context, status=200 if is_valid else 400)
 
 
 @team_required
 def weekly_report_download_view(request: HttpRequest, report_id: int, kind: str) -> FileResponse:
-    # One query, without the other file's blob.
-    report = get_object_or_404(WeeklyReport.objects.defer("xlsx" if kind == "pdf" else "pdf"), pk=report_id)
+    report = weekly_report_get(report_id=report_id, kind=kind)
     content, content_type = (
         (report.pdf, "application/pdf")
         if kind == "pdf"

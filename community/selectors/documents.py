@@ -16,3 +16,7 @@ def document_list(*, kind: str | None = None) -> QuerySet[Document]:
 def document_count() -> int:
     """How many documents the community area offers (one query)."""
     return Document.objects.count()
+
+
+def document_get(*, document_id: int) -> Document | None:
+    return Document.objects.filter(pk=document_id).first()

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from community.models import Document
-from community.selectors.documents import document_list
+from community.selectors.documents import document_get, document_list
 from community.services.documents import EXTENSIONS, document_content_type, document_delete, document_upload
 from connections.views.access import team_required
 from connections.views.feedback import form_errors_add
@@ -82,7 +82,7 @@ def document_download_view(request: HttpRequest, document_id: int) -> FileRespon
 def document_file_response(document_id: int) -> FileResponse:
     """The document's file as a download (never shown inline, never sniffed into another type); 404 when the
     document or its file is not there. The team's page and the community area both serve files this way."""
-    document = Document.objects.filter(pk=document_id).first()
+    document = document_get(document_id=document_id)
     if document is None:
         raise Http404
     try:

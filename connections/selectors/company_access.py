@@ -43,3 +43,8 @@ def portal_connections(user: Any) -> QuerySet[Connection]:
     if contact is None:
         return Connection.objects.none()
     return Connection.objects.filter(Q(customer_id=contact.customer_id) | Q(customer__hub_id=contact.customer_id))
+
+
+def is_contact_account(user: Any) -> bool:
+    """Whether a contact points at this account (the staff sign-in refuses such an account)."""
+    return Contact.objects.filter(user=user).exists()

@@ -8,9 +8,11 @@ from typing import Any
 from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
 
 from connections.models import WAITING_ON_CUSTOMER, Connection, ConnectionState, Customer, Escalation
+from connections.selectors.connections import team_members
 from connections.services.htg_numbers import htg_number_normalise
 from connections.validators import normalise_identifier
 from plateaus.models import GovernmentParty, MessageFlow
+from plateaus.selectors import plateau_numbers
 
 # What the list may be sorted by (a "-" in front reverses); ids break ties so pages never overlap.
 SORTS = {
@@ -142,3 +144,20 @@ def connection_list(*, filters: ConnectionFilters, today: datetime.date) -> Quer
     sort_key = filters.sort.lstrip("-")
     descending = filters.sort.startswith("-")
     return queryset.order_by(*[f"-{column}" if descending else column for column in SORTS[sort_key]])
+
+
+def connection_filter_options() -> dict[str, Any]:
+    """The choices of the list's filter form: three queries, whatever the data size."""
+    return {
+        "plateaus": plateau_numbers(),
+        "flows": list(MessageFlow.objects.select_related("plateau").order_by("plateau__number", "code")),
+        "states": ConnectionState.choices,
+        "roles": Customer.Role.choices,
+        "team_members": team_members(),
+        "unassigned": UNASSIGNED,
+    }
+
+
+def connection_list_hub(*, hub_id: int | None) -> Customer | None:
+    """The hub a list is narrowed to (its name for the page's heading), or None."""
+    return Customer.objects.filter(pk=hub_id).only("legal_name").first() if hub_id else None

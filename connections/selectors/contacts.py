@@ -2,7 +2,10 @@
 
 from collections.abc import Iterable
 
-from connections.models import Contact
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+
+from connections.models import Connection, Contact
 from notifications.selectors import suppression_for_addresses
 
 
@@ -13,3 +16,13 @@ def contacts_with_suppression(contacts: Iterable[Contact]) -> list[Contact]:
     for contact in contacts:
         contact.suppression = suppressions.get(contact.email.lower())  # type: ignore[attr-defined]
     return contacts
+
+
+def customer_connections_by_flow(*, customer_id: int) -> QuerySet[Connection]:
+    """A company's connections with their flows, by flow code (the links back from its contacts page)."""
+    return Connection.objects.filter(customer_id=customer_id).select_related("flow").order_by("flow__code")
+
+
+def customer_contact_get(*, customer_id: int, contact_id: int) -> Contact:
+    """One contact of this company, with the company; 404 for a contact of another company or none."""
+    return get_object_or_404(Contact.objects.select_related("customer"), pk=contact_id, customer_id=customer_id)

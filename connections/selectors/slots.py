@@ -4,10 +4,12 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import TruncDate
 
 from connections.models import Connection, Slot, SlotBooking, TeamAvailability
+from connections.permissions import is_team_member
 from connections.services.slots import booking_window_bounds, local_zone
 
 # At most this many free slots are offered at once: the earliest ones, enough to choose from.
@@ -98,3 +100,9 @@ def connection_for_slots(*, connection_id: int, connections: QuerySet[Connection
         .filter(pk=connection_id)
         .first()
     )
+
+
+def calendar_team_member(*, user_id: int | None) -> Any:
+    """The active team member whose calendar feed this is, or None (an unknown, inactive or non-team account)."""
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).first() if user_id is not None else None
+    return user if user is not None and is_team_member(user) else None

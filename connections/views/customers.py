@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from connections.models import Channel, Connection, Contact, Customer, Language, TlsVersion
 from connections.selectors.connections import team_members
-from connections.selectors.contacts import contacts_with_suppression
+from connections.selectors.contacts import contacts_with_suppression, customer_connections_by_flow, customer_contact_get
 from connections.services.connections import connection_details_update
 from connections.services.contacts import NAME_MAX_LENGTH, PHONE_MAX_LENGTH, contact_delete, contact_save
 from connections.views.access import team_required
@@ -45,7 +45,7 @@ def _contacts_page(
         "nav_active": "connections",
         "customer": customer,
         "contacts": contacts_with_suppression(customer.contacts.all()),
-        "connections": Connection.objects.filter(customer=customer).select_related("flow").order_by("flow__code"),
+        "connections": customer_connections_by_flow(customer_id=customer.pk),
         "form": form or ContactForm(),
     }
     return render(request, "connections/customer_contacts.html", context, status=status)
@@ -82,7 +82,7 @@ def customer_contacts_view(request: HttpRequest, customer_id: int) -> HttpRespon
 @require_http_methods(["GET", "POST"])
 @team_required
 def contact_change_view(request: HttpRequest, customer_id: int, contact_id: int) -> HttpResponse:
-    contact = get_object_or_404(Contact.objects.select_related("customer"), pk=contact_id, customer_id=customer_id)
+    contact = customer_contact_get(customer_id=customer_id, contact_id=contact_id)
     if request.method == "GET":
         initial = {field: getattr(contact, field) for field in ContactForm.base_fields}
         form = ContactForm(initial=initial)
@@ -100,7 +100,7 @@ def contact_change_view(request: HttpRequest, customer_id: int, contact_id: int)
 @team_required
 def contact_remove_view(request: HttpRequest, customer_id: int, contact_id: int) -> HttpResponse:
     """GET asks to confirm; POST removes."""
-    contact = get_object_or_404(Contact.objects.select_related("customer"), pk=contact_id, customer_id=customer_id)
+    contact = customer_contact_get(customer_id=customer_id, contact_id=contact_id)
     if request.method == "POST":
         with refusals_as_messages(request) as outcome:
             removed = contact_delete(customer_id=customer_id, contact_id=contact.pk)

@@ -5,7 +5,6 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
@@ -23,9 +22,9 @@ from connections.ical import (
     slot_booking_uid,
 )
 from connections.models import Connection, ConnectionState, SlotBooking
-from connections.permissions import is_team_member
 from connections.selectors.slots import (
     availability_list,
+    calendar_team_member,
     connection_for_slots,
     slot_booked_list,
     slot_capacity_per_day,
@@ -172,8 +171,8 @@ def _connection_slot_post(request: HttpRequest, connection_id: int) -> HttpRespo
 def slot_calendar(request: HttpRequest, token: str) -> HttpResponse:
     """The member's booked slots for a calendar app; the secret address is the only key (no sign-in)."""
     user_id = calendar_token_user_id(token=token)
-    user = get_user_model().objects.filter(pk=user_id, is_active=True).first() if user_id is not None else None
-    if user is None or not is_team_member(user):
+    user = calendar_team_member(user_id=user_id)
+    if user is None:
         raise Http404
     bookings = slot_booked_list(team_member=user, since=clock.now() - CALENDAR_HISTORY)
     events = [_calendar_event(request, booking) for booking in bookings]

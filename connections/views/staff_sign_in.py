@@ -6,13 +6,13 @@ from typing import Any
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.views import LoginView
 
-from connections.models import Contact
+from connections.selectors.company_access import is_contact_account
 
 
 class StaffAuthenticationForm(AuthenticationForm):
     def confirm_login_allowed(self, user: Any) -> None:
         super().confirm_login_allowed(user)
-        if Contact.objects.filter(user=user).exists():
+        if is_contact_account(user):
             # The same words as a wrong password: the form does not tell which accounts exist.
             raise self.get_invalid_login_error()
 

@@ -1,7 +1,5 @@
 """The connection team's workspace: the connection list, a connection's page, its steps, bulk actions."""
 
-from typing import Any
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -11,32 +9,23 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from connections.models import BulkJob, BulkJobItem, Connection, ConnectionState, Customer
+from connections.models import BulkJob, Connection
+from connections.selectors.bulk import bulk_job_get, bulk_job_skipped
 from connections.selectors.connection_detail import connection_detail
-from connections.selectors.connection_list import UNASSIGNED, ConnectionFilters, connection_list
-from connections.selectors.connections import team_members
+from connections.selectors.connection_list import (
+    ConnectionFilters,
+    connection_filter_options,
+    connection_list,
+    connection_list_hub,
+)
 from connections.services.bulk import bulk_job_create
 from connections.services.transitions import connection_transition, transition_label, transition_names
 from connections.views.access import team_required
 from connections.views.customers import connection_details_form
 from connections.views.feedback import refusals_as_messages
 from htg_migration import clock
-from plateaus.models import MessageFlow
-from plateaus.selectors import plateau_numbers
 
 PAGE_SIZE = 50
-
-
-def filter_options() -> dict[str, Any]:
-    """The choices of the filter form: three queries, whatever the data size."""
-    return {
-        "plateaus": plateau_numbers(),
-        "flows": list(MessageFlow.objects.select_related("plateau").order_by("plateau__number", "code")),
-        "states": ConnectionState.choices,
-        "roles": Customer.Role.choices,
-        "team_members": team_members(),
-        "unassigned": UNASSIGNED,
-    }
 
 
 @team_required
@@ -44,14 +33,14 @@ def connection_list_view(request: HttpRequest) -> HttpResponse:
     filters = ConnectionFilters.from_query(request.GET)
     queryset = connection_list(filters=filters, today=clock.today())
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
-    hub = Customer.objects.filter(pk=filters.hub).only("legal_name").first() if filters.hub else None
+    hub = connection_list_hub(hub_id=filters.hub)
     context = {
         "nav_active": "connections",
         "filters": filters,
         "page": page,
         "hub": hub,
         "bulk_transitions": _bulk_transitions(),
-        **filter_options(),
+        **connection_filter_options(),
     }
     return render(request, "connections/connection_list.html", context)
 
@@ -131,12 +120,8 @@ def bulk_job_create_view(request: HttpRequest) -> HttpResponse:
 
 @team_required
 def bulk_job_detail_view(request: HttpRequest, job_id: int) -> HttpResponse:
-    job = get_object_or_404(BulkJob.objects.select_related("created_by", "assignee"), pk=job_id)
-    skipped = (
-        BulkJobItem.objects.filter(job=job, status=BulkJobItem.Status.SKIPPED)
-        .select_related("connection__customer", "connection__flow")
-        .order_by("id")[:500]
-    )
+    job = bulk_job_get(job_id=job_id)
+    skipped = bulk_job_skipped(job=job)
     context = {
         "nav_active": "connections",
         "job": job,
@@ -149,7 +134,7 @@ def bulk_job_detail_view(request: HttpRequest, job_id: int) -> HttpResponse:
 
 @team_required
 def bulk_job_progress_view(request: HttpRequest, job_id: int) -> JsonResponse:
-    job = get_object_or_404(BulkJob, pk=job_id)
+    job = bulk_job_get(job_id=job_id)
     return JsonResponse(
         {
             "done": job.done_count + job.skipped_count,

@@ -237,7 +237,7 @@ HTG_TECHNICAL_DETAILS_MTA = os.environ.get(
     "HTG_TECHNICAL_DETAILS_MTA", "IPsec peer %(peer)s to vpn.bte.htg.example; SMTP-MTA mx.bte.htg.example:25"
 )
 
-# The programme dashboard (connections/selectors/dashboard/, plateaus/planning.py): one-hour slots a team member runs
+# The programme dashboard (reporting/selectors/, plateaus/planning.py): one-hour slots a team member runs
 # per working day; working days a connection typically needs per remaining step (its risk of missing the deadline);
 # the working days over which the recent go-live rate is measured; from how many clients a hub is a risk of its own;
 # how many risky connections the dashboard lists.

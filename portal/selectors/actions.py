@@ -6,8 +6,8 @@ from typing import Any
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
-from connections.models import CompanyConfirmation, Connection, ConnectionEvent, Customer, SlotBooking
-from connections.selectors.company_access import portal_connections, portal_contact
+from connections.models import CallbackRequest, CompanyConfirmation, Connection, ConnectionEvent, Customer, SlotBooking
+from connections.selectors.company_access import portal_connections, portal_contact, portal_customers
 from connections.services.htg_numbers import htg_number_normalise
 
 
@@ -48,3 +48,16 @@ def portal_client_list(*, user: Any, query: str = "") -> QuerySet[Customer]:
     connections = Connection.objects.select_related("flow").order_by("flow__code")
     prefetch = Prefetch("connections", queryset=connections, to_attr="client_connections")
     return clients.prefetch_related(prefetch).order_by("legal_name", "id")
+
+
+def portal_callback_get(*, user: Any, callback_id: int) -> CallbackRequest:
+    """A callback request (a problem report) of a company the user acts for, with its connection's flow; 404 for
+    any other id."""
+    callback = (
+        CallbackRequest.objects.filter(pk=callback_id, customer__in=portal_customers(user))
+        .select_related("connection__flow", "customer")
+        .first()
+    )
+    if callback is None:
+        raise Http404
+    return callback

@@ -16,20 +16,19 @@ from django.views.decorators.http import require_POST
 from connections.helpdesk_scripts import step_guide
 from connections.models import (
     CONFIRMATION_STATE,
-    CallbackRequest,
     CompanyConfirmation,
     Connection,
     ConnectionState,
     SlotBooking,
 )
-from connections.selectors.company_access import portal_connections, portal_customers
+from connections.selectors.company_access import portal_connections
 from connections.selectors.slots import connection_for_slots
 from connections.services.slots import local_zone, slot_choose, slot_label
 from connections.views.access import company_required, portal_connection_get
 from connections.views.feedback import form_errors_add, refusals_as_messages
 from connections.views.slots import BOOKING_STATES, slot_page_context
 from htg_migration.errors import ApplicationError
-from portal.selectors.actions import portal_connection_for_actions
+from portal.selectors.actions import portal_callback_get, portal_connection_for_actions
 from portal.services.company_actions import (
     PROBLEM_STATES,
     connection_company_confirm,
@@ -170,13 +169,7 @@ def problem_report_view(request: HttpRequest, connection_id: int) -> HttpRespons
 
 @company_required
 def problem_reported_view(request: HttpRequest, callback_id: int) -> HttpResponse:
-    callback = (
-        CallbackRequest.objects.filter(pk=callback_id, customer__in=portal_customers(request.user))
-        .select_related("connection__flow", "customer")
-        .first()
-    )
-    if callback is None:
-        raise Http404
+    callback = portal_callback_get(user=request.user, callback_id=callback_id)
     context = {"callback": callback, "reference": problem_reference(callback.pk)}
     return render(request, "portal/problem_reported.html", context)
 

@@ -1,6 +1,6 @@
 """The weekly report as a PDF (reportlab, pure Python): headline, burn-up charts, funnel, capacity, readiness, risks.
 
-The burn-up charts are the dashboard's own (connections/charts.py: one definition, drawn as SVG there and as a
+The burn-up charts are the dashboard's own (reporting/charts.py: one definition, drawn as SVG there and as a
 reportlab Drawing here), and every chart has its numbers in a table next to it. Page streams are left uncompressed
 so that the text of the figures can be found in the file (tests read it; so can a search tool at the ministry).
 """

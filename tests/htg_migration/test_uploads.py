@@ -2,12 +2,12 @@
 message, and neither keeps anything."""
 
 import pytest
-from connections.services.imports import import_batch_create, import_file_check
 from django.core.exceptions import ValidationError
-from notifications.documents import document_file_check, document_upload
 
-from connections.models import ImportBatch
-from notifications.models import Document
+from community.models import Document
+from community.services.documents import document_file_check, document_upload
+from imports.models import ImportBatch
+from imports.services import import_batch_create, import_file_check
 from tests.connections.factories import UserFactory
 from tests.notifications.document_files import PDF, docx_bytes, upload, xlsx_bytes
 
