@@ -90,20 +90,24 @@ def _floor_seconds(connection: "BaseDatabaseWrapper", today: datetime.date) -> t
 
 
 def metric_sweep_s(context: "BenchContext") -> list["Metric"]:
-    """`sweep_s`: one run of the reminder ladder (`ladder_sweep`) over the seeded register, at Friday 15 May 2020
-    10:00 Amsterdam time (the seed's date, a business day in working hours, so reminders and escalations do go out):
-    every waiting connection past its due date climbs a rung, with its reminder, hub e-mail or escalation written to
-    the outbox (the tasks those would queue are not published). Its batches run in this one process one after the
-    other, as one worker process runs the batch tasks of `ladder_sweep_start` (more worker processes share them).
-    The register is put back as seeded afterwards. Floor: the raw SQL the same sweep needs, in one transaction: the
-    query that finds the due connections, one UPDATE moving them a rung up, one INSERT of the escalations and one
-    INSERT of an outbox row per due connection. Goal: at most 4 times its floor, whatever the absolute time."""
-    from bench.run import metric
+    """`sweep_s`: one run of the reminder ladder (`ladder_sweep`) over the seeded register, at Friday 15 May 2020 10:00
+    Amsterdam time (the seed's date, a business day in working hours, so reminders and escalations do go out): every
+    waiting connection past its due date climbs a rung, with its reminder, hub e-mail or escalation written to the
+    outbox (the tasks those would queue are not published). Its batches run in this one process one after the other,
+    as one worker process runs the batch tasks of `ladder_sweep_start` (more worker processes share them). The
+    register is put back as seeded afterwards. Both sides start on vacuumed tables (bench.run.vacuum). Floor: the
+    raw SQL the same sweep needs, in one transaction: the query that finds the due connections, one UPDATE moving
+    them a rung up, one INSERT of the escalations and one INSERT of an outbox row per due connection. Goal: at most
+    4 times its floor, whatever the absolute time."""
+    from bench.run import metric, vacuum
     from connections.services.ladder import ladder_sweep
     from notifications import tasks
 
     today = SWEEP_AT.date()
+    tables = ("connections_connection", "connections_escalation", "notifications_outboxemail")
+    vacuum(context.connection, *tables)
     floor, due = _floor_seconds(context.connection, today)
+    vacuum(context.connection, *tables)  # the floor's rolled-back rows, which the sweep must not pay for
     marks = _snapshot(context.connection)
     try:
         with contextlib.ExitStack() as patches:

@@ -106,6 +106,15 @@ def rate_metric(name: str, size: int, value: float, unit: str, floor: float) -> 
     return replace(metric(name, size, value, unit, floor), ratio=round(floor / value, 2) if value else 0.0)
 
 
+def vacuum(connection: "BaseDatabaseWrapper", *tables: str) -> None:
+    """VACUUM (ANALYZE) these tables, as autovacuum does in a deployment between bursts: a metric's floor or an
+    earlier metric leaves dead rows behind (a rolled-back floor, a bench's own clean-up), and the figure measured
+    next must not pay for them while its floor did not."""
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(f"VACUUM (ANALYZE) {connection.ops.quote_name(table)}")
+
+
 def timed_ms(action: Callable[[], object]) -> float:
     """How long one call of `action` takes, in milliseconds."""
     started = time.perf_counter()
