@@ -51,12 +51,12 @@ SEED = 1
 AS_OF = datetime.date(2020, 5, 15)
 
 
-# The budgets, as the largest ratio to its floor a figure may have (for a rate: floor / value). A figure without a
-# budget here is measured and shown, not judged.
-GOALS: dict[str, float] = {
-    "connection_list_due_ms": 5.0,
-    "sweep_s": 4.0,
-    "emails_per_s": 2.5,  # at least 0.4 of plain smtplib's rate
+# The budgets, as the largest ratio to its floor a figure may have (for a rate: floor / value), and the size from
+# which it holds (None: at every size). A figure without a budget here is measured and shown, not judged.
+GOALS: dict[str, tuple[float, int | None]] = {
+    "connection_list_due_ms": (5.0, 100_000),  # a page's own fixed cost dominates a small register's raw query
+    "sweep_s": (4.0, None),
+    "emails_per_s": (2.5, None),  # at least 0.4 of plain smtplib's rate
 }
 
 
@@ -72,10 +72,15 @@ class Metric:
     @property
     def goal(self) -> str:
         """The budget and whether this figure meets it, for the table ("" without a budget)."""
-        limit = GOALS.get(self.name)
-        if limit is None:
+        if self.budget is None:
             return ""
-        return f"≤ {limit:g}: {'met' if self.ratio <= limit else 'missed'}"
+        return f"≤ {self.budget:g}: {'met' if self.ratio <= self.budget else 'missed'}"
+
+    @property
+    def budget(self) -> float | None:
+        """The largest ratio this figure may have at its size, or None where it has no budget."""
+        limit, from_size = GOALS.get(self.name, (None, None))
+        return limit if from_size is None or self.size >= from_size else None
 
 
 @dataclass(frozen=True)
@@ -438,8 +443,7 @@ def main(argv: list[str] | None = None) -> int:
     output = Path(arguments.output)
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(
-        json.dumps({"metrics": [{**asdict(figure), "goal": GOALS.get(figure.name)} for figure in metrics]}, indent=2)
-        + "\n"
+        json.dumps({"metrics": [{**asdict(figure), "goal": figure.budget} for figure in metrics]}, indent=2) + "\n"
     )
     docs = Path(arguments.docs)
     docs.parent.mkdir(parents=True, exist_ok=True)
