@@ -53,7 +53,8 @@ def metric_connection_list(context: "BenchContext") -> list["Metric"]:
     median of 30. Floor: the count and page queries of that list, executed as raw SQL through the same database
     connection, rows fetched (the median of 30). `connection_list_due_ms`: the same list unfiltered, sorted by due
     date (the team's "what is due first" view, every connection of the register), the median of 30; floor: its count
-    and page queries run raw in the same way. Goal of `connection_list_due_ms`: at most 5 times its floor at 100,000 customers."""
+    and page queries run raw in the same way. Goal of `connection_list_due_ms`: at most 5 times its floor at 100,000
+    customers."""
     return [
         _list_metric(context, "connection_list_ms", LIST_QUERY),
         _list_metric(context, "connection_list_due_ms", DUE_QUERY),
