@@ -11,6 +11,8 @@ from typing import Any
 
 from django.core import signing
 
+from htg_migration.parsing import parse_id
+
 FEED_SALT = "connections.slot-calendar-feed"
 # "." cannot occur in a signature, and keeps the token free of characters a calendar app might escape.
 SIGNATURE_SEPARATOR = "."
@@ -32,7 +34,7 @@ def calendar_token_user_id(*, token: str) -> int | None:
         value = _signer().unsign(token)
     except signing.BadSignature:
         return None
-    return int(value) if value.isdigit() else None
+    return parse_id(value)
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from helpdesk.selectors import (
 )
 from helpdesk.services import helpdesk_htg_number_lookup, lookup_audit_record
 from htg_migration import clock
+from htg_migration.parsing import parse_id
 
 
 def _connection_choices(connections: list[Connection]) -> list[tuple[str, Any]]:
@@ -68,7 +69,7 @@ class CallbackRequestForm(forms.Form):
 
 
 def _connection_id(value: str) -> int | None:
-    return int(value) if value and value.isdigit() else None
+    return parse_id(value)
 
 
 @staff_required

@@ -11,6 +11,7 @@ from connections.models import WAITING_ON_CUSTOMER, Connection, ConnectionState,
 from connections.selectors.connections import team_members
 from connections.services.htg_numbers import htg_number_normalise
 from connections.validators import normalise_identifier
+from htg_migration.parsing import parse_id
 from plateaus.models import GovernmentParty, MessageFlow
 from plateaus.selectors import plateau_numbers
 
@@ -46,8 +47,7 @@ class ConnectionFilters:
     @classmethod
     def from_query(cls, query: Any) -> "ConnectionFilters":
         def integer(name: str) -> int | None:
-            value = (query.get(name) or "").strip()
-            return int(value) if value.isdigit() else None
+            return parse_id(query.get(name))
 
         def flag(name: str) -> bool:
             return (query.get(name) or "") in {"1", "on", "true", "yes"}
@@ -58,7 +58,7 @@ class ConnectionFilters:
             plateau=integer("plateau"),
             flow=(query.get("flow") or "").strip().upper(),
             state=(query.get("state") or "").strip() if query.get("state") in ConnectionState.values else "",
-            assignee=assignee if assignee == UNASSIGNED or assignee.isdigit() else "",
+            assignee=assignee if assignee == UNASSIGNED or parse_id(assignee) is not None else "",
             role=(query.get("role") or "").strip() if query.get("role") in Customer.Role.values else "",
             hub=integer("hub"),
             overdue=flag("overdue"),

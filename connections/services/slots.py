@@ -17,6 +17,7 @@ from connections.services.transitions import connection_transition
 from htg_migration import clock
 from htg_migration.calendar import is_business_day
 from htg_migration.errors import ApplicationError, ConflictError
+from htg_migration.parsing import parse_id
 from plateaus.models import Plateau
 
 SLOT_LENGTH = datetime.timedelta(hours=1)
@@ -283,12 +284,13 @@ def slot_choose(*, connection_id: int, slot_text: str, actor: Any, expected_stat
     """What the slot pages (the team's and the company's) do with a chosen slot: book it, or, when the page was
     showing a booked connection (`expected_state` "slot_booked"), move the booking there. `slot_text` is the form's
     raw value; anything but a slot id is refused and nothing changes."""
-    if not slot_text.isdigit():
+    slot_id = parse_id(slot_text)
+    if slot_id is None:
         raise ApplicationError(_("Choose a slot first."))
     if expected_state == ConnectionState.SLOT_BOOKED:
-        booking = slot_reschedule(connection_id=connection_id, new_slot_id=int(slot_text), actor=actor)
+        booking = slot_reschedule(connection_id=connection_id, new_slot_id=slot_id, actor=actor)
         return SlotChoice(booking=booking, rescheduled=True)
-    booking = slot_book(slot_id=int(slot_text), connection_id=connection_id, actor=actor, expected_state=expected_state)
+    booking = slot_book(slot_id=slot_id, connection_id=connection_id, actor=actor, expected_state=expected_state)
     return SlotChoice(booking=booking, rescheduled=False)
 
 

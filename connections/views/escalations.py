@@ -14,6 +14,7 @@ from connections.selectors.escalations import ESCALATION_SCOPES, core_team_membe
 from connections.services.escalations import escalation_assign, escalation_close, escalation_note
 from connections.views.access import core_team_required
 from connections.views.feedback import refusals_as_messages
+from htg_migration.parsing import parse_id
 
 QUEUE_LIMIT = 200
 
@@ -49,13 +50,14 @@ def _act(request: HttpRequest, escalation_id: int, action: Callable[[], object],
 @require_POST
 @core_team_required
 def escalation_assign_view(request: HttpRequest, escalation_id: int) -> HttpResponse:
-    raw_owner = request.POST.get("owner", "")
+    raw_owner = request.POST.get("owner", "").strip()
     if raw_owner == "me":
         owner_id: int | None = request.user.pk
-    elif raw_owner.isdigit():
-        owner_id = int(raw_owner)
     else:
-        owner_id = None
+        owner_id = parse_id(raw_owner)
+        if raw_owner and owner_id is None:  # neither a person nor "nobody": refused, nothing changes
+            messages.error(request, _("Choose a member of the core team."))
+            return HttpResponseRedirect(reverse("connections:escalation_queue") + f"#escalation-{escalation_id}")
     return _act(
         request,
         escalation_id,

@@ -24,6 +24,7 @@ from connections.views.access import team_required
 from connections.views.customers import connection_details_form
 from connections.views.feedback import refusals_as_messages
 from htg_migration import clock
+from htg_migration.parsing import parse_id
 
 PAGE_SIZE = 50
 
@@ -96,20 +97,22 @@ def bulk_job_create_view(request: HttpRequest) -> HttpResponse:
         filters = ConnectionFilters.from_query(QueryDict(selection))
         connections = connection_list(filters=filters, today=clock.today())
     else:
-        ids = [int(value) for value in request.POST.getlist("connection") if value.isdigit()]
+        ids = [number for number in map(parse_id, request.POST.getlist("connection")) if number is not None]
         connections = Connection.objects.filter(pk__in=ids).order_by("id")
     try:
-        if limit_text and not limit_text.isdigit():
+        if assignee_text and parse_id(assignee_text) is None:
+            raise ValidationError({"assignee": [_("Choose a member of the connection team.")]})
+        if limit_text and parse_id(limit_text) is None:
             raise ValidationError({"limit": [_("Enter a whole number.")]})
         job = bulk_job_create(
             created_by=request.user,
             action=action,
             transition=transition,
             connections=connections,
-            assignee_id=int(assignee_text) if assignee_text.isdigit() else None,
+            assignee_id=parse_id(assignee_text),
             note=request.POST.get("note", ""),
             selection=selection,
-            limit=int(limit_text) if limit_text else None,
+            limit=parse_id(limit_text),
         )
     except ValidationError as error:
         for message in error.messages:

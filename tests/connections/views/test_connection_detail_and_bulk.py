@@ -257,3 +257,27 @@ def test_a_suppressed_address_shows_on_the_customer_card(team_client):
 
     assert "Receives no e-mail" in content
     assert "550 5.1.1 mailbox unknown" in content
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"action": "transition:invite", "connection": ["²", "9" * 5000]},
+        {"action": "transition:invite", "scope": "all", "limit": "²"},
+        {"action": "assign", "assignee": "²", "connection": ["1"]},
+        {"action": "assign", "assignee": "9" * 5000, "connection": ["1"]},
+    ],
+    ids=["superscript and huge ids", "superscript limit", "superscript assignee", "huge assignee"],
+)
+def test_bulk_numbers_that_are_not_ids_are_refused_and_nothing_is_made(team_client, fields):
+    # given
+    from connections.models import BulkJob
+
+    ConnectionFactory()
+
+    # when
+    response = team_client.post("/team/bulk/", fields, follow=True)
+
+    # then
+    assert response.status_code == 200
+    assert not BulkJob.objects.exists()

@@ -173,3 +173,9 @@ def test_the_page_is_in_dutch_for_dutch_users(team_client):
     ConnectionFactory()
     response = team_client.get(URL, HTTP_ACCEPT_LANGUAGE="nl")
     assert "Aansluitingen" in response.content.decode()
+
+
+@pytest.mark.parametrize("query", ["hub=²", "plateau=" + "9" * 5000, "assignee=²", "hub=١٢"])
+def test_a_filter_number_that_is_not_an_id_is_ignored_not_a_server_error(team_client, query):
+    response = team_client.get(f"/team/connections/?{query}")
+    assert response.status_code == 200

@@ -195,3 +195,19 @@ def test_a_closed_escalation_is_not_closed_again_or_changed(core_client, core_me
 
 def test_an_unknown_escalation_is_404(core_client):
     assert core_client.post(f"{QUEUE}999999/close/", {"outcome": "reached"}).status_code == 404
+
+
+@pytest.mark.parametrize("owner", ["²", "9" * 5000, "x"])
+def test_an_owner_that_is_not_a_person_is_refused_and_the_owner_stays(core_client, core_member, owner):
+    # given
+    open_escalation = escalation()
+    core_client.post(f"{QUEUE}{open_escalation.pk}/assign/", {"owner": "me"})
+
+    # when
+    response = core_client.post(f"{QUEUE}{open_escalation.pk}/assign/", {"owner": owner}, follow=True)
+
+    # then
+    assert response.status_code == 200
+    assert "Choose a member of the core team." in response.content.decode()
+    open_escalation.refresh_from_db()
+    assert open_escalation.owner == core_member

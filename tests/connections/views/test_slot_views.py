@@ -451,3 +451,23 @@ def test_the_planning_page_shows_the_members_own_calendar_address(client, member
     response = client.get(reverse("connections:slot_planning"))
     token = calendar_token(user=member)
     assert f"http://testserver/team/calendar/{token}.ics" in response.content.decode()
+
+
+@pytest.mark.parametrize("slot_text", ["²", "9" * 5000, "١"])
+def test_a_slot_that_is_not_an_id_is_refused_and_nothing_is_booked(client, member, walker, slot_text):
+    # given
+    _publish(member)
+    connection = _offered(walker)
+
+    # when
+    response = client.post(
+        reverse("connections:connection_slot", args=[connection.pk]),
+        {"action": "book", "slot": slot_text, "expected_state": "slot_offered"},
+        follow=True,
+    )
+
+    # then
+    assert _messages(response) == ["Choose a slot first."]
+    connection.refresh_from_db()
+    assert connection.state == "slot_offered"
+    assert not SlotBooking.objects.filter(connection=connection).exists()
