@@ -11,6 +11,7 @@ ID_PATTERN = re.compile(r"[0-9]{1,18}")
 
 
 def parse_id(value: object) -> int | None:
-    """A database id or a whole count typed as text, or None when the text is anything else."""
-    text = str(value if value is not None else "").strip()
+    """A database id or a whole count typed as text, or None when the text is anything else (surrounding spaces
+    included: a caller that allows them strips them first, as a form field does)."""
+    text = str(value if value is not None else "")
     return int(text) if ID_PATTERN.fullmatch(text) else None

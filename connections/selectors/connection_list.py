@@ -47,7 +47,7 @@ class ConnectionFilters:
     @classmethod
     def from_query(cls, query: Any) -> "ConnectionFilters":
         def integer(name: str) -> int | None:
-            return parse_id(query.get(name))
+            return parse_id((query.get(name) or "").strip())
 
         def flag(name: str) -> bool:
             return (query.get(name) or "") in {"1", "on", "true", "yes"}

@@ -273,6 +273,10 @@ HTG_EMAIL_MAX_ATTEMPTS = int(os.environ.get("HTG_EMAIL_MAX_ATTEMPTS", "8"))
 HTG_EMAIL_RETRY_BASE_SECONDS = int(os.environ.get("HTG_EMAIL_RETRY_BASE_SECONDS", "60"))
 HTG_EMAIL_RETRY_MAX_SECONDS = int(os.environ.get("HTG_EMAIL_RETRY_MAX_SECONDS", str(6 * 3600)))
 
+# The reverse proxies in front of the app (IP addresses or networks, comma-separated, e.g. "10.0.0.5,172.18.0.0/16").
+# X-Forwarded-For is read only from these (htg_migration/client_ip.py); empty: the peer address is the client's.
+HTG_TRUSTED_PROXIES = env_list("HTG_TRUSTED_PROXIES", "")
+
 # The companies' portal: a sign-in link works once, for HTG_PORTAL_LINK_MINUTES; within a window of
 # HTG_PORTAL_LINK_WINDOW_MINUTES an address gets at most HTG_PORTAL_LINKS_PER_ADDRESS links and one IP address may
 # ask for at most HTG_PORTAL_LINKS_PER_IP (counted from the database, so it holds across web processes).

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from connections.models import Contact
 from connections.selectors.company_access import portal_contact
 from connections.views.access import View, portal_sign_in_redirect
+from htg_migration.client_ip import client_ip
 from htg_migration.errors import ApplicationError
 from portal.services.sign_in import (
     PortalAccountRefused,
@@ -72,11 +73,6 @@ def verified_email_required(view: View) -> View:
     return wrapped
 
 
-def _client_ip(request: HttpRequest) -> str | None:
-    # REMOTE_ADDR only: a forwarded header is whatever the client says (behind a proxy, the proxy sets REMOTE_ADDR).
-    return request.META.get("REMOTE_ADDR") or None
-
-
 def _link_request_page(request: HttpRequest, *, template: str, nav_active: str) -> HttpResponse:
     email = request.POST.get("email", "") if request.method == "POST" else request.GET.get("email", "")
     next_path = portal_next_path_clean(request.POST.get("next") or request.GET.get("next") or "")
@@ -85,7 +81,7 @@ def _link_request_page(request: HttpRequest, *, template: str, nav_active: str) 
     if request.method == "POST":
         try:
             outcome = portal_sign_in_link_request(
-                email=email, requested_ip=_client_ip(request), language=get_language() or "nl", next_path=next_path
+                email=email, requested_ip=client_ip(request), language=get_language() or "nl", next_path=next_path
             )
         except ValidationError as error:
             errors = error.message_dict
