@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "axes",  # staff sign-in attempts, locked out after too many failures (AXES_* below)
     # Trigram similarity for the helpdesk lookup.
     "django.contrib.postgres",
     "django_fsm",
@@ -63,6 +64,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "htg_migration.urls"
@@ -141,6 +143,16 @@ STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 
 LOGIN_URL = "login"
+# Staff sign in with a password (/accounts/login/, /admin/login/): django-axes counts the failures and, past
+# AXES_FAILURE_LIMIT for one user name or from one client address, refuses every attempt for AXES_COOLOFF_TIME with
+# a 429 page that says when to try again (connections/views/staff_sign_in.py). Companies sign in by e-mailed link.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = int(os.environ.get("HTG_SIGN_IN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=int(os.environ.get("HTG_SIGN_IN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own: a user name, or a client address
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "htg_migration.client_ip.client_ip"
+AXES_LOCKOUT_CALLABLE = "connections.views.staff_sign_in.staff_sign_in_locked_out"
 LOGIN_REDIRECT_URL = "connections:home"
 LOGOUT_REDIRECT_URL = "login"
 
