@@ -19,6 +19,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.db import connection as database
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,6 +31,7 @@ from notifications.services import address_normalise, email_enqueue
 from portal.models import PortalSignInLink
 
 TOKEN_BYTES = 32
+RATE_LOCK_NAMESPACE = 7_340_103  # the first key of the sign-in rate limits' advisory locks
 SIGN_IN_TEMPLATE = "portal.sign_in_link"
 
 logger = logging.getLogger(__name__)
@@ -90,6 +92,19 @@ def _retry_after_minutes(rows: Any, now: datetime.datetime) -> int:
     return max(1, math.ceil(remaining.total_seconds() / 60))
 
 
+def _rate_limits_lock(*, address: str, requested_ip: str | None) -> None:
+    """Requests that count against the same limit wait for each other until their transaction ends, so the count
+    and the new row are one step: twenty requests at once for one address get exactly the limit's links. Transaction
+    advisory locks (no session state: PgBouncer's transaction pooling keeps them); the address's first, then the
+    IP address's, so two requests never wait for each other in a circle."""
+    with database.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [RATE_LOCK_NAMESPACE, f"address:{address}"])
+        if requested_ip:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [RATE_LOCK_NAMESPACE, f"ip:{requested_ip}"]
+            )
+
+
 @transaction.atomic
 def portal_sign_in_link_request(
     *, email: str, requested_ip: str | None, language: str, next_path: str = ""
@@ -101,6 +116,7 @@ def portal_sign_in_link_request(
         validate_email(address)
     except ValidationError:
         raise ValidationError({"email": [_("Enter a valid e-mail address, for example name@company.nl.")]}) from None
+    _rate_limits_lock(address=address, requested_ip=requested_ip)
     now = timezone.now()
     window_start = now - datetime.timedelta(minutes=settings.HTG_PORTAL_LINK_WINDOW_MINUTES)
     counted = PortalSignInLink.objects.filter(created_at__gte=window_start, rate_limited=False)

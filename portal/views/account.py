@@ -99,7 +99,10 @@ def _link_request_page(request: HttpRequest, *, template: str, nav_active: str) 
         "link_minutes": settings.HTG_PORTAL_LINK_MINUTES,
     }
     status = 429 if retry_after_minutes else 400 if errors else 200
-    return render(request, template, context, status=status)
+    response = render(request, template, context, status=status)
+    if retry_after_minutes:
+        response["Retry-After"] = str(retry_after_minutes * 60)
+    return response
 
 
 @require_http_methods(["GET", "POST"])

@@ -3,6 +3,7 @@ answer for known and unknown addresses."""
 
 import datetime
 import re
+import threading
 
 import pytest
 from django.contrib.auth.models import User
@@ -288,3 +289,51 @@ def test_the_purge_is_on_the_beat_schedule():
 
     entry = app.conf.beat_schedule["portal-sign-in-links-purge"]
     assert entry["task"] == "portal.tasks.portal_sign_in_links_purge_task"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_twenty_requests_at_once_for_one_address_get_exactly_the_limit_of_links(settings):
+    # given: the limit of 5 per address, 20 requests from 20 addresses at the same moment
+    settings.HTG_PORTAL_LINKS_PER_ADDRESS = 5
+    barrier = threading.Barrier(20)
+
+    def ask(number):
+        def request():
+            barrier.wait()
+            return portal_sign_in_link_request(
+                email="anna@vandam.example", requested_ip=f"198.51.100.{number}", language="nl"
+            )
+
+        return request
+
+    # when
+    results = run_in_threads([ask(number) for number in range(20)])
+
+    # then: five sent, fifteen refused with a time to wait, and five e-mails
+    assert [type(result).__name__ for result in results] == ["SignInLinkRequest"] * 20
+    assert sorted(result.sent for result in results) == [False] * 15 + [True] * 5
+    assert PortalSignInLink.objects.filter(rate_limited=False).count() == 5
+    assert PortalSignInLink.objects.filter(rate_limited=True).count() == 15
+    assert OutboxEmail.objects.filter(template_key="portal.sign_in_link").count() == 5
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_twenty_requests_at_once_from_one_ip_address_get_exactly_its_limit(settings):
+    settings.HTG_PORTAL_LINKS_PER_IP = 7
+    barrier = threading.Barrier(20)
+
+    def ask(number):
+        def request():
+            barrier.wait()
+            return portal_sign_in_link_request(
+                email=f"person{number}@company.example", requested_ip="203.0.113.8", language="en"
+            )
+
+        return request
+
+    results = run_in_threads([ask(number) for number in range(20)])
+
+    assert sum(result.sent for result in results) == 7
+    assert OutboxEmail.objects.filter(template_key="portal.sign_in_link").count() == 7

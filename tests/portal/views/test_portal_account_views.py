@@ -61,6 +61,7 @@ def test_the_rate_limit_answer_is_clear_and_says_nothing_about_the_address(clien
     client.post(reverse("portal:sign_in"), {"email": EMAIL})
     response = client.post(reverse("portal:sign_in"), {"email": EMAIL})
     assert response.status_code == 429
+    assert int(response["Retry-After"]) == 60 * 60  # the whole window: the first link was asked just now
     assert "Too many sign-in links were asked for this address or from your network" in response.content.decode()
     assert OutboxEmail.objects.filter(template_key="portal.sign_in_link").count() == 1
 
