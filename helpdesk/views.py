@@ -68,10 +68,6 @@ class CallbackRequestForm(forms.Form):
         connection_field.choices = _connection_choices(connections)
 
 
-def _connection_id(value: str) -> int | None:
-    return parse_id(value)
-
-
 @staff_required
 def helpdesk_lookup_view(request: HttpRequest) -> HttpResponse:
     query = (request.GET.get("q") or "").strip()[:200]
@@ -142,7 +138,7 @@ def helpdesk_contact_create_view(request: HttpRequest, customer_id: int) -> Http
                 channel=form.cleaned_data["channel"],
                 topic=form.cleaned_data["topic"],
                 notes=form.cleaned_data["notes"],
-                connection_id=_connection_id(form.cleaned_data["connection"]),
+                connection_id=parse_id(form.cleaned_data["connection"]),
             )
         except ValidationError as error:
             form.add_error(None, error)
@@ -165,7 +161,7 @@ def callback_request_create_view(request: HttpRequest, customer_id: int) -> Http
                 reason=form.cleaned_data["reason"],
                 contact_name=form.cleaned_data["contact_name"],
                 contact_phone=form.cleaned_data["contact_phone"],
-                connection_id=_connection_id(form.cleaned_data["connection"]),
+                connection_id=parse_id(form.cleaned_data["connection"]),
             )
         except ValidationError as error:
             form.add_error(None, error)
