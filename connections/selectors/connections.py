@@ -14,14 +14,19 @@ from connections.permissions import CONNECTION_TEAM, CORE_TEAM
 from connections.services.transitions import transition_label
 
 
-def team_members() -> list[Any]:
-    """The active members of the connection team and the core team: whom a connection can be given to."""
+def group_members(*groups: str) -> list[Any]:
+    """The active members of these staff groups, by name."""
     return list(
         get_user_model()
-        .objects.filter(is_active=True, groups__name__in=[CONNECTION_TEAM, CORE_TEAM])
+        .objects.filter(is_active=True, groups__name__in=groups)
         .distinct()
         .order_by("first_name", "username")
     )
+
+
+def team_members() -> list[Any]:
+    """The active members of the connection team and the core team: whom a connection can be given to."""
+    return group_members(CONNECTION_TEAM, CORE_TEAM)
 
 
 @dataclass(frozen=True)

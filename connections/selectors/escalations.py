@@ -2,11 +2,11 @@
 
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 
 from connections.models import Escalation
 from connections.permissions import CORE_TEAM
+from connections.selectors.connections import group_members
 
 ESCALATION_SCOPES = ("open", "closed")
 
@@ -20,9 +20,4 @@ def escalation_queue(*, scope: str) -> QuerySet[Escalation]:
 
 
 def core_team_members() -> list[Any]:
-    return list(
-        get_user_model()
-        .objects.filter(is_active=True, groups__name=CORE_TEAM)
-        .distinct()
-        .order_by("first_name", "username")
-    )
+    return group_members(CORE_TEAM)

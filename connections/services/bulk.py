@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from connections.models import BulkJob, BulkJobItem, Connection
-from connections.services.connections import assignee_validate
+from connections.services.connections import assignee_validate, connection_assign
 from connections.services.transitions import TRANSITION_NAMES, connection_transition
 from htg_migration.errors import ApplicationError
 
@@ -112,15 +112,6 @@ def bulk_job_run(*, job_id: int) -> BulkJob:
         BulkJob.objects.filter(pk=job.pk).update(status=BulkJob.Status.FINISHED, finished_at=timezone.now())
     job.refresh_from_db()
     return job
-
-
-@transaction.atomic
-def connection_assign(*, connection_id: int, assignee_id: int | None) -> Connection:
-    """Give a connection to a team member (or to nobody). Not a state change, so no transition."""
-    updated = Connection.objects.filter(pk=connection_id).update(assigned_to_id=assignee_id)
-    if not updated:
-        raise ApplicationError(_("This connection does not exist (any more)."))
-    return Connection.objects.get(pk=connection_id)
 
 
 def bulk_jobs_unfinished(*, older_than: datetime.timedelta = datetime.timedelta(minutes=2)) -> list[int]:

@@ -57,16 +57,24 @@ def channel_validate(*, channel: str, tls_version: str = "", vpn_peer_address: s
     raise ValidationError({"channel": [_("Choose SMTP-MSA/POP3 (TLS) or SMTP-MTA (IPsec VPN).")]})
 
 
+NO_CHANNEL: dict[str, Any] = {"channel": "", "tls_version": "", "vpn_peer_address": None}
+
+
+def _channel_apply(connection: Connection, values: dict[str, Any], vpn_details: str) -> list[str]:
+    """Put validated channel values (channel_validate, or NO_CHANNEL) on the connection; the fields to save."""
+    for name, value in values.items():
+        setattr(connection, name, value)
+    connection.vpn_details = vpn_details.strip() if values["channel"] == Channel.SMTP_MTA_IPSEC else ""
+    return [*values.keys(), "vpn_details"]
+
+
 @transaction.atomic
 def connection_channel_set(
     *, connection_id: int, channel: str, tls_version: str = "", vpn_peer_address: str = "", vpn_details: str = ""
 ) -> Connection:
     values = channel_validate(channel=channel, tls_version=tls_version, vpn_peer_address=vpn_peer_address)
     connection = Connection.objects.select_for_update().get(pk=connection_id)
-    for name, value in values.items():
-        setattr(connection, name, value)
-    connection.vpn_details = vpn_details.strip() if channel == Channel.SMTP_MTA_IPSEC else ""
-    connection.save(update_fields=[*values.keys(), "vpn_details"])
+    connection.save(update_fields=_channel_apply(connection, values, vpn_details))
     return connection
 
 
@@ -93,7 +101,7 @@ def connection_details_update(
     connection's page. Not a state change, so no transition; any invalid field raises ValidationError and writes
     nothing."""
     errors: dict[str, list[str]] = {}
-    values: dict[str, Any] = {"channel": "", "tls_version": "", "vpn_peer_address": None}
+    values = NO_CHANNEL
     if channel:
         try:
             values = channel_validate(channel=channel, tls_version=tls_version, vpn_peer_address=vpn_peer_address)
@@ -108,9 +116,16 @@ def connection_details_update(
     connection = Connection.objects.select_for_update().filter(pk=connection_id).first()
     if connection is None:
         raise ApplicationError(_("This connection does not exist (any more)."))
-    for name, value in values.items():
-        setattr(connection, name, value)
-    connection.vpn_details = vpn_details.strip() if channel == Channel.SMTP_MTA_IPSEC else ""
+    fields = _channel_apply(connection, values, vpn_details)
     connection.assigned_to_id = assignee_id
-    connection.save(update_fields=[*values.keys(), "vpn_details", "assigned_to"])
+    connection.save(update_fields=[*fields, "assigned_to"])
     return connection
+
+
+@transaction.atomic
+def connection_assign(*, connection_id: int, assignee_id: int | None) -> Connection:
+    """Give a connection to a team member (or to nobody). Not a state change, so no transition."""
+    updated = Connection.objects.filter(pk=connection_id).update(assigned_to_id=assignee_id)
+    if not updated:
+        raise ApplicationError(_("This connection does not exist (any more)."))
+    return Connection.objects.get(pk=connection_id)
