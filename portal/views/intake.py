@@ -40,6 +40,8 @@ from portal.views.account import (
     verified_email_required,
 )
 from portal.views.intake_forms import (
+    ClientRowForm,
+    ContactRowForm,
     company_step_read,
     contacts_step_read,
     flows_step_read,
@@ -54,11 +56,9 @@ TLS_CHOICES = [
     ("1.1", "TLS 1.1"),
     ("1.0", "TLS 1.0"),
 ]
-CONTACT_FIELDS = ("name", "email", "phone", "language")
-CLIENT_FIELDS = ("legal_name", "kvk_number", "eori")
 # A new row to type in (copied before use: rows end up in the draft).
-EMPTY_CONTACT = dict.fromkeys(CONTACT_FIELDS, "")
-EMPTY_CLIENT = dict.fromkeys(CLIENT_FIELDS, "")
+EMPTY_CONTACT = dict.fromkeys(ContactRowForm.base_fields, "")
+EMPTY_CLIENT = dict.fromkeys(ClientRowForm.base_fields, "")
 
 
 def _step_titles() -> dict[str, str]:
