@@ -49,14 +49,21 @@ def _is_zip(file: IO[bytes]) -> bool:
     return _head(file).startswith(ZIP_MAGIC) and _zip_names(file) is not None
 
 
-def _is_xlsx(file: IO[bytes]) -> bool:
+def _office_parts(file: IO[bytes], folder: str) -> set[str] | None:
+    """The part names of an Office Open XML file whose content lives under `folder` ("xl/", "word/"), else None."""
     names = _zip_names(file) if _head(file).startswith(b"PK\x03\x04") else None
-    return names is not None and {"[Content_Types].xml", "xl/workbook.xml"} <= names
+    if names is None or "[Content_Types].xml" not in names or not any(name.startswith(folder) for name in names):
+        return None
+    return names
+
+
+def _is_xlsx(file: IO[bytes]) -> bool:
+    names = _office_parts(file, "xl/")
+    return names is not None and "xl/workbook.xml" in names
 
 
 def _is_docx(file: IO[bytes]) -> bool:
-    names = _zip_names(file) if _head(file).startswith(b"PK\x03\x04") else None
-    return names is not None and "[Content_Types].xml" in names and any(name.startswith("word/") for name in names)
+    return _office_parts(file, "word/") is not None
 
 
 def _is_utf8_text(file: IO[bytes]) -> bool:

@@ -43,12 +43,24 @@ def test_seed() -> int:
     return seed
 
 
-def _redis_reachable() -> bool:
+def port_answers(port: int, *, timeout: float = 1) -> bool:
+    """Whether something listens on this port of 127.0.0.1."""
     try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=1):
+        with socket.create_connection(("127.0.0.1", port), timeout=timeout):
             return True
     except OSError:
         return False
+
+
+def free_port() -> int:
+    """A port of 127.0.0.1 that nothing listens on now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _redis_reachable() -> bool:
+    return port_answers(6379)
 
 
 def _unavailable(item: pytest.Item, reason: str) -> None:

@@ -6,7 +6,6 @@ lock, a cursor WITH HOLD) does not survive there: the next transaction may run o
 import datetime
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -17,7 +16,7 @@ import pytest
 from django.db import connection as database
 from django.db import transaction
 
-from tests.conftest import PGBOUNCER
+from tests.conftest import PGBOUNCER, free_port, port_answers
 
 pytestmark = [
     pytest.mark.postgres,
@@ -28,20 +27,6 @@ pytestmark = [
 POOL_SIZE = 3  # server connections per database and user: fewer than the clients, so they take turns
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _answers(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-            return True
-    except OSError:
-        return False
-
-
 @pytest.fixture
 def pgbouncer_port() -> Iterator[int]:
     """pgbouncer (pool_mode = transaction) in front of the test database, on a free port; stopped afterwards."""
@@ -49,7 +34,7 @@ def pgbouncer_port() -> Iterator[int]:
     options = database.settings_dict
     name, user = options["NAME"], options["USER"]
     directory = Path(tempfile.mkdtemp(prefix="htg-pgbouncer-"))
-    port = _free_port()
+    port = free_port()
     (directory / "users.txt").write_text(f'"{user}" ""\n')
     (directory / "pgbouncer.ini").write_text(
         f"[databases]\n{name} = host={options['HOST'] or '127.0.0.1'} port={options['PORT'] or 5432} dbname={name}\n"
@@ -67,10 +52,10 @@ def pgbouncer_port() -> Iterator[int]:
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
     try:
         for _attempt in range(100):
-            if _answers(port) or process.poll() is not None:
+            if port_answers(port, timeout=0.2) or process.poll() is not None:
                 break
             time.sleep(0.05)
-        assert process.poll() is None and _answers(port), (directory / "pgbouncer.log").read_text()
+        assert process.poll() is None and port_answers(port, timeout=0.2), (directory / "pgbouncer.log").read_text()
         yield port
     finally:
         process.terminate()

@@ -39,6 +39,7 @@ from htg_migration.calendar import (
     add_business_days,
     is_business_day,
 )
+from htg_migration.queries import first_of_each
 from notifications.services import EmailDraft, email_enqueue_many
 from plateaus.models import MessageFlow
 
@@ -171,11 +172,9 @@ def _lock(connection_ids: Iterable[int], today: datetime.date) -> list[_Due]:
 
 def _primary_contacts(customer_ids: Iterable[int]) -> dict[int, _Addressee]:
     """Each customer's first contact, one row per customer (one query)."""
-    rows = (
-        Contact.objects.filter(customer_id__in=list(set(customer_ids)))
-        .order_by("customer_id", *CONTACT_ORDER)
-        .distinct("customer_id")
-        .values_list("customer_id", "name", "email", "phone", "language")
+    contacts = Contact.objects.filter(customer_id__in=list(set(customer_ids)))
+    rows = first_of_each(contacts, by="customer_id", order=CONTACT_ORDER).values_list(
+        "customer_id", "name", "email", "phone", "language"
     )
     return {customer_id: _Addressee(*rest) for customer_id, *rest in rows}
 

@@ -4,7 +4,6 @@ from notifications.selectors import address_normalise
 from notifications.services.outbox import (
     ERROR_MAX_LENGTH,
     EmailDraft,
-    EnqueuedEmail,
     address_suppress,
     email_bounce_record,
     email_enqueue,
@@ -13,13 +12,10 @@ from notifications.services.outbox import (
     outbox_email_id,
     outbox_message_id,
 )
-from notifications.services.rendering import EmailRenderer, email_renderer, email_template_render
+from notifications.services.rendering import email_template_render
 from notifications.services.sending import (
     CLAIM_LOCK_NAMESPACE,
-    SWEEP_BATCH,
-    SWEEP_GRACE,
     RecoverResult,
-    SendResult,
     email_claims_recover,
     email_send,
     emails_send,
@@ -29,13 +25,8 @@ from notifications.services.sending import (
 __all__ = [
     "CLAIM_LOCK_NAMESPACE",
     "ERROR_MAX_LENGTH",
-    "SWEEP_BATCH",
-    "SWEEP_GRACE",
     "EmailDraft",
-    "EmailRenderer",
-    "EnqueuedEmail",
     "RecoverResult",
-    "SendResult",
     "address_normalise",
     "address_suppress",
     "email_bounce_record",
@@ -43,7 +34,6 @@ __all__ = [
     "email_enqueue",
     "email_enqueue_many",
     "email_id_batches",
-    "email_renderer",
     "email_send",
     "email_template_render",
     "emails_send",

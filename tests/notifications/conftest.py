@@ -1,7 +1,6 @@
 """Real SMTP servers on loopback (aiosmtpd), with or without STARTTLS, and a self-signed certificate."""
 
 import email
-import socket
 import ssl
 import subprocess
 import warnings
@@ -12,11 +11,7 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from tests.conftest import free_port  # shared with the other suites that start servers
 
 
 class SinkHandler:
