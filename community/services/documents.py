@@ -17,16 +17,9 @@ from community.models import Document
 from htg_migration import clock, uploads
 
 T = Document.FileType
-FILE_TYPES: dict[str, str] = {
-    uploads.PDF.extension: T.PDF,
-    uploads.XLSX.extension: T.XLSX,
-    uploads.DOCX.extension: T.DOCX,
-    uploads.ZIP.extension: T.ZIP,
-    uploads.TXT.extension: T.TXT,
-    uploads.CSV.extension: T.CSV,
-}
+# Document.FileType's values are these types' extensions without the dot.
 ACCEPTED = (uploads.PDF, uploads.XLSX, uploads.DOCX, uploads.ZIP, uploads.TXT, uploads.CSV)
-EXTENSIONS = tuple(FILE_TYPES)
+EXTENSIONS = tuple(upload_type.extension for upload_type in ACCEPTED)
 CONTENT_TYPES: dict[str, str] = {
     T.PDF: "application/pdf",
     T.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -42,7 +35,7 @@ def document_file_check(*, uploaded_file: UploadedFile | None) -> str:
     upload_type = uploads.upload_check(
         uploaded_file=uploaded_file, accepted=ACCEPTED, max_bytes=settings.HTG_DOCUMENT_MAX_BYTES
     )
-    return FILE_TYPES[upload_type.extension]
+    return T(upload_type.extension.removeprefix("."))
 
 
 @transaction.atomic

@@ -25,7 +25,6 @@ logger = logging.getLogger(__name__)
 
 S = ImportBatch.Status
 RUNNING_STATES = (S.UPLOADED, S.VALIDATING, S.APPLYING)
-FORMATS = {uploads.CSV.extension: ImportBatch.Format.CSV, uploads.XLSX.extension: ImportBatch.Format.XLSX}
 # pg_advisory_xact_lock key of a batch's import: "IM" in the high half, the batch id in the low half.
 _LOCK_BASE = 0x494D << 32
 
@@ -36,7 +35,7 @@ def import_file_check(*, uploaded_file: UploadedFile | None) -> str:
     upload_type = uploads.upload_check(
         uploaded_file=uploaded_file, accepted=(uploads.CSV, uploads.XLSX), max_bytes=settings.HTG_IMPORT_MAX_BYTES
     )
-    return FORMATS[upload_type.extension]
+    return ImportBatch.Format(upload_type.extension.removeprefix("."))  # its values are the extensions
 
 
 @transaction.atomic
