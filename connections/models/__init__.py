@@ -1,5 +1,6 @@
 """The connections app's models, one module per subject; import them from here."""
 
+from connections.models.accounts import Refusal, StaffPasswordReset
 from connections.models.connections import (
     CONFIRMATION_STATE,
     FINAL_STATES,
@@ -41,8 +42,10 @@ __all__ = [
     "HtgNumberAllocation",
     "Language",
     "LookupAudit",
+    "Refusal",
     "Slot",
     "SlotBooking",
+    "StaffPasswordReset",
     "TeamAvailability",
     "TlsVersion",
 ]

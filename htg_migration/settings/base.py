@@ -153,6 +153,13 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own: a user 
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "htg_migration.client_ip.client_ip"
 AXES_LOCKOUT_CALLABLE = "connections.views.staff_sign_in.staff_sign_in_locked_out"
+# A staff password reset link works for HTG_PASSWORD_RESET_HOURS; within HTG_PASSWORD_RESET_WINDOW_MINUTES an address
+# may ask HTG_PASSWORD_RESETS_PER_ADDRESS times and one client address HTG_PASSWORD_RESETS_PER_IP times (counted
+# from the database, like the portal's sign-in links). The e-mail goes through the outbox.
+PASSWORD_RESET_TIMEOUT = int(os.environ.get("HTG_PASSWORD_RESET_HOURS", "1")) * 3600
+HTG_PASSWORD_RESET_WINDOW_MINUTES = int(os.environ.get("HTG_PASSWORD_RESET_WINDOW_MINUTES", "60"))
+HTG_PASSWORD_RESETS_PER_ADDRESS = int(os.environ.get("HTG_PASSWORD_RESETS_PER_ADDRESS", "3"))
+HTG_PASSWORD_RESETS_PER_IP = int(os.environ.get("HTG_PASSWORD_RESETS_PER_IP", "10"))
 LOGIN_REDIRECT_URL = "connections:home"
 LOGOUT_REDIRECT_URL = "login"
 
