@@ -16,8 +16,10 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.translation import get_language
 
+from connections.models import Refusal
 from connections.selectors.company_access import is_contact_account
 from connections.services.accounts import staff_password_reset_request
+from connections.services.refusals import refusal_record
 from htg_migration.client_ip import client_ip
 
 
@@ -42,6 +44,8 @@ def staff_sign_in_locked_out(
     context = {"minutes": max(1, math.ceil(seconds / 60))}
     response = render(request, "registration/locked_out.html", context, status=429)
     response["Retry-After"] = str(seconds)
+    username = (credentials or {}).get("username") or request.POST.get("username", "")
+    refusal_record(request=request, status=429, reason=Refusal.Reason.LOCKED_OUT, username=str(username))
     return response
 
 

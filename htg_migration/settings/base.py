@@ -65,6 +65,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    "connections.middleware.RefusalAuditMiddleware",  # a row for every refused request (403, signed-in 404)
 ]
 
 ROOT_URLCONF = "htg_migration.urls"
