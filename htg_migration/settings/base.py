@@ -289,6 +289,12 @@ LOGGING = {
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 EMAIL_SSL_CAFILE = os.environ.get("EMAIL_SSL_CAFILE", "")
 EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
+# The wait for the server's answer to the end of a message (RFC 5321 4.5.3.2.6: 10 minutes). No answer by then makes
+# the row "unknown", sent again later with the same Message-ID (notifications.backends.SmtpEmailBackend).
+HTG_SMTP_DATA_TIMEOUT = int(os.environ.get("HTG_SMTP_DATA_TIMEOUT", "600"))
+# A sent mark that fails (the database restarting) is retried on a fresh connection, with doubling waits, for up to
+# HTG_EMAIL_MARK_RETRY_SECONDS before the sending task ends.
+HTG_EMAIL_MARK_RETRY_SECONDS = int(os.environ.get("HTG_EMAIL_MARK_RETRY_SECONDS", "900"))
 HTG_EMAIL_MAX_ATTEMPTS = int(os.environ.get("HTG_EMAIL_MAX_ATTEMPTS", "8"))
 HTG_EMAIL_RETRY_BASE_SECONDS = int(os.environ.get("HTG_EMAIL_RETRY_BASE_SECONDS", "60"))
 HTG_EMAIL_RETRY_MAX_SECONDS = int(os.environ.get("HTG_EMAIL_RETRY_MAX_SECONDS", str(6 * 3600)))
