@@ -16,6 +16,7 @@ from connections.models.connections import (
 )
 from connections.models.customers import CONTACT_ORDER, Contact, Customer, HtgNumberAllocation, Language
 from connections.models.escalations import Escalation
+from connections.models.health import Heartbeat
 from connections.models.helpdesk import CallbackRequest, HelpdeskContact, LookupAudit
 from connections.models.jobs import BulkJob, BulkJobItem
 from connections.models.slots import Slot, SlotBooking, TeamAvailability
@@ -38,6 +39,7 @@ __all__ = [
     "Contact",
     "Customer",
     "Escalation",
+    "Heartbeat",
     "HelpdeskContact",
     "HtgNumberAllocation",
     "Language",

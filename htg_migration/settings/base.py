@@ -284,6 +284,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
 }
 
+# /readyz calls the worker or the scheduler stale when its last heartbeat (every 30 s) is older than this.
+HTG_HEARTBEAT_STALE_SECONDS = int(os.environ.get("HTG_HEARTBEAT_STALE_SECONDS", "120"))
+
 # The e-mail outbox (notifications/): a private CA for the SMTP server's certificate (empty: the system's CAs),
 # how long one SMTP conversation may take, and how often a temporary failure is retried with doubling waits.
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
