@@ -114,16 +114,31 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # in front of the database: `cached_db` writes both and reads the cache, so a request needs no session query, and
 # a session survives a cache restart. Without a shared cache sessions are read from the database: a cache in each
 # process's memory would keep a signed-out session alive in the other processes.
+#
+# While Redis is away the cache is no cache (django-redis's IGNORE_EXCEPTIONS: every read misses, every write is
+# dropped and logged), so sessions are read from and written to the database and signed-in users keep working; short
+# socket timeouts keep a Redis that does not answer from holding up the page.
 CACHE_URL = os.environ.get("DJANGO_CACHE_URL", "")
-if CACHE_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": CACHE_URL,
-            "KEY_PREFIX": "htg",
-        }
+
+
+def redis_cache(url: str) -> dict[str, object]:
+    """The cache on Redis at `url` (also what the tests that stop Redis use)."""
+    return {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": url,
+        "KEY_PREFIX": "htg",
+        "OPTIONS": {
+            "IGNORE_EXCEPTIONS": True,
+            "SOCKET_CONNECT_TIMEOUT": float(os.environ.get("DJANGO_CACHE_CONNECT_TIMEOUT", "0.5")),
+            "SOCKET_TIMEOUT": float(os.environ.get("DJANGO_CACHE_TIMEOUT", "0.5")),
+        },
     }
+
+
+if CACHE_URL:
+    CACHES = {"default": redis_cache(CACHE_URL)}
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

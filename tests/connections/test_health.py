@@ -15,11 +15,10 @@ from django.utils import timezone
 from connections.models import Heartbeat
 from connections.services.health import heartbeat_record
 from htg_migration.celery import app as celery_app
+from htg_migration.settings.base import redis_cache
 from tests.conftest import free_port, port_answers, wait_for
 
 pytestmark = pytest.mark.django_db
-
-REDIS_CACHE = "django.core.cache.backends.redis.RedisCache"
 
 
 def _fresh_heartbeats():
@@ -83,7 +82,7 @@ def test_readyz_reports_the_broker_and_the_cache_down_when_redis_stops_and_pages
     # given: the broker and the cache on a Redis of the test's own, which answers
     process, port = own_redis
     url = f"redis://127.0.0.1:{port}/0"
-    settings.CACHES = {"default": {"BACKEND": REDIS_CACHE, "LOCATION": url}}
+    settings.CACHES = {"default": redis_cache(url)}
     previous_broker = celery_app.conf.broker_url
     celery_app.conf.broker_url = url
     _fresh_heartbeats()
@@ -142,3 +141,40 @@ def test_a_real_worker_records_its_heartbeat_and_the_sender_the_scheduler_s(cele
     # then
     assert wait_for(lambda: Heartbeat.objects.filter(name="worker").exists())
     assert Heartbeat.objects.filter(name="scheduler").exists()
+
+
+@pytest.mark.redis
+def test_signed_in_users_keep_working_and_a_company_can_still_sign_in_while_redis_is_away(
+    client, settings, own_redis, programme_flows
+):
+    import re
+
+    from django.test import Client
+
+    from notifications.models import OutboxEmail
+    from tests.connections.factories import ContactFactory, CustomerFactory, team_member
+
+    # given: sessions in the database behind a Redis cache of the test's own, as in production; a team member
+    # signed in while Redis answered
+    process, port = own_redis
+    settings.CACHES = {"default": redis_cache(f"redis://127.0.0.1:{port}/0")}
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    client.force_login(team_member())
+    assert client.get(reverse("connections:connection_list")).status_code == 200
+
+    # when: Redis goes away
+    process.kill()
+    process.wait()
+    caches["default"].close()
+
+    # then: the team member's pages still work (the session read from the database) ...
+    assert client.get(reverse("connections:connection_list")).status_code == 200
+    # ... and a company asks for a sign-in link, opens it and is signed in
+    ContactFactory(customer=CustomerFactory(), email="anna@vandam.example", language="en")
+    company = Client()
+    assert company.post(reverse("portal:sign_in"), {"email": "anna@vandam.example"}).status_code in (200, 302)
+    body = OutboxEmail.objects.filter(template_key="portal.sign_in_link").latest("id").body_text
+    token = re.search(r"/portal/sign-in/([A-Za-z0-9_\-]+)/", body).group(1)
+    signed_in = company.post(reverse("portal:sign_in_confirm", args=[token]))
+    assert signed_in.status_code == 302
+    assert company.get(signed_in.url, follow=True).status_code == 200
