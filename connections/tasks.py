@@ -8,6 +8,7 @@ from celery import shared_task
 from celery.signals import before_task_publish
 from django.db import DatabaseError
 from django.db import connection as database
+from django.utils import timezone
 
 from connections.models import Heartbeat
 from connections.services.bulk import bulk_job_run, bulk_jobs_unfinished
@@ -15,6 +16,7 @@ from connections.services.health import heartbeat_record
 from connections.services.missed import connections_mark_missed
 from connections.services.transitions import connection_transition
 from htg_migration import clock
+from htg_migration.retention import retention_run
 
 logger = logging.getLogger(__name__)
 
@@ -116,3 +118,9 @@ def scheduler_heartbeat(sender: str | None = None, **kwargs: Any) -> None:
         # age meanwhile.
         logger.warning("scheduler_heartbeat_not_recorded")
         database.close()
+
+
+@shared_task
+def retention_run_task() -> dict[str, int]:
+    """The nightly retention run (htg_migration/retention.py): every app's steps."""
+    return retention_run(now=timezone.now())

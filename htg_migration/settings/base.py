@@ -330,6 +330,14 @@ HTG_PORTAL_LINKS_PER_ADDRESS = int(os.environ.get("HTG_PORTAL_LINKS_PER_ADDRESS"
 HTG_PORTAL_LINKS_PER_IP = int(os.environ.get("HTG_PORTAL_LINKS_PER_IP", "30"))
 # Sign-in link rows (who asked, from where, used or not) are kept this long for questions, then purged daily.
 HTG_PORTAL_LINK_KEEP_DAYS = int(os.environ.get("HTG_PORTAL_LINK_KEEP_DAYS", "90"))
+
+# Retention (htg_migration/retention.py, nightly and `manage.py retention_run [--dry-run]`): the contact details of
+# companies whose connections are all closed go HTG_CONTACT_RETENTION_DAYS after the last programme deadline;
+# intake drafts, raw bounce messages and uploaded import files after their own number of days.
+HTG_CONTACT_RETENTION_DAYS = int(os.environ.get("HTG_CONTACT_RETENTION_DAYS", "365"))
+HTG_INTAKE_DRAFT_KEEP_DAYS = int(os.environ.get("HTG_INTAKE_DRAFT_KEEP_DAYS", "90"))
+HTG_BOUNCE_RAW_KEEP_DAYS = int(os.environ.get("HTG_BOUNCE_RAW_KEEP_DAYS", "90"))
+HTG_IMPORT_FILE_KEEP_DAYS = int(os.environ.get("HTG_IMPORT_FILE_KEEP_DAYS", "90"))
 # Sending in batches: e-mails per task (HTG_EMAIL_BATCH) and rows a sender claims at once (HTG_EMAIL_CLAIM_BATCH).
 HTG_EMAIL_BATCH = int(os.environ.get("HTG_EMAIL_BATCH", "200"))
 HTG_EMAIL_CLAIM_BATCH = int(os.environ.get("HTG_EMAIL_CLAIM_BATCH", "100"))

@@ -225,9 +225,13 @@ def portal_sign_in_link_use(*, token: str) -> PortalSignIn:
     return PortalSignIn(email=link.email, contact=contact, user=user, next_path=link.next_path)
 
 
-def portal_sign_in_links_purge(*, now: datetime.datetime) -> int:
+def portal_sign_in_links_purge(*, now: datetime.datetime, dry_run: bool = False) -> int:
     """Delete the sign-in link rows older than HTG_PORTAL_LINK_KEEP_DAYS (long past their use and the rate-limit
-    window); returns how many. Run daily by the scheduler; running it twice deletes nothing more."""
+    window); returns how many (or, dry, would be). The retention step "sign_in_links", run nightly; running it twice
+    deletes nothing more."""
     cutoff = now - datetime.timedelta(days=settings.HTG_PORTAL_LINK_KEEP_DAYS)
-    deleted, _per_model = PortalSignInLink.objects.filter(created_at__lt=cutoff).delete()
+    old = PortalSignInLink.objects.filter(created_at__lt=cutoff)
+    if dry_run:
+        return old.count()
+    deleted, _per_model = old.delete()
     return deleted
