@@ -1,5 +1,7 @@
 from typing import Any
 
+from csp.constants import UNSAFE_INLINE
+from csp.decorators import csp_update
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -27,9 +29,14 @@ class EmailTemplateAdmin(admin.ModelAdmin):
         return format_html('<a href="{}">{}</a>', url, _("Preview with example data"))
 
     def get_urls(self) -> list[URLPattern]:
+        # The e-mail's own HTML is shown in a sandboxed srcdoc frame, which inherits the page's Content-Security-
+        # Policy; e-mail HTML is styled inline by nature, so this page (administrators only) allows inline styles,
+        # never scripts.
+        # (django-csp types its decorators for views that take the request alone.)
+        preview_view = csp_update({"style-src": [UNSAFE_INLINE]})(self.preview_view)  # type: ignore[arg-type]
         preview = path(
             "<int:template_id>/preview/",
-            self.admin_site.admin_view(self.preview_view),
+            self.admin_site.admin_view(preview_view),
             name="notifications_emailtemplate_preview",
         )
         return [preview, *super().get_urls()]
@@ -124,7 +131,7 @@ class InboundBounceAdmin(admin.ModelAdmin):
                 "size": bounce.raw_size,
             }
         return format_html(
-            '<pre style="white-space: pre-wrap; max-height: 40em; overflow: auto">{}</pre>{}',
+            '<pre class="htg-preformatted htg-preformatted--scroll">{}</pre>{}',
             raw.decode("utf-8", errors="replace"),
             cut,
         )

@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -38,6 +39,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "axes",  # staff sign-in attempts, locked out after too many failures (AXES_* below)
+    "csp",  # the Content-Security-Policy header (CONTENT_SECURITY_POLICY below)
     # Trigram similarity for the helpdesk lookup.
     "django.contrib.postgres",
     "django_fsm",
@@ -55,6 +57,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",  # on every response, static files too
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "htg_migration.middleware.PortalDutchByDefaultMiddleware",
@@ -63,6 +66,10 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After authentication and messages: ends a session past its limits (signs out, says why), then marks every
+    # signed-in page `Cache-Control: no-store` (htg_migration/sessions.py).
+    "htg_migration.middleware.SessionLimitsMiddleware",
+    "htg_migration.middleware.SignedInNoStoreMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
     "connections.middleware.RefusalAuditMiddleware",  # a row for every refused request (403, signed-in 404)
@@ -216,6 +223,16 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 SESSION_COOKIE_HTTPONLY = True
+# Signed-in sessions (htg_migration/sessions.py): staff are signed out after HTG_STAFF_SESSION_IDLE_MINUTES without a
+# request and HTG_STAFF_SESSION_MAX_HOURS after signing in, whatever they do; companies after
+# HTG_PORTAL_SESSION_IDLE_MINUTES without a request. An active session is saved (its expiry moved on) at most every
+# HTG_SESSION_REFRESH_SECONDS: one write a minute, not one per request (SESSION_SAVE_EVERY_REQUEST stays off).
+HTG_STAFF_SESSION_IDLE_MINUTES = int(os.environ.get("HTG_STAFF_SESSION_IDLE_MINUTES", "30"))
+HTG_STAFF_SESSION_MAX_HOURS = int(os.environ.get("HTG_STAFF_SESSION_MAX_HOURS", "12"))
+HTG_PORTAL_SESSION_IDLE_MINUTES = int(os.environ.get("HTG_PORTAL_SESSION_IDLE_MINUTES", "120"))
+HTG_SESSION_REFRESH_SECONDS = int(os.environ.get("HTG_SESSION_REFRESH_SECONDS", "60"))
+# A session nobody signed in to (a language choice, a message) lasts no longer than a staff session at most.
+SESSION_COOKIE_AGE = HTG_STAFF_SESSION_MAX_HOURS * 3600
 CSRF_COOKIE_HTTPONLY = False
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
@@ -226,6 +243,24 @@ SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_SECURE_HSTS_SECONDS", "0"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
 SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", False)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("DJANGO_BEHIND_TLS_PROXY", False) else None
+
+# Content-Security-Policy (django-csp 4): every script is static/js/app.js (or the admin's own files), every style a
+# stylesheet; no inline script, event handler or style attribute anywhere, so the policy needs no 'unsafe-inline' and
+# no nonce. The charts are inline SVG (presentation attributes, no style), so img-src needs no data:. The one
+# relaxation is the admin's e-mail template preview (notifications/admin.py): the e-mail's own HTML, shown in a
+# sandboxed srcdoc frame that inherits this policy, may carry inline styles, never scripts.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    }
+}
 
 # Pins the programme's date (htg_migration/clock.py), e.g. 2020-05-15 for the demo of the 2020 programme; empty: real.
 HTG_CLOCK_DATE = datetime.date.fromisoformat(os.environ["HTG_CLOCK_DATE"]) if os.environ.get("HTG_CLOCK_DATE") else None

@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import path
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
@@ -24,6 +25,7 @@ from connections.selectors.company_access import portal_contact
 from connections.views.access import View, portal_sign_in_redirect
 from htg_migration.client_ip import client_ip
 from htg_migration.errors import ApplicationError
+from htg_migration.sessions import COMPANY, session_begin
 from portal.services.sign_in import (
     PortalAccountRefused,
     SignInLinkInvalid,
@@ -155,6 +157,8 @@ def sign_in_confirm_view(request: HttpRequest, token: str) -> HttpResponse:
         if request.user.is_authenticated:
             logout(request)
         request.session.cycle_key()
+        # No account to sign in yet (login() begins the session for one): the verified address is a company's session.
+        session_begin(request.session, kind=COMPANY, now=timezone.now())
     request.session[PORTAL_EMAIL_SESSION_KEY] = signed_in.email
     if signed_in.next_path:
         return redirect(signed_in.next_path)
