@@ -14,9 +14,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from connections.selectors.company_access import is_contact_account
+from htg_migration.forms import UserNameLengthChecked
 
 
-class StaffAuthenticationForm(AuthenticationForm):
+class StaffAuthenticationForm(UserNameLengthChecked, AuthenticationForm):
     def confirm_login_allowed(self, user: Any) -> None:
         super().confirm_login_allowed(user)
         if is_contact_account(user):
