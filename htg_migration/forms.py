@@ -1,7 +1,10 @@
-"""The one search box's parser: the text of a `q` parameter, read through a Django form field.
+"""Request text that no form of a view's own reads: a search box's `q`, a free-text field posted beside buttons (a
+note, an outcome), and the sign-in forms' user name.
 
-Django's CharField strips the text and refuses a NUL character (`ProhibitNullCharactersValidator`), which
-PostgreSQL can neither store nor compare: read by hand, such a search was a server error.
+Each goes through Django's CharField, which strips it and refuses a NUL character (`ProhibitNullCharactersValidator`)
+with its message in the reader's language: PostgreSQL can neither store nor compare the character, and read by hand
+(`request.GET.get(...)`) such a value was a server error. Ids and counts typed as text go through
+`htg_migration.parsing.parse_id`.
 """
 
 from dataclasses import dataclass
@@ -33,10 +36,11 @@ def search_text(data: Any, name: str = "q") -> SearchText:
     return SearchText(text="", errors=[str(message) for message in form.errors["q"]])
 
 
-def posted_text(data: Any, name: str, *, max_length: int | None = None) -> str:
+def posted_text(data: Any, name: str) -> str:
     """A free-text field of a posted form (a note, an outcome), read through Django's CharField: stripped, and a NUL
-    character (or text past `max_length`) refused as a ValidationError naming the field, in the user's language."""
-    field = forms.CharField(required=False, max_length=max_length)
+    character refused as a ValidationError naming the field, in the user's language. (Its length is the service's
+    rule, which says it in its own words.)"""
+    field = forms.CharField(required=False)
     try:
         return str(field.clean(data.get(name) or ""))
     except forms.ValidationError as error:
