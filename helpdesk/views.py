@@ -28,6 +28,7 @@ from helpdesk.selectors import (
 )
 from helpdesk.services import helpdesk_htg_number_lookup, lookup_audit_record
 from htg_migration import clock
+from htg_migration.forms import posted_text, search_text
 from htg_migration.parsing import parse_id
 
 
@@ -70,7 +71,8 @@ class CallbackRequestForm(forms.Form):
 
 @staff_required
 def helpdesk_lookup_view(request: HttpRequest) -> HttpResponse:
-    query = (request.GET.get("q") or "").strip()[:200]
+    search = search_text(request.GET)
+    query = search.text
     results: list[Customer] = []
     if query:
         # The most frequent call: an HTG number, read out by the caller. One statement finds it and writes the
@@ -90,8 +92,8 @@ def helpdesk_lookup_view(request: HttpRequest) -> HttpResponse:
             )
         if customer_id is not None:
             return HttpResponseRedirect(reverse("helpdesk:helpdesk_customer", args=[customer_id]))
-    context = {"nav_active": "helpdesk", "query": query, "results": results}
-    return render(request, "helpdesk/helpdesk_lookup.html", context)
+    context = {"nav_active": "helpdesk", "query": query, "results": results, "search_errors": search.errors}
+    return render(request, "helpdesk/helpdesk_lookup.html", context, status=400 if search.errors else 200)
 
 
 def _customer_page(
@@ -206,10 +208,15 @@ def callback_queue_view(request: HttpRequest) -> HttpResponse:
 def callback_close_view(request: HttpRequest, callback_id: int) -> HttpResponse:
     get_object_or_404(CallbackRequest.objects.only("id"), pk=callback_id)
     with refusals_as_messages(request) as outcome:
-        callback_request_close(callback_id=callback_id, closed_by=request.user, outcome=request.POST.get("outcome", ""))
+        callback_request_close(
+            callback_id=callback_id, closed_by=request.user, outcome=posted_text(request.POST, "outcome")
+        )
     if outcome.ok:
         messages.success(request, _("Callback closed; the outcome is on the company's screen."))
-    return HttpResponseRedirect(reverse("helpdesk:callback_queue") + f"?scope={request.POST.get('scope', 'all')}")
+    scope = request.POST.get("scope")
+    return HttpResponseRedirect(
+        reverse("helpdesk:callback_queue") + f"?scope={scope if scope in CALLBACK_SCOPES else 'all'}"
+    )
 
 
 urlpatterns = [

@@ -11,6 +11,7 @@ from connections.models import WAITING_ON_CUSTOMER, Connection, ConnectionState,
 from connections.selectors.connections import team_members
 from connections.services.htg_numbers import htg_number_normalise
 from connections.validators import normalise_identifier
+from htg_migration.forms import search_text
 from htg_migration.parsing import parse_id
 from plateaus.models import GovernmentParty, MessageFlow
 from plateaus.selectors import plateau_numbers
@@ -26,6 +27,10 @@ SORTS = {
 }
 DEFAULT_SORT = "-changed"
 UNASSIGNED = "none"
+
+
+# A message flow's code as the filter takes it; anything else (a NUL character, 100,000 letters) is dropped.
+FLOW_CODE_PATTERN = re.compile(r"[A-Z0-9_-]{1,20}")
 
 
 @dataclass(frozen=True)
@@ -53,10 +58,11 @@ class ConnectionFilters:
             return (query.get(name) or "") in {"1", "on", "true", "yes"}
 
         assignee = (query.get("assignee") or "").strip()
+        flow = (query.get("flow") or "").strip().upper()
         sort = (query.get("sort") or DEFAULT_SORT).strip()
         return cls(
             plateau=integer("plateau"),
-            flow=(query.get("flow") or "").strip().upper(),
+            flow=flow if FLOW_CODE_PATTERN.fullmatch(flow) else "",
             state=(query.get("state") or "").strip() if query.get("state") in ConnectionState.values else "",
             assignee=assignee if assignee == UNASSIGNED or parse_id(assignee) is not None else "",
             role=(query.get("role") or "").strip() if query.get("role") in Customer.Role.values else "",
@@ -64,7 +70,7 @@ class ConnectionFilters:
             overdue=flag("overdue"),
             escalated=flag("escalated"),
             blocked=flag("blocked"),
-            q=(query.get("q") or "").strip()[:200],
+            q=search_text(query).text,
             sort=sort if sort.lstrip("-") in SORTS else DEFAULT_SORT,
         )
 

@@ -14,6 +14,7 @@ from connections.selectors.escalations import ESCALATION_SCOPES, core_team_membe
 from connections.services.escalations import escalation_assign, escalation_close, escalation_note
 from connections.views.access import core_team_required
 from connections.views.feedback import refusals_as_messages
+from htg_migration.forms import posted_text
 from htg_migration.parsing import parse_id
 
 QUEUE_LIMIT = 200
@@ -69,11 +70,12 @@ def escalation_assign_view(request: HttpRequest, escalation_id: int) -> HttpResp
 @require_POST
 @core_team_required
 def escalation_note_view(request: HttpRequest, escalation_id: int) -> HttpResponse:
-    notes = request.POST.get("notes", "")
     return _act(
         request,
         escalation_id,
-        lambda: escalation_note(escalation_id=escalation_id, notes=notes, actor=request.user),
+        lambda: escalation_note(
+            escalation_id=escalation_id, notes=posted_text(request.POST, "notes"), actor=request.user
+        ),
         _("Notes saved."),
     )
 

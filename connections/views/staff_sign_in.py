@@ -21,9 +21,10 @@ from connections.selectors.company_access import is_contact_account
 from connections.services.accounts import staff_password_reset_request
 from connections.services.refusals import refusal_record
 from htg_migration.client_ip import client_ip
+from htg_migration.forms import UserNameLengthChecked
 
 
-class StaffAuthenticationForm(AuthenticationForm):
+class StaffAuthenticationForm(UserNameLengthChecked, AuthenticationForm):
     def confirm_login_allowed(self, user: Any) -> None:
         super().confirm_login_allowed(user)
         if is_contact_account(user):

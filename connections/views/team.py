@@ -24,6 +24,7 @@ from connections.views.access import team_required
 from connections.views.customers import connection_details_form
 from connections.views.feedback import refusals_as_messages
 from htg_migration import clock
+from htg_migration.forms import posted_text, search_text
 from htg_migration.parsing import parse_id
 
 PAGE_SIZE = 50
@@ -32,6 +33,9 @@ PAGE_SIZE = 50
 @team_required
 def connection_list_view(request: HttpRequest) -> HttpResponse:
     filters = ConnectionFilters.from_query(request.GET)
+    search = search_text(request.GET)  # the filter dropped a refused search; the page says why
+    for error in search.errors:
+        messages.error(request, error)
     queryset = connection_list(filters=filters, today=clock.today())
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     hub = connection_list_hub(hub_id=filters.hub)
@@ -43,7 +47,7 @@ def connection_list_view(request: HttpRequest) -> HttpResponse:
         "bulk_transitions": _bulk_transitions(),
         **connection_filter_options(),
     }
-    return render(request, "connections/connection_list.html", context)
+    return render(request, "connections/connection_list.html", context, status=400 if search.errors else 200)
 
 
 @team_required
@@ -63,7 +67,7 @@ def connection_transition_view(request: HttpRequest, connection_id: int) -> Http
             connection_id=connection_id,
             transition=request.POST.get("transition", ""),
             actor=request.user,
-            note=request.POST.get("note", "")[:2000],
+            note=posted_text(request.POST, "note")[:2000],
             expected_state=request.POST.get("expected_state") or None,
         )
     if outcome.ok:
@@ -100,6 +104,8 @@ def bulk_job_create_view(request: HttpRequest) -> HttpResponse:
         ids = [number for number in map(parse_id, request.POST.getlist("connection")) if number is not None]
         connections = Connection.objects.filter(pk__in=ids).order_by("id")
     try:
+        note = posted_text(request.POST, "note")
+        posted_text(request.POST, "selection")  # kept on the job as the list filter it came from
         if assignee_text and parse_id(assignee_text) is None:
             raise ValidationError({"assignee": [_("Choose a member of the connection team.")]})
         if limit_text and parse_id(limit_text) is None:
@@ -110,7 +116,7 @@ def bulk_job_create_view(request: HttpRequest) -> HttpResponse:
             transition=transition,
             connections=connections,
             assignee_id=parse_id(assignee_text),
-            note=request.POST.get("note", ""),
+            note=note,
             selection=selection,
             limit=parse_id(limit_text),
         )

@@ -8,6 +8,7 @@ from django.urls import path
 
 from connections.helpdesk_scripts import STEP_GUIDES
 from connections.views.access import company_required
+from htg_migration.forms import search_text
 from portal.selectors.actions import portal_client_list
 
 PAGE_SIZE = 25
@@ -15,15 +16,17 @@ PAGE_SIZE = 25
 
 @company_required
 def client_list_view(request: HttpRequest) -> HttpResponse:
-    query = request.GET.get("q", "")[:200]
+    search = search_text(request.GET)
+    query = search.text
     page = Paginator(portal_client_list(user=request.user, query=query), PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "page": page,
         "query": query,
+        "search_errors": search.errors,
         "company": request.portal_contact.customer,  # type: ignore[attr-defined]
         "next_steps": {state: guide.company_next for state, guide in STEP_GUIDES.items()},
     }
-    return render(request, "portal/clients.html", context)
+    return render(request, "portal/clients.html", context, status=400 if search.errors else 200)
 
 
 urlpatterns = [
