@@ -268,6 +268,9 @@ HTG_NUMBER_PREFIX = os.environ.get("HTG_NUMBER_PREFIX", "HTG")
 HTG_IMPORT_MAX_BYTES = int(os.environ.get("HTG_IMPORT_MAX_BYTES", str(50_000_000)))
 # The largest specification or schedule the team may publish in the HTG Community area.
 HTG_DOCUMENT_MAX_BYTES = int(os.environ.get("HTG_DOCUMENT_MAX_BYTES", str(20_000_000)))
+# The most an uploaded XLSX or DOCX file may unpack to (htg_migration/uploads.py: a "zip bomb" is refused unopened).
+# A registration list of 100,000 companies unpacks to about 100 MB of XML.
+HTG_UPLOAD_MAX_UNPACKED_BYTES = int(os.environ.get("HTG_UPLOAD_MAX_UNPACKED_BYTES", str(200_000_000)))
 
 LOGGING = {
     "version": 1,
