@@ -261,6 +261,10 @@ HTG_DASHBOARD_RISKS_SHOWN = int(os.environ.get("HTG_DASHBOARD_RISKS_SHOWN", "25"
 # The language of the weekly report for the ministry (PDF and XLSX, every Monday at 06:00): nl or en.
 HTG_REPORT_LANGUAGE = os.environ.get("HTG_REPORT_LANGUAGE", "nl")
 
+# The largest intake draft a company may save (portal/services/intake.py), as UTF-8 JSON. The intake's forms allow
+# about 130 kB at most (every field full, in four-byte characters); nobody types that much.
+HTG_INTAKE_DRAFT_MAX_BYTES = int(os.environ.get("HTG_INTAKE_DRAFT_MAX_BYTES", str(256_000)))
+
 # HTG numbers: "HTG-" + 7-digit serial + "-" + Luhn check digit (docs/architecture.md).
 HTG_NUMBER_PREFIX = os.environ.get("HTG_NUMBER_PREFIX", "HTG")
 

@@ -91,7 +91,7 @@ def count_data_rows(file: IO[bytes], file_format: str) -> int:
         try:
             with _first_sheet(file) as sheet:
                 rows = sum(1 for _row in sheet.iter_rows(values_only=True))
-        except (UnreadableFile, *XLSX_ERRORS):
+        except (UnreadableFile, *XML_ERRORS, *XLSX_ERRORS):
             return 0
         return max(rows - 1, 0)
     lines = sum(1 for raw in iter(file.readline, b"") if raw.strip())
