@@ -196,3 +196,19 @@ def test_a_workbook_that_declares_a_document_type_is_refused_by_both(part, docty
     }
     assert refusals == [refused, refused]
     assert _nothing_kept(media_root)
+
+
+def test_a_workbook_whose_xml_cannot_be_unpacked_is_refused_by_both(media_root, openpyxl_untouched):
+    # given: the packed bytes of the workbook part garbled (its name and place in the archive intact)
+    content = bytearray(xlsx_bytes())
+    part = zipfile.ZipFile(io.BytesIO(bytes(content))).getinfo("xl/workbook.xml")
+    start = part.header_offset + 30 + len(part.filename.encode()) + len(part.extra)
+    content[start : start + part.compress_size] = b"\xff" * part.compress_size
+
+    # when
+    refusals = _refusals(lambda: upload("list.xlsx", bytes(content)))
+
+    # then
+    refused = {"file": ["The file cannot be unpacked: it is damaged. Save it again and upload that file."]}
+    assert refusals == [refused, refused]
+    assert _nothing_kept(media_root)
