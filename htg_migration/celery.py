@@ -12,6 +12,11 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 app.conf.beat_schedule = {
+    # The scheduler's and the worker's signs of life, which /readyz reports (connections.services.health).
+    "heartbeat": {
+        "task": "connections.tasks.heartbeat_task",
+        "schedule": 30.0,
+    },
     # Bulk jobs whose task was lost are picked up again (items already done are never redone).
     "bulk-jobs-resume": {
         "task": "connections.tasks.bulk_jobs_resume_task",
