@@ -4,15 +4,24 @@ A file is accepted only when its name's extension is one the caller accepts, it 
 caller's limit, and its content agrees with its extension: magic bytes; for XLSX and DOCX the parts inside the ZIP
 container; for TXT and CSV UTF-8 text without NUL bytes. A refusal is a ValidationError on the field "file", worded
 the same whoever asked.
+
+An XLSX or DOCX file is a ZIP archive of XML parts, which a program unpacks and parses, so two more checks run before
+any of that: the sizes its parts unpack to, as the archive's central directory records them, add up to at most
+HTG_UPLOAD_MAX_UNPACKED_BYTES (a "zip bomb" is refused without unpacking it: the standard library's zipfile, which
+openpyxl reads through, never unpacks a part beyond its recorded size), and no part declares a document type (a DTD,
+which Office Open XML never uses, and through which XML declares entities: "billion laughs", external entities).
 """
 
 import codecs
 import zipfile
+import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
 from typing import IO
+from xml.parsers import expat
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.functional import Promise
@@ -21,6 +30,8 @@ from django.utils.translation import gettext_lazy
 
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")  # a ZIP with entries, an empty ZIP
 TEXT_SNIFF_BYTES = 1_000_000
+XML_PART_SUFFIXES = (".xml", ".rels", ".vml")
+PROLOG_CHUNK_BYTES = 4096
 
 
 def _head(file: IO[bytes]) -> bytes:
@@ -66,6 +77,61 @@ def _is_docx(file: IO[bytes]) -> bool:
     return _office_parts(file, "word/") is not None
 
 
+class _RootElementReached(Exception):
+    pass
+
+
+def _declares_a_document_type(part: IO[bytes]) -> bool:
+    """Whether an XML part declares a document type. Read only up to its root element: the XML standard allows the
+    declaration nowhere else. Not well-formed XML is not judged here (reading the file reports it)."""
+    parser = expat.ParserCreate()
+    declared = False
+
+    def document_type(*_arguments: object) -> None:
+        nonlocal declared
+        declared = True
+        raise _RootElementReached
+
+    def root_element(*_arguments: object) -> None:
+        raise _RootElementReached
+
+    parser.StartDoctypeDeclHandler = document_type
+    parser.StartElementHandler = root_element
+    try:
+        while chunk := part.read(PROLOG_CHUNK_BYTES):
+            parser.Parse(chunk, False)
+    except _RootElementReached:
+        pass
+    except expat.ExpatError:
+        return False
+    return declared
+
+
+def _office_package_refusal(file: IO[bytes]) -> str | None:
+    """Why an Office Open XML file may not be unpacked and parsed (see the module's docstring), or None."""
+    limit = settings.HTG_UPLOAD_MAX_UNPACKED_BYTES
+    try:
+        with zipfile.ZipFile(file) as archive:
+            parts = archive.infolist()
+            if sum(part.file_size for part in parts) > limit:
+                return _("The file unpacks to more than %(limit)s MB, more than a workbook or document may hold.") % {
+                    "limit": f"{limit / 1_000_000:g}"
+                }
+            for part in parts:
+                if part.filename.lower().endswith(XML_PART_SUFFIXES):
+                    with archive.open(part) as stream:
+                        if _declares_a_document_type(stream):
+                            return _(
+                                "The file holds a document type declaration (DTD), which Excel and Word files never "
+                                "hold. Save it again in Excel or Word and upload that file."
+                            )
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError, ValueError):
+        return _("The file cannot be unpacked: it is damaged. Save it again and upload that file.")
+    finally:
+        file.seek(0)
+    return None
+
+
 def _is_utf8_text(file: IO[bytes]) -> bool:
     """UTF-8 without NUL bytes in the first TEXT_SNIFF_BYTES, and not a PDF or ZIP file renamed."""
     if _head(file).startswith((b"%PDF-", *ZIP_MAGIC)):
@@ -98,11 +164,12 @@ class UploadType:
     label: str | Promise
     content_matches: Callable[[IO[bytes]], bool]
     hint: str | Promise = ""
+    is_office_package: bool = False  # unpacked and parsed by a program: its unpacked size and its XML are checked
 
 
 PDF = UploadType(".pdf", "PDF", _is_pdf)
-XLSX = UploadType(".xlsx", "Excel (XLSX)", _is_xlsx)
-DOCX = UploadType(".docx", "Word (DOCX)", _is_docx)
+XLSX = UploadType(".xlsx", "Excel (XLSX)", _is_xlsx, is_office_package=True)
+DOCX = UploadType(".docx", "Word (DOCX)", _is_docx, is_office_package=True)
 ZIP = UploadType(".zip", "ZIP", _is_zip)
 TXT = UploadType(".txt", gettext_lazy("Text (TXT)"), _is_utf8_text)
 CSV = UploadType(".csv", "CSV", _is_utf8_text, gettext_lazy("In Excel choose “Save as” and the type “CSV UTF-8”."))
@@ -132,4 +199,6 @@ def upload_check(*, uploaded_file: UploadedFile | None, accepted: Sequence[Uploa
             "extension": extension,
         }
         raise _refused(f"{message} {upload_type.hint}" if upload_type.hint else message)
+    if upload_type.is_office_package and (refusal := _office_package_refusal(uploaded_file)):
+        raise _refused(refusal)
     return upload_type

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from reportlab.graphics.shapes import Drawing, Polygon, PolyLine, String
 from reportlab.lib import colors
 
+from reporting.pdf_fonts import pdf_fonts_register
 from reporting.selectors import PlateauFigures
 
 WIDTH, HEIGHT = 640, 300
@@ -224,6 +225,7 @@ def chart_drawing(chart: Chart, *, width: float) -> Drawing:
     def flip(points: tuple[Point, ...]) -> list[float]:
         return [value for x, y in points for value in (x * factor, height - y * factor)]
 
+    regular, bold = pdf_fonts_register()
     drawing = Drawing(width, height)
     for band in chart.bands:
         drawing.add(Polygon(flip(band.points), fillColor=colors.HexColor(band.ink), fillOpacity=0.2, strokeColor=None))
@@ -243,7 +245,7 @@ def chart_drawing(chart: Chart, *, width: float) -> Drawing:
                 label.x * factor,
                 height - label.y * factor,
                 label.text,
-                fontName="Helvetica-Bold" if label.bold else "Helvetica",
+                fontName=bold if label.bold else regular,
                 fontSize=FONT_SIZE * factor,
                 fillColor=colors.HexColor(INK),
                 textAnchor=label.anchor,

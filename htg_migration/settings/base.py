@@ -319,6 +319,10 @@ HTG_DASHBOARD_RISKS_SHOWN = int(os.environ.get("HTG_DASHBOARD_RISKS_SHOWN", "25"
 # The language of the weekly report for the ministry (PDF and XLSX, every Monday at 06:00): nl or en.
 HTG_REPORT_LANGUAGE = os.environ.get("HTG_REPORT_LANGUAGE", "nl")
 
+# The largest intake draft a company may save (portal/services/intake.py), as UTF-8 JSON. The intake's forms allow
+# about 130 kB at most (every field full, in four-byte characters); nobody types that much.
+HTG_INTAKE_DRAFT_MAX_BYTES = int(os.environ.get("HTG_INTAKE_DRAFT_MAX_BYTES", str(256_000)))
+
 # HTG numbers: "HTG-" + 7-digit serial + "-" + Luhn check digit (docs/architecture.md).
 HTG_NUMBER_PREFIX = os.environ.get("HTG_NUMBER_PREFIX", "HTG")
 
@@ -326,6 +330,9 @@ HTG_NUMBER_PREFIX = os.environ.get("HTG_NUMBER_PREFIX", "HTG")
 HTG_IMPORT_MAX_BYTES = int(os.environ.get("HTG_IMPORT_MAX_BYTES", str(50_000_000)))
 # The largest specification or schedule the team may publish in the HTG Community area.
 HTG_DOCUMENT_MAX_BYTES = int(os.environ.get("HTG_DOCUMENT_MAX_BYTES", str(20_000_000)))
+# The most an uploaded XLSX or DOCX file may unpack to (htg_migration/uploads.py: a "zip bomb" is refused unopened).
+# A registration list of 100,000 companies unpacks to about 100 MB of XML.
+HTG_UPLOAD_MAX_UNPACKED_BYTES = int(os.environ.get("HTG_UPLOAD_MAX_UNPACKED_BYTES", str(200_000_000)))
 
 LOGGING = {
     "version": 1,

@@ -10,14 +10,18 @@ import datetime
 import itertools
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import IO, Any
+from xml.etree.ElementTree import ParseError
 
 import openpyxl
+from defusedxml import DefusedXmlException
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils.exceptions import InvalidFileException
+
+from htg_migration import spreadsheets
+from htg_migration.spreadsheets import csv_unescape
 
 COLUMNS = (
     "legal_name",
@@ -43,15 +47,18 @@ CSV_DELIMITER = ";"
 CSV_DELIMITERS = (";", ",", "\t")
 SHEET_TITLE = "registrations"
 
-# A spreadsheet runs a CSV cell that starts with one of these as a formula ("CSV injection"): the export puts an
-# apostrophe in front, and the import takes it off again (only for CSV: XLSX cells are written as text).
-FORMULA_STARTS = ("=", "+", "-", "@")
-_ESCAPED_STARTS = (*FORMULA_STARTS, "'")
-
 NOT_UTF8 = _("The file is not UTF-8 text. In Excel choose “Save as” and the type “CSV UTF-8”, then upload it again.")
 NOT_CSV = _("The file cannot be read as CSV: %(reason)s.")
 NOT_XLSX = _("The file cannot be read as an Excel workbook (.xlsx). Save it again as .xlsx or as CSV UTF-8.")
 NO_SHEET = _("The workbook has no worksheet.")
+NOT_XML = _(
+    "The workbook cannot be read: its XML is damaged or holds what a workbook may not (a document type declaration "
+    "or an undefined entity). Save it again in Excel as .xlsx or as CSV UTF-8."
+)
+# What openpyxl raises for a file that is not a workbook, and for XML it cannot read (the standard library's parser;
+# defusedxml's refusals of entities and external references, which openpyxl uses when it is installed).
+XLSX_ERRORS = (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError)
+XML_ERRORS = (ParseError, DefusedXmlException)
 
 
 class UnreadableFile(Exception):
@@ -69,20 +76,6 @@ def column_name(text: str) -> str:
     return text.strip().lstrip("\ufeff").lower().replace(" ", "_").replace("-", "_")
 
 
-def csv_unescape(value: str) -> str:
-    """Take off the apostrophe the export put in front of a value a spreadsheet would run as a formula."""
-    if len(value) > 1 and value[0] == "'" and value[1] in _ESCAPED_STARTS:
-        return value[1:]
-    return value
-
-
-def csv_escape(value: str) -> str:
-    """The inverse of csv_unescape: csv_unescape(csv_escape(v)) == v for every v."""
-    if value.startswith(FORMULA_STARTS) or (len(value) > 1 and value[0] == "'" and value[1] in _ESCAPED_STARTS):
-        return "'" + value
-    return value
-
-
 def read_rows(file: IO[bytes], file_format: str) -> Iterator[tuple[int, list[str]]]:
     """Every row of the file as (line, cells); the header is line 1. Raises UnreadableFile."""
     if file_format == "xlsx":
@@ -91,18 +84,16 @@ def read_rows(file: IO[bytes], file_format: str) -> Iterator[tuple[int, list[str
 
 
 def count_data_rows(file: IO[bytes], file_format: str) -> int:
-    """How many rows follow the header, for the progress bar before the real reading: a quick first pass over a
-    CSV file; the sheet's recorded size for a workbook (0 when it has none: the bar then fills at the end)."""
+    """How many rows follow the header, for the progress bar before the real reading: a quick first pass over the
+    file (a workbook's rows as its sheet holds them, not its recorded size; 0 when the workbook cannot be read: the
+    real reading then reports why)."""
     if file_format == "xlsx":
         try:
-            workbook = openpyxl.load_workbook(file, read_only=True, data_only=True)
-        except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError):
+            with _first_sheet(file) as sheet:
+                rows = sum(1 for _row in sheet.iter_rows(values_only=True))
+        except (UnreadableFile, *XML_ERRORS, *XLSX_ERRORS):
             return 0
-        try:
-            rows = workbook.worksheets[0].max_row if workbook.worksheets else None
-        finally:
-            workbook.close()
-        return max((rows or 1) - 1, 0)
+        return max(rows - 1, 0)
     lines = sum(1 for raw in iter(file.readline, b"") if raw.strip())
     return max(lines - 1, 0)
 
@@ -148,63 +139,61 @@ def _cell_text(value: Any, *, pad_to: int = 0) -> str:
     return str(value).strip()
 
 
-def _xlsx_rows(file: IO[bytes]) -> Iterator[tuple[int, list[str]]]:
+@contextmanager
+def _first_sheet(file: IO[bytes]) -> Iterator[Any]:
+    """The workbook's first worksheet, read as it is: openpyxl's read-only mode trusts the size the sheet records
+    (`<dimension>`), and a stale one (left by a program that wrote the file) would hide rows and columns."""
     try:
         workbook = openpyxl.load_workbook(file, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError):
-        raise UnreadableFile(NOT_XLSX) from None
-    line = 0
+    except (*XML_ERRORS, *XLSX_ERRORS) as error:
+        # openpyxl hands on an XML error met while opening the workbook as the cause of its ValueError
+        unreadable_xml = isinstance(error, XML_ERRORS) or isinstance(error.__cause__, XML_ERRORS)
+        raise UnreadableFile(NOT_XML if unreadable_xml else NOT_XLSX) from None
     try:
         if not workbook.worksheets:
             raise UnreadableFile(NO_SHEET)
-        kvk_position = -1
-        for line, values in enumerate(workbook.worksheets[0].iter_rows(values_only=True), start=1):
-            if line == 1:
-                cells = [_cell_text(value) for value in values]
-                names = [column_name(cell) for cell in cells]
-                kvk_position = names.index("kvk_number") if "kvk_number" in names else -1
-            else:
-                cells = [
-                    _cell_text(value, pad_to=8 if position == kvk_position else 0)
-                    for position, value in enumerate(values)
-                ]
-            yield line, cells
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError):
-        raise UnreadableFile(NOT_XLSX, line=line + 1) from None
+        sheet = workbook.worksheets[0]
+        sheet.reset_dimensions()
+        yield sheet
     finally:
         workbook.close()
 
 
-class _Echo:
-    """A file-like object that hands back what is written: csv.writer then returns each line."""
-
-    def write(self, value: str) -> str:
-        return value
+def _xlsx_rows(file: IO[bytes]) -> Iterator[tuple[int, list[str]]]:
+    with _first_sheet(file) as sheet:
+        line = 0
+        try:
+            kvk_position = -1
+            for line, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+                if line == 1:
+                    cells = [_cell_text(value) for value in values]
+                    names = [column_name(cell) for cell in cells]
+                    kvk_position = names.index("kvk_number") if "kvk_number" in names else -1
+                else:
+                    cells = [
+                        _cell_text(value, pad_to=8 if position == kvk_position else 0)
+                        for position, value in enumerate(values)
+                    ]
+                yield line, cells
+        except XML_ERRORS:
+            raise UnreadableFile(NOT_XML, line=line + 1) from None
+        except (*XLSX_ERRORS, TypeError):
+            raise UnreadableFile(NOT_XLSX, line=line + 1) from None
 
 
 def csv_lines(rows: Iterable[Sequence[str]]) -> Iterator[str]:
-    """The list as CSV text, line by line (for streaming): UTF-8 with a byte order mark, so that Excel reads the
-    accents right, and ";" between cells, as Dutch Excel expects."""
-    writer = csv.writer(_Echo(), delimiter=CSV_DELIMITER, lineterminator="\r\n")
-    yield "\ufeff" + writer.writerow(COLUMNS)
-    for row in rows:
-        yield writer.writerow([csv_escape(value) for value in row])
+    """The list as CSV text, line by line (for streaming), written by htg_migration.spreadsheets: a byte order mark,
+    ";" between cells, and an apostrophe before a value a spreadsheet would run as a formula (the import takes it
+    off again)."""
+    return spreadsheets.csv_lines(COLUMNS, rows, delimiter=CSV_DELIMITER)
 
 
 def write_xlsx(rows: Iterable[Sequence[str]], target: IO[bytes]) -> None:
-    """The list as one worksheet, every cell text (no formula runs, KvK numbers keep their leading zero)."""
-    workbook = openpyxl.Workbook(write_only=True)
-    sheet = workbook.create_sheet(SHEET_TITLE)
-    sheet.append(COLUMNS)
+    """The list as one worksheet, written by htg_migration.spreadsheets: every cell text (no formula runs, KvK numbers
+    keep their leading zero)."""
+    book = spreadsheets.workbook(write_only=True)
+    sheet = book.create_sheet(SHEET_TITLE)
+    spreadsheets.xlsx_append(sheet, COLUMNS)
     for row in rows:
-        sheet.append([_text_cell(sheet, value) for value in row])
-    workbook.save(target)
-
-
-def _text_cell(sheet: Any, value: str) -> Any:
-    value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    if not value.startswith("="):
-        return value  # openpyxl stores any other string as text
-    cell = WriteOnlyCell(sheet, value=value)
-    cell.data_type = "s"  # text, not a formula
-    return cell
+        spreadsheets.xlsx_append(sheet, row)
+    book.save(target)

@@ -12,6 +12,7 @@ Errors are keyed by the form field they belong to ("eori", "contacts-1-email", "
 shows each next to its field and in the summary.
 """
 
+import json
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -40,6 +41,7 @@ MAX_CONTACTS = 10
 MAX_CLIENTS = 50
 PHONE_PATTERN = re.compile(r"^\+?[0-9 ()\-]{6,25}$")
 HTG_NUMBER_TEMPLATE = "customer.htg_number_issued"
+DRAFT_FIELD = "intake"  # the key of a refusal of the whole draft (the intake's form has this id)
 Errors = dict[str, list[str]]
 
 
@@ -228,11 +230,28 @@ def intake_errors(*, data: dict[str, Any], context: IntakeContext, step: str | N
     return errors
 
 
+def intake_draft_size(data: dict[str, Any]) -> int:
+    """A draft's size: its JSON in UTF-8, as a person's text takes room."""
+    return len(json.dumps(data, ensure_ascii=False).encode())
+
+
 @transaction.atomic
 def intake_draft_save(*, email: str, data: dict[str, Any], step: str) -> IntakeDraft:
-    """Keep what was typed so far (valid or not), to resume after signing in again."""
+    """Keep what was typed so far (valid or not), to resume after signing in again. A draft larger than
+    HTG_INTAKE_DRAFT_MAX_BYTES is refused (ValidationError on DRAFT_FIELD) and nothing is saved: the step's forms
+    keep each field within its length, so only a caller that skips them gets there."""
     if step not in INTAKE_STEPS:
         raise ValueError(f"Unknown intake step {step!r}")
+    limit = settings.HTG_INTAKE_DRAFT_MAX_BYTES
+    if intake_draft_size(data) > limit:
+        raise ValidationError(
+            {
+                DRAFT_FIELD: [
+                    _("The intake is too large to save: at most %(limit)s kB. Shorten the longest texts.")
+                    % {"limit": f"{limit / 1000:g}"}
+                ]
+            }
+        )
     draft, _created = IntakeDraft.objects.select_for_update().get_or_create(
         email=portal_email_normalise(email), defaults={"data": data, "step": step}
     )

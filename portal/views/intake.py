@@ -23,6 +23,7 @@ from connections.models import Channel, Customer, Language, TlsVersion
 from htg_migration.errors import ApplicationError
 from portal.selectors.intake import IntakeContext, intake_context, intake_draft_get
 from portal.services.intake import (
+    DRAFT_FIELD,
     INTAKE_STEPS,
     MAX_CLIENTS,
     MAX_CONTACTS,
@@ -139,7 +140,7 @@ def _summary(errors: dict[str, list[str]], step: str) -> list[dict[str, str]]:
     """The error summary: each message with a link to its field (on this page, or on the step it belongs to)."""
     items: list[dict[str, str]] = []
     for key, texts in errors.items():
-        target_step = _error_step(key)
+        target_step = step if key == DRAFT_FIELD else _error_step(key)
         href = f"#{key}" if target_step == step else f"{reverse('portal:intake_step', args=[target_step])}#{key}"
         items.extend({"href": href, "text": text} for text in texts)
     return items
@@ -229,10 +230,26 @@ def intake_step_view(request: HttpRequest, step: str) -> HttpResponse:
         return _page(request, step=step, data=data, context=context)
 
     action = request.POST.get("action", "next")
-    index = INTAKE_STEPS.index(step)
     data, refused = _merge_post(data, request.POST, step, context)
     if refused:  # text too long, a NUL character, a tampered row count: shown, and nothing is saved
         return _page(request, step=step, data=data, context=context, errors=refused)
+    try:
+        return _step_post(request, identity=identity, data=data, step=step, action=action, context=context)
+    except ValidationError as error:  # the draft is too large to save: shown with the message, and nothing is saved
+        return _page(request, step=step, data=data, context=context, errors=error.message_dict)
+
+
+def _step_post(
+    request: HttpRequest,
+    *,
+    identity: PortalIdentity,
+    data: dict[str, Any],
+    step: str,
+    action: str,
+    context: IntakeContext,
+) -> HttpResponse:
+    """Carry out a step's button; the draft is saved as the button says. ValidationError when it is too large."""
+    index = INTAKE_STEPS.index(step)
     if action == "add_contact" and step == "contacts":
         contacts = data["contacts"]
         if len(contacts) < MAX_CONTACTS:

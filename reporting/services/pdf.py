@@ -3,37 +3,68 @@
 The burn-up charts are the dashboard's own (reporting/charts.py: one definition, drawn as SVG there and as a
 reportlab Drawing here), and every chart has its numbers in a table next to it. Page streams are left uncompressed
 so that the text of the figures can be found in the file (tests read it; so can a search tool at the ministry).
+All text is set in DejaVu Sans, embedded (reporting/pdf_fonts.py), so that every company's name prints as written;
+right-to-left names (Hebrew, Arabic) are put in drawing order first (python-bidi, arabic-reshaper): reportlab draws
+left to right, and its own bidirectional support needs rlbidi, which is not on PyPI.
 """
 
 import io
 from xml.sax.saxutils import escape
 
+import arabic_reshaper
+from bidi import get_display
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
-from reportlab.lib.styles import getSampleStyleSheet
+from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from connections.models import ConnectionState
 from reporting.charts import burnup_chart, chart_drawing, forecast_sentence
+from reporting.pdf_fonts import pdf_fonts_register
 from reporting.selectors import Dashboard
 from reporting.services.figures import report_rows, weekly_report_week
 
-GRID = TableStyle(
-    [
-        ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
-        ("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold"),
-        ("FONTSIZE", (0, 0), (-1, -1), 8),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-    ]
-)
+
+def _text(value: str) -> str:
+    """A text for a paragraph: in the order its letters are drawn, left to right (right-to-left words reversed, as
+    the Unicode bidirectional algorithm says, and Arabic letters in their joined forms), and escaped for reportlab's
+    markup. Latin, Greek or Cyrillic text stays as it is."""
+    return escape(get_display(arabic_reshaper.reshape(value)))
+
+
+def _grid() -> TableStyle:
+    regular, bold = pdf_fonts_register()
+    return TableStyle(
+        [
+            ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+            ("FONTNAME", (0, 0), (-1, -1), regular),
+            ("FONTNAME", (0, 0), (-1, 0), bold),
+            ("FONTSIZE", (0, 0), (-1, -1), 8),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ]
+    )
+
+
+def _styles() -> dict[str, ParagraphStyle]:
+    """reportlab's sample styles, in the embedded fonts."""
+    regular, bold = pdf_fonts_register()
+    sample = getSampleStyleSheet()
+    styles = {
+        "Title": sample["Title"].clone("Title", fontName=bold),
+        "Heading2": sample["Heading2"].clone("Heading2", fontName=bold),
+        "BodyText": sample["BodyText"].clone("BodyText", fontName=regular),
+    }
+    styles["small"] = styles["BodyText"].clone("small", fontSize=8, leading=10)
+    return styles
 
 
 def report_pdf(dashboard: Dashboard) -> bytes:
     output = io.BytesIO()
     week = weekly_report_week(dashboard.as_of)
+    regular, _bold = pdf_fonts_register()
     document = SimpleDocTemplate(
         output,
         pagesize=landscape(A4),
@@ -45,22 +76,24 @@ def report_pdf(dashboard: Dashboard) -> bytes:
         author=_("HTG Migration Tracker"),
         pageCompression=0,
         lang="nl",
+        initialFontName=regular,  # else each page declares Helvetica, which is not embedded
     )
-    styles = getSampleStyleSheet()
-    small = styles["BodyText"].clone("small", fontSize=8, leading=10)
+    styles = _styles()
+    small = styles["small"]
+    grid = _grid()
     story: list = [
-        Paragraph(escape(_("HTG migration: weekly report %(week)s") % {"week": f"{week:%G-W%V}"}), styles["Title"]),
+        Paragraph(_text(_("HTG migration: weekly report %(week)s") % {"week": f"{week:%G-W%V}"}), styles["Title"]),
         Paragraph(
-            escape(
+            _text(
                 _("%(programme)s. Figures as of %(day)s, the same as the dashboard of that day.")
                 % {"programme": dashboard.programme_name, "day": date_format(dashboard.as_of)}
             ),
             styles["BodyText"],
         ),
         Spacer(1, 4 * mm),
-        Paragraph(escape(_("Headline")), styles["Heading2"]),
+        Paragraph(_text(_("Headline")), styles["Heading2"]),
         Table(
-            [[_("Figure"), _("Value")], *[[label, str(value)] for label, value in report_rows(dashboard)]], style=GRID
+            [[_("Figure"), _("Value")], *[[label, str(value)] for label, value in report_rows(dashboard)]], style=grid
         ),
     ]
     for plateau in dashboard.plateaus:
@@ -73,23 +106,27 @@ def report_pdf(dashboard: Dashboard) -> bytes:
                 [_("Actual per working day"), f"{plateau.rate.rate:.1f}"],
                 [_("Waiting for the government party"), str(plateau.blocked_pending)],
             ],
-            style=GRID,
+            style=grid,
         )
         parts = [
-            Paragraph(escape(plateau.name), styles["Heading2"]),
+            Paragraph(_text(plateau.name), styles["Heading2"]),
         ]
         if dashboard.deadline is not None:
             chart = burnup_chart(plateau=plateau, deadline=dashboard.deadline, as_of=dashboard.as_of)
-            parts.append(Table([[chart_drawing(chart, width=160 * mm), figures]]))
+            parts.append(
+                Table(
+                    [[chart_drawing(chart, width=160 * mm), figures]], style=[("FONTNAME", (0, 0), (-1, -1), regular)]
+                )
+            )
         else:
             parts.append(figures)
-        parts.append(Paragraph(escape(forecast_sentence(plateau)), styles["BodyText"]))
+        parts.append(Paragraph(_text(forecast_sentence(plateau)), styles["BodyText"]))
         story.append(KeepTogether(parts))
     story += [
-        Paragraph(escape(_("Where the connections are: per plateau and flow")), styles["Heading2"]),
+        Paragraph(_text(_("Where the connections are: per plateau and flow")), styles["Heading2"]),
         Table(
             [
-                [_("Flow"), *[Paragraph(escape(str(label)), small) for _value, label in ConnectionState.choices]],
+                [_("Flow"), *[Paragraph(_text(str(label)), small) for _value, label in ConnectionState.choices]],
                 *[
                     [
                         f"{flow.plateau_number} · {flow.code}" + (" (" + _("blocked") + ")" if flow.is_blocked else ""),
@@ -98,14 +135,14 @@ def report_pdf(dashboard: Dashboard) -> bytes:
                     for flow in dashboard.flows
                 ],
             ],
-            style=GRID,
+            style=grid,
             repeatRows=1,
         ),
     ]
     if dashboard.capacity is not None:
         plan = dashboard.capacity
         story += [
-            Paragraph(escape(_("Capacity")), styles["Heading2"]),
+            Paragraph(_text(_("Capacity")), styles["Heading2"]),
             Table(
                 [
                     [_("Figure"), _("Value")],
@@ -119,16 +156,16 @@ def report_pdf(dashboard: Dashboard) -> bytes:
                         "-" if plan.shortfall_members is None else str(plan.shortfall_members),
                     ],
                 ],
-                style=GRID,
+                style=grid,
             ),
         ]
     blocked = [flow for flow in dashboard.flows if flow.is_blocked]
-    story.append(Paragraph(escape(_("Government-party readiness")), styles["Heading2"]))
+    story.append(Paragraph(_text(_("Government-party readiness")), styles["Heading2"]))
     if blocked:
         for flow in blocked:
             story.append(
                 Paragraph(
-                    escape(
+                    _text(
                         _("%(flow)s is blocked: waiting for %(parties)s; %(count)s connections counted apart.")
                         % {"flow": flow.code, "parties": ", ".join(flow.waiting_parties), "count": flow.pending}
                     ),
@@ -137,25 +174,25 @@ def report_pdf(dashboard: Dashboard) -> bytes:
             )
     else:
         story.append(
-            Paragraph(escape(_("Every flow is open: all government parties are connected to HTG.")), styles["BodyText"])
+            Paragraph(_text(_("Every flow is open: all government parties are connected to HTG.")), styles["BodyText"])
         )
     story += [
-        Paragraph(escape(_("Connections at risk")) + f" ({dashboard.at_risk})", styles["Heading2"]),
+        Paragraph(_text(_("Connections at risk")) + f" ({dashboard.at_risk})", styles["Heading2"]),
         Table(
             [
                 [_("Risk"), _("Company"), _("Flow"), _("State"), _("Why")],
                 *[
                     [
                         str(risk.score),
-                        Paragraph(escape(risk.customer), small),
+                        Paragraph(_text(risk.customer), small),
                         risk.flow_code,
-                        Paragraph(escape(risk.state_label), small),
-                        Paragraph(escape(" ".join(risk.reasons)), small),
+                        Paragraph(_text(risk.state_label), small),
+                        Paragraph(_text(" ".join(risk.reasons)), small),
                     ]
                     for risk in dashboard.risks
                 ],
             ],
-            style=GRID,
+            style=grid,
             colWidths=[12 * mm, 60 * mm, 16 * mm, 30 * mm, 150 * mm],
             repeatRows=1,
         ),

@@ -1,15 +1,16 @@
 """The weekly report as a spreadsheet: the headline, plateaus, flows per state, the burn-up with a chart, capacity
-and risks, one sheet each. The numbers are numbers (not text), so the ministry can calculate with them."""
+and risks, one sheet each. The numbers are numbers (not text), so the ministry can calculate with them; text is text
+(htg_migration.spreadsheets: a company named "=HYPERLINK(...)" is never a formula)."""
 
 import io
 
-import openpyxl
 from django.utils.translation import gettext as _
 from openpyxl.chart import LineChart, Reference
 from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from connections.models import ConnectionState
+from htg_migration.spreadsheets import workbook, xlsx_append, xlsx_put
 from reporting.charts import forecast_sentence
 from reporting.selectors import Dashboard
 from reporting.services.figures import report_rows
@@ -18,7 +19,7 @@ BOLD = Font(bold=True)
 
 
 def _header(sheet: Worksheet, titles: list[str]) -> None:
-    sheet.append(titles)
+    xlsx_append(sheet, titles)
     for cell in sheet[1]:
         cell.font = BOLD
     sheet.freeze_panes = "A2"
@@ -29,12 +30,12 @@ def _date(value: object) -> object:
 
 
 def report_xlsx(dashboard: Dashboard) -> bytes:
-    book = openpyxl.Workbook()
+    book = workbook()
     headline = book.active
     headline.title = _("Headline")
     _header(headline, [_("Figure"), _("Value")])
     for label, value in report_rows(dashboard):
-        headline.append([label, value])
+        xlsx_append(headline, [label, value])
     headline.column_dimensions["A"].width = 48
 
     plateaus = book.create_sheet(_("Plateaus"))
@@ -56,7 +57,8 @@ def report_xlsx(dashboard: Dashboard) -> bytes:
     )
     for plateau in dashboard.plateaus:
         forecast = plateau.forecast
-        plateaus.append(
+        xlsx_append(
+            plateaus,
             [
                 plateau.number,
                 plateau.start,
@@ -69,33 +71,34 @@ def report_xlsx(dashboard: Dashboard) -> bytes:
                 _date(forecast.latest),
                 plateau.blocked_pending,
                 forecast_sentence(plateau),
-            ]
+            ],
         )
 
     funnel = book.create_sheet(_("Funnel"))
     _header(funnel, [_("Plateau"), _("Flow"), _("Blocked"), *[str(label) for _value, label in ConnectionState.choices]])
     for flow in dashboard.flows:
-        funnel.append(
+        xlsx_append(
+            funnel,
             [
                 flow.plateau_number,
                 flow.code,
                 _("yes") if flow.is_blocked else _("no"),
                 *[c for _s, _l, c in flow.funnel],
-            ]
+            ],
         )
 
     burnup = book.create_sheet(_("Burn-up"))
     row = 1
     for plateau in dashboard.plateaus:
-        burnup.cell(row=row, column=1, value=_("Plateau %(number)s") % {"number": plateau.number}).font = BOLD
-        burnup.cell(row=row + 1, column=1, value=_("Day")).font = BOLD
-        burnup.cell(row=row + 1, column=2, value=_("Live")).font = BOLD
-        burnup.cell(row=row + 1, column=3, value=_("Plan")).font = BOLD
+        xlsx_put(burnup, row=row, column=1, value=_("Plateau %(number)s") % {"number": plateau.number}).font = BOLD
+        xlsx_put(burnup, row=row + 1, column=1, value=_("Day")).font = BOLD
+        xlsx_put(burnup, row=row + 1, column=2, value=_("Live")).font = BOLD
+        xlsx_put(burnup, row=row + 1, column=3, value=_("Plan")).font = BOLD
         first = row + 2
         for offset, point in enumerate(plateau.series):
-            burnup.cell(row=first + offset, column=1, value=point.day)
-            burnup.cell(row=first + offset, column=2, value=point.live)
-            burnup.cell(row=first + offset, column=3, value=round(point.plan, 1))
+            xlsx_put(burnup, row=first + offset, column=1, value=point.day)
+            xlsx_put(burnup, row=first + offset, column=2, value=point.live)
+            xlsx_put(burnup, row=first + offset, column=3, value=round(point.plan, 1))
         last = first + max(len(plateau.series), 1) - 1
         chart = LineChart()
         chart.title = _("Plateau %(number)s: connections live against the plan") % {"number": plateau.number}
@@ -120,14 +123,22 @@ def report_xlsx(dashboard: Dashboard) -> bytes:
             (_("Team members needed"), plan.members_needed if plan.members_needed is not None else ""),
             (_("Shortfall in team members"), plan.shortfall_members if plan.shortfall_members is not None else ""),
         ):
-            capacity.append([label, value])
+            xlsx_append(capacity, [label, value])
     capacity.column_dimensions["A"].width = 44
 
     risks = book.create_sheet(_("Risks"))
     _header(risks, [_("Risk"), _("Company"), _("HTG number"), _("Flow"), _("State"), _("Why")])
     for risk in dashboard.risks:
-        risks.append(
-            [risk.score, risk.customer, risk.htg_number or "", risk.flow_code, risk.state_label, " ".join(risk.reasons)]
+        xlsx_append(
+            risks,
+            [
+                risk.score,
+                risk.customer,
+                risk.htg_number or "",
+                risk.flow_code,
+                risk.state_label,
+                " ".join(risk.reasons),
+            ],
         )
 
     output = io.BytesIO()

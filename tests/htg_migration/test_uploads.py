@@ -1,6 +1,10 @@
 """One upload check for the registration list import and the documents: a bad file is refused by both with the same
 message, and neither keeps anything."""
 
+import io
+import zipfile
+
+import openpyxl
 import pytest
 from django.core.exceptions import ValidationError
 
@@ -97,4 +101,114 @@ def test_each_names_the_types_it_takes_when_the_type_is_refused(media_root):
         {"file": ["This type of file is not accepted. Upload one of these types: CSV, XLSX."]},
         {"file": ["This type of file is not accepted. Upload one of these types: PDF, XLSX, DOCX, ZIP, TXT, CSV."]},
     ]
+    assert _nothing_kept(media_root)
+
+
+def _part_added(content: bytes, name: str, data: bytes) -> bytes:
+    buffer = io.BytesIO(content)
+    with zipfile.ZipFile(buffer, "a", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def _doctype_first(content: bytes, part: str, doctype: bytes) -> bytes:
+    """The package with `doctype` put in front of one part's XML (after its XML declaration, if it has one)."""
+    source = zipfile.ZipFile(io.BytesIO(content))
+    assert part in source.namelist()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename == part:
+                declaration, _mark, rest = data.partition(b"?>") if data.startswith(b"<?xml") else (b"", b"", data)
+                data = declaration + _mark + doctype + rest
+            target.writestr(info.filename, data)
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def openpyxl_untouched(monkeypatch):
+    """Fail the test if anything opens a workbook: the refusals below come before any parsing."""
+
+    def load_workbook(*_args, **_kwargs):
+        raise AssertionError("openpyxl opened the file")
+
+    monkeypatch.setattr(openpyxl, "load_workbook", load_workbook)
+
+
+def test_a_zip_bomb_is_refused_by_both_before_it_is_unpacked(settings, media_root, openpyxl_untouched):
+    # given: a limit of 1 MB, and a workbook and a document with a part that unpacks to 2 MB (of zeros: 2 kB packed)
+    settings.HTG_UPLOAD_MAX_UNPACKED_BYTES = 1_000_000
+    bombs = {
+        "list.xlsx": _part_added(xlsx_bytes(), "xl/media/zeros.bin", bytes(2_000_000)),
+        "guide.docx": _part_added(docx_bytes(), "word/media/zeros.bin", bytes(2_000_000)),
+    }
+    assert all(len(content) < 20_000 for content in bombs.values())
+    refused = {"file": ["The file unpacks to more than 1 MB, more than a workbook or document may hold."]}
+
+    # then
+    assert _refusals(lambda: upload("list.xlsx", bombs["list.xlsx"])) == [refused, refused]
+    with pytest.raises(ValidationError) as document_refusal:
+        document_file_check(uploaded_file=upload("guide.docx", bombs["guide.docx"]))
+    assert document_refusal.value.message_dict == refused
+    assert _nothing_kept(media_root)
+    # and the same parts, within the limit, are accepted
+    settings.HTG_UPLOAD_MAX_UNPACKED_BYTES = 3_000_000
+    assert import_file_check(uploaded_file=upload("list.xlsx", bombs["list.xlsx"])) == "xlsx"
+    assert document_file_check(uploaded_file=upload("guide.docx", bombs["guide.docx"])) == "docx"
+
+
+@pytest.mark.parametrize(
+    ("part", "doctype"),
+    [
+        pytest.param("xl/worksheets/sheet1.xml", b"<!DOCTYPE worksheet>", id="a bare DTD in the sheet"),
+        pytest.param(
+            "xl/styles.xml",
+            b'<!DOCTYPE styleSheet [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>',
+            id="entities (billion laughs) in the styles",
+        ),
+        pytest.param(
+            "xl/workbook.xml",
+            b'<!DOCTYPE workbook [<!ENTITY secret SYSTEM "file:///etc/passwd">]>',
+            id="an external entity in the workbook",
+        ),
+        pytest.param("[Content_Types].xml", b"<!DOCTYPE Types>", id="a DTD in the content types"),
+    ],
+)
+def test_a_workbook_that_declares_a_document_type_is_refused_by_both(part, doctype, media_root, openpyxl_untouched):
+    # given
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["legal_name", "eori"])
+    workbook.active.append(["Van Dam B.V.", "NL123456789"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    content = _doctype_first(buffer.getvalue(), part, doctype)
+
+    # when
+    refusals = _refusals(lambda: upload("list.xlsx", content))
+
+    # then
+    refused = {
+        "file": [
+            "The file holds a document type declaration (DTD), which Excel and Word files never hold. "
+            "Save it again in Excel or Word and upload that file."
+        ]
+    }
+    assert refusals == [refused, refused]
+    assert _nothing_kept(media_root)
+
+
+def test_a_workbook_whose_xml_cannot_be_unpacked_is_refused_by_both(media_root, openpyxl_untouched):
+    # given: the packed bytes of the workbook part garbled (its name and place in the archive intact)
+    content = bytearray(xlsx_bytes())
+    part = zipfile.ZipFile(io.BytesIO(bytes(content))).getinfo("xl/workbook.xml")
+    start = part.header_offset + 30 + len(part.filename.encode()) + len(part.extra)
+    content[start : start + part.compress_size] = b"\xff" * part.compress_size
+
+    # when
+    refusals = _refusals(lambda: upload("list.xlsx", bytes(content)))
+
+    # then
+    refused = {"file": ["The file cannot be unpacked: it is damaged. Save it again and upload that file."]}
+    assert refusals == [refused, refused]
     assert _nothing_kept(media_root)

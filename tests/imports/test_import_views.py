@@ -9,8 +9,17 @@ from django.urls import reverse
 from connections.models import Connection, Customer
 from connections.services.staff import staff_groups_sync
 from imports.models import ImportBatch
+from imports.services.formats import COLUMNS
 from tests.connections.factories import ConnectionFactory, CustomerFactory, UserFactory, helpdesk_member, team_member
-from tests.imports.import_files import csv_bytes, row, upload, xlsx_bytes
+from tests.imports.import_files import (
+    SHEET,
+    csv_bytes,
+    row,
+    upload,
+    xlsx_bytes,
+    xlsx_part_changed,
+    xlsx_with_extra_part,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -309,3 +318,30 @@ def test_the_connection_list_links_to_the_export_of_its_filter(team_client):
     content = response.content.decode()
     assert f'href="{EXPORT_URL}?flow=AGS&amp;state=planned&amp;format=csv"' in content
     assert f'href="{EXPORT_URL}?flow=AGS&amp;state=planned&amp;format=xlsx"' in content
+
+
+def test_a_zip_bomb_and_a_workbook_with_a_dtd_are_refused_at_the_upload_before_any_parsing(
+    team_client, settings, monkeypatch
+):
+    # given: nothing may open a workbook; a limit of 1 MB unpacked
+    monkeypatch.setattr(openpyxl, "load_workbook", lambda *args, **kwargs: pytest.fail("openpyxl opened the file"))
+    settings.HTG_UPLOAD_MAX_UNPACKED_BYTES = 1_000_000
+    workbook = xlsx_bytes([["Van Dam B.V.", "12345678", "NL123456789"]], columns=COLUMNS[:3])
+    bomb = xlsx_with_extra_part(workbook, "xl/media/zeros.bin", bytes(2_000_000))
+    dtd = xlsx_part_changed(workbook, SHEET, lambda xml: b'<!DOCTYPE x [<!ENTITY a "b">]>' + xml)
+
+    for content, message in (
+        (bomb, "The file unpacks to more than 1 MB, more than a workbook or document may hold."),
+        (
+            dtd,
+            "The file holds a document type declaration (DTD), which Excel and Word files never hold. "
+            "Save it again in Excel or Word and upload that file.",
+        ),
+    ):
+        # when
+        response = team_client.post(LIST_URL, {"file": upload(content, "lijst.xlsx")})
+
+        # then
+        assert response.status_code == 400
+        assert response.context["file_errors"] == [message]
+    assert ImportBatch.objects.count() == 0

@@ -3,6 +3,7 @@
 import datetime
 import io
 
+import openpyxl
 import pytest
 from django.db.models import F
 
@@ -14,7 +15,7 @@ from htg_migration.errors import ApplicationError
 from imports.models import ImportBatch
 from imports.selectors import registration_export_rows
 from imports.services import import_batch_apply, import_batch_apply_request, import_batch_create
-from imports.services.formats import COLUMNS, csv_lines, write_xlsx
+from imports.services.formats import COLUMNS, UnreadableFile, count_data_rows, csv_lines, read_rows, write_xlsx
 from imports.tasks import import_batch_apply_task, import_batch_validate_task
 from tests.connections.factories import (
     ConnectionFactory,
@@ -25,10 +26,13 @@ from tests.connections.factories import (
     walk_to,
 )
 from tests.imports.import_files import (
+    SHEET,
     csv_bytes,
     row,
     upload,
     xlsx_bytes,
+    xlsx_part_changed,
+    xlsx_recorded_size,
 )
 
 pytestmark = pytest.mark.django_db
@@ -173,6 +177,86 @@ def test_a_valid_xlsx_is_imported_with_dutch_words_and_numbers_as_spreadsheets_s
         ("els@klant.example", "31201234567", "en"),
         ("piet@noord.example", "", "nl"),
     ]
+
+
+def test_a_workbook_whose_recorded_size_is_stale_is_read_whole(check, run_import):
+    # given: three companies with their flows, but the sheet records its size as the header and one row of three
+    # columns (a stale `<dimension>`, which openpyxl's streaming mode would believe)
+    rows = [[f"Bedrijf {n} B.V.", f"1000000{n}", f"NL10000000{n}", "direct", "", "AGS"] for n in range(1, 4)]
+    content = xlsx_recorded_size(xlsx_bytes(rows, columns=COLUMNS[:6]), "A1:C2")
+
+    # when
+    batch = check(content, name="lijst.xlsx")
+
+    # then: every row and every column is read, checked and imported
+    assert (batch.total_rows, *summary(batch)) == (3, "valid", 3, 0, 3)
+    batch = run_import(batch)
+    assert summary(batch) == ("applied", 3, 0, 3)
+    assert sorted(Connection.objects.values_list("customer__eori", "flow__code")) == [
+        ("NL100000001", "AGS"),
+        ("NL100000002", "AGS"),
+        ("NL100000003", "AGS"),
+    ]
+
+
+def test_a_row_that_a_stale_recorded_size_would_hide_is_checked_too(check):
+    # given: the third row has an error, and the sheet records only the header and the first row
+    rows = [["Goed B.V.", "12345678", "NL123456789"], ["Ook goed B.V.", "12345679", "NL123456788"]]
+    rows.append(["Fout B.V.", "123", "NL123456780"])
+    before = register()
+
+    # when
+    batch = check(xlsx_recorded_size(xlsx_bytes(rows, columns=COLUMNS[:3]), "A1:C2"), name="lijst.xlsx")
+
+    # then: reported, and nothing written
+    assert (batch.status, batch.total_rows, batch.error_count) == ("invalid", 3, 1)
+    assert (batch.errors[0]["line"], batch.errors[0]["field"]) == (4, "kvk_number")
+    assert register() == before
+
+
+NOT_XML = (
+    "The workbook cannot be read: its XML is damaged or holds what a workbook may not (a document type declaration "
+    "or an undefined entity). Save it again in Excel as .xlsx or as CSV UTF-8.",
+    "De werkmap is niet te lezen: de XML is beschadigd of bevat wat een werkmap niet mag bevatten (een "
+    "documenttypedeclaratie of een onbekende entiteit). Sla hem in Excel opnieuw op als .xlsx of als CSV UTF-8.",
+)
+
+
+def test_a_workbook_with_an_undefined_entity_is_reported_in_both_languages_and_nothing_is_written(registered, check):
+    # given: a cell's XML names an entity nobody defined (not well-formed XML; the upload itself does not parse cells)
+    content = xlsx_part_changed(
+        xlsx_bytes([["Fout B.V.", "12345678", "NL123456780"]], columns=COLUMNS[:3]),
+        SHEET,
+        lambda xml: xml.replace(b"Fout B.V.", b"Fout &bogus; B.V."),
+    )
+    before = register()
+
+    # when
+    batch = check(content, name="lijst.xlsx")
+
+    # then
+    assert (batch.status, batch.error_count) == ("invalid", 1)
+    assert batch.errors == [{"line": 2, "field": "", "message_en": NOT_XML[0], "message_nl": NOT_XML[1]}]  # its row
+    assert register() == before
+
+
+def test_entities_declared_in_a_workbook_are_never_expanded():
+    # given: a sheet that declares entities which expand to ten times ten "a"s ("billion laughs", in small); the upload
+    # refuses it (tests/htg_migration/test_uploads.py), and a file stored before that check is read safely too
+    declarations = b'<!DOCTYPE worksheet [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+    content = xlsx_part_changed(
+        xlsx_bytes([["Fout B.V.", "12345678", "NL123456780"]], columns=COLUMNS[:3]),
+        SHEET,
+        lambda xml: declarations + xml.replace(b"Fout B.V.", b"&b;"),
+    )
+
+    # when
+    with pytest.raises(UnreadableFile) as refused:
+        list(read_rows(io.BytesIO(content), "xlsx"))
+
+    # then
+    assert str(refused.value.message) == NOT_XML[0]
+    assert count_data_rows(io.BytesIO(content), "xlsx") == 0
 
 
 def test_a_csv_with_commas_a_byte_order_mark_and_headers_in_other_case_is_read(check):
@@ -804,6 +888,21 @@ def test_the_csv_export_keeps_spreadsheets_from_running_cells_as_formulas(progra
     assert text.startswith("\ufefflegal_name;kvk_number;eori;role;hub_eori;flows;contact_name;")
     assert "'=SUM(A1;A2) Trading" in text
     assert ";'-;" in text
+
+
+def test_the_xlsx_export_writes_a_name_that_looks_like_a_formula_as_text(programme):
+    # given
+    buffer = io.BytesIO()
+
+    # when
+    write_xlsx(registration_export_rows(filters=ConnectionFilters(role="direct"), today=TODAY), buffer)
+
+    # then: text cells, marked as Excel marks text typed after an apostrophe; nothing is a formula
+    sheet = openpyxl.load_workbook(io.BytesIO(buffer.getvalue())).active
+    names = {row[0].value: row[0] for row in sheet.iter_rows(min_row=2)}
+    odd = names["=SUM(A1;A2) Trading"]
+    assert (odd.data_type, odd.quotePrefix) == ("s", True)
+    assert [cell.coordinate for row in sheet.iter_rows() for cell in row if cell.data_type == "f"] == []
 
 
 def test_updated_at_moves_only_for_companies_that_changed(check, run_import):

@@ -386,3 +386,54 @@ def test_a_hub_without_clients_may_become_a_direct_user(programme_flows):
     errors = intake_errors(data=data, context=intake_context(email=EMAIL, customer=hub), step="company")
 
     assert "role" not in errors
+
+
+def _largest_draft() -> dict:
+    """Every field of every step full, in characters of four bytes each, as the intake's forms let it through."""
+    from portal.services.intake import MAX_CLIENTS, MAX_CONTACTS
+    from portal.views.intake_forms import EMAIL_LENGTH, IDENTIFIER_LENGTH, NAME_LENGTH, PHONE_LENGTH, VPN_DETAILS_LENGTH
+
+    wide = "😀"
+    return {
+        "legal_name": wide * NAME_LENGTH,
+        "kvk_number": wide * IDENTIFIER_LENGTH,
+        "eori": wide * IDENTIFIER_LENGTH,
+        "role": wide * 20,
+        "clients": [
+            {"legal_name": wide * NAME_LENGTH, "kvk_number": wide * IDENTIFIER_LENGTH, "eori": wide * IDENTIFIER_LENGTH}
+        ]
+        * MAX_CLIENTS,
+        "contacts": [
+            {"name": wide * NAME_LENGTH, "email": wide * EMAIL_LENGTH, "phone": wide * PHONE_LENGTH, "language": "nl"}
+        ]
+        * MAX_CONTACTS,
+        "flows": {
+            code: _flow(channel=wide * 20, tls_version=wide * 10, vpn_peer_address=wide * 45)
+            | {"vpn_details": wide * VPN_DETAILS_LENGTH}
+            for code in ("AGS", "CID", "EMCS", "NCTS", "SW", "NVWA")
+        },
+    }
+
+
+def test_the_largest_draft_the_forms_let_through_is_saved():
+    # when
+    intake_draft_save(email=EMAIL, data=_largest_draft(), step="flows")
+
+    # then
+    assert IntakeDraft.objects.get().data == _largest_draft()
+
+
+def test_an_oversized_draft_is_refused_with_a_clear_message_and_nothing_is_saved():
+    # given: a draft saved, and one far larger than the forms allow (as a caller that skips them might send)
+    intake_draft_save(email=EMAIL, data={"legal_name": "Van Dam", "role": "direct"}, step="company")
+    before = list(IntakeDraft.objects.values_list("email", "step", "data", "updated_at"))
+    oversized = _largest_draft() | {"flows": {"AGS": _flow(vpn_details="x" * 300_000)}}
+
+    # when / then: neither the saved draft nor a new one changes
+    for email in (EMAIL, "someone@else.example"):
+        with pytest.raises(ValidationError) as refused:
+            intake_draft_save(email=email, data=oversized, step="flows")
+        assert refused.value.message_dict == {
+            "intake": ["The intake is too large to save: at most 256 kB. Shorten the longest texts."]
+        }
+    assert list(IntakeDraft.objects.values_list("email", "step", "data", "updated_at")) == before

@@ -5,6 +5,7 @@ import pytest
 from django.urls import reverse
 
 from portal.models import IntakeDraft
+from portal.services.intake import intake_draft_size
 from tests.portal.views.test_portal_account_views import _sign_in
 
 pytestmark = pytest.mark.django_db
@@ -118,3 +119,19 @@ def test_rows_post_back_as_a_formset_and_are_saved(signed_in):
         ("Nina", EMAIL, "nl"),
         ("Piet", "piet@company.example", "en"),
     ]
+
+
+def test_a_draft_over_the_size_limit_is_a_400_with_its_message_and_the_saved_draft_stays(signed_in, settings):
+    # given: a limit just above the saved draft's size
+    before = _draft()
+    settings.HTG_INTAKE_DRAFT_MAX_BYTES = intake_draft_size(before[1]) + 100
+
+    # when: a longer name (within its field's length) would take the draft over it
+    response = signed_in.post(_step("company"), {**_company(legal_name="N" * 200), "action": "next"})
+
+    # then
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "The intake is too large to save: at most" in page
+    assert 'href="#intake"' in page and 'id="intake"' in page  # the summary links to the form
+    assert _draft() == before
