@@ -18,6 +18,7 @@ from connections.models.escalations import Escalation
 from connections.models.helpdesk import CallbackRequest, HelpdeskContact, LookupAudit
 from connections.models.jobs import BulkJob, BulkJobItem
 from connections.models.slots import Slot, SlotBooking, TeamAvailability
+from connections.models.submit_tokens import SubmitToken
 
 __all__ = [
     "CONFIRMATION_STATE",
@@ -43,6 +44,7 @@ __all__ = [
     "LookupAudit",
     "Slot",
     "SlotBooking",
+    "SubmitToken",
     "TeamAvailability",
     "TlsVersion",
 ]

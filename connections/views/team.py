@@ -19,6 +19,7 @@ from connections.selectors.connection_list import (
     connection_list_hub,
 )
 from connections.services.bulk import bulk_job_create
+from connections.services.submit_tokens import SUBMIT_TOKEN_FIELD, submit_token_parse
 from connections.services.transitions import connection_transition, transition_label, transition_names
 from connections.views.access import team_required
 from connections.views.customers import connection_details_form
@@ -100,6 +101,8 @@ def bulk_job_create_view(request: HttpRequest) -> HttpResponse:
         ids = [number for number in map(parse_id, request.POST.getlist("connection")) if number is not None]
         connections = Connection.objects.filter(pk__in=ids).order_by("id")
     try:
+        # Refused like the form's other fields: the message on the list, whose form has a new token.
+        submit_token = submit_token_parse(request.POST.get(SUBMIT_TOKEN_FIELD))
         if assignee_text and parse_id(assignee_text) is None:
             raise ValidationError({"assignee": [_("Choose a member of the connection team.")]})
         if limit_text and parse_id(limit_text) is None:
@@ -113,6 +116,7 @@ def bulk_job_create_view(request: HttpRequest) -> HttpResponse:
             note=request.POST.get("note", ""),
             selection=selection,
             limit=parse_id(limit_text),
+            submit_token=submit_token,
         )
     except ValidationError as error:
         for message in error.messages:
