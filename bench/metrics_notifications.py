@@ -95,7 +95,7 @@ def _email_send_rate(port: int, ids: list[int]) -> float:
     from notifications.services import emails_send
 
     with override_settings(
-        EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+        EMAIL_BACKEND="notifications.backends.SmtpEmailBackend",
         EMAIL_HOST="127.0.0.1",
         EMAIL_PORT=port,
         EMAIL_USE_TLS=False,

@@ -8,7 +8,15 @@ from django.shortcuts import get_object_or_404
 from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext_lazy as _
 
-from connections.models import Connection, ConnectionEvent, Contact, Customer, HtgNumberAllocation
+from connections.models import (
+    Connection,
+    ConnectionEvent,
+    Contact,
+    Customer,
+    HtgNumberAllocation,
+    Refusal,
+    StaffPasswordReset,
+)
 from connections.selectors.connections import connection_available_transitions
 from connections.services.connections import channel_validate
 from connections.services.transitions import connection_transition
@@ -171,3 +179,18 @@ class HtgNumberAllocationAdmin(ReadOnlyAdmin):
     list_display = ["number", "customer", "issued_at"]
     search_fields = ["=number"]
     raw_id_fields = ["customer"]
+
+
+@admin.register(Refusal)
+class RefusalAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "reason", "status", "method", "path", "username", "client_ip"]
+    list_filter = ["reason", "status"]
+    search_fields = ["username", "path", "=client_ip"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(StaffPasswordReset)
+class StaffPasswordResetAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "email", "requested_ip", "accounts", "rate_limited"]
+    list_filter = ["rate_limited"]
+    search_fields = ["email", "=requested_ip"]

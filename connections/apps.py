@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class ConnectionsConfig(AppConfig):
     name = "connections"
     verbose_name = _("Connections")
+
+    def ready(self) -> None:
+        from connections.services.retention import contacts_anonymise
+        from htg_migration.retention import retention_step_register
+
+        retention_step_register("contacts", contacts_anonymise)

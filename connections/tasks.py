@@ -1,13 +1,24 @@
 """Celery tasks: ids in, one service call, safe to run twice."""
 
 import datetime
+import logging
+from typing import Any
 
 from celery import shared_task
+from celery.signals import before_task_publish
+from django.db import DatabaseError
+from django.db import connection as database
+from django.utils import timezone
 
+from connections.models import Heartbeat
 from connections.services.bulk import bulk_job_run, bulk_jobs_unfinished
+from connections.services.health import heartbeat_record
 from connections.services.missed import connections_mark_missed
 from connections.services.transitions import connection_transition
 from htg_migration import clock
+from htg_migration.retention import retention_run
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task
@@ -83,3 +94,33 @@ def team_digest_task() -> str:
     if not result.working_hours:
         return "outside working hours"
     return f"{result.emails} digests queued, {result.already_sent} already sent today"
+
+
+HEARTBEAT_TASK = "connections.tasks.heartbeat_task"
+
+
+@shared_task(name=HEARTBEAT_TASK, ignore_result=True)
+def heartbeat_task() -> None:
+    """The worker's sign of life (the scheduler sends this task every HEARTBEAT_SECONDS)."""
+    heartbeat_record(Heartbeat.Name.WORKER)
+
+
+@before_task_publish.connect
+def scheduler_heartbeat(sender: str | None = None, **kwargs: Any) -> None:
+    """The scheduler's sign of life: recorded by the process that sends the heartbeat task, which only the
+    scheduler (celery beat) does."""
+    if sender != HEARTBEAT_TASK:
+        return
+    try:
+        heartbeat_record(Heartbeat.Name.SCHEDULER)
+    except DatabaseError:
+        # The scheduler keeps its schedule; its next heartbeat tries again on a fresh connection. /readyz shows the
+        # age meanwhile.
+        logger.warning("scheduler_heartbeat_not_recorded")
+        database.close()
+
+
+@shared_task
+def retention_run_task() -> dict[str, int]:
+    """The nightly retention run (htg_migration/retention.py): every app's steps."""
+    return retention_run(now=timezone.now())

@@ -7,6 +7,7 @@ app_name = "connections"
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.health, name="health"),
+    path("readyz", views.ready, name="ready"),
     *team.urlpatterns,
     *customers.urlpatterns,
     *slots.urlpatterns,

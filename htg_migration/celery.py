@@ -12,6 +12,11 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 app.conf.beat_schedule = {
+    # The scheduler's and the worker's signs of life, which /readyz reports (connections.services.health).
+    "heartbeat": {
+        "task": "connections.tasks.heartbeat_task",
+        "schedule": 30.0,
+    },
     # Bulk jobs whose task was lost are picked up again (items already done are never redone).
     "bulk-jobs-resume": {
         "task": "connections.tasks.bulk_jobs_resume_task",
@@ -59,9 +64,10 @@ app.conf.beat_schedule = {
         "task": "reporting.tasks.weekly_report_task",
         "schedule": crontab(minute=0, hour=6, day_of_week=1),
     },
-    # The portal's sign-in link rows older than HTG_PORTAL_LINK_KEEP_DAYS are deleted, nightly.
-    "portal-sign-in-links-purge": {
-        "task": "portal.tasks.portal_sign_in_links_purge_task",
+    # Retention, nightly: personal data past its period goes (htg_migration/retention.py: closed companies' contact
+    # details, intake drafts, sign-in link rows, raw bounce messages, uploaded import files).
+    "retention-nightly": {
+        "task": "connections.tasks.retention_run_task",
         "schedule": crontab(minute=30, hour=3),
     },
 }

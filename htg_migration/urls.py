@@ -1,11 +1,13 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from connections.views.staff_sign_in import StaffLoginView
+from connections.views.staff_sign_in import StaffLoginView, StaffPasswordResetDoneView, StaffPasswordResetView
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/login/", StaffLoginView.as_view(), name="login"),
+    path("accounts/password_reset/", StaffPasswordResetView.as_view(), name="password_reset"),
+    path("accounts/password_reset/done/", StaffPasswordResetDoneView.as_view(), name="password_reset_done"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("portal/", include("portal.urls")),

@@ -7,3 +7,9 @@ class ImportsConfig(AppConfig):
 
     name = "imports"
     verbose_name = _("Imports")
+
+    def ready(self) -> None:
+        from htg_migration.retention import retention_step_register
+        from imports.services.retention import import_files_purge
+
+        retention_step_register("import_files", import_files_purge)

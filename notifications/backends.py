@@ -15,12 +15,69 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import get_connection
 from django.core.mail.backends.base import BaseEmailBackend
-from django.core.mail.backends.smtp import EmailBackend as SmtpEmailBackend
+from django.core.mail.backends.smtp import EmailBackend as DjangoSmtpEmailBackend
 from django.utils.functional import cached_property
 
 
 class TlsRequiredError(smtplib.SMTPNotSupportedError):
     """The server (or the configuration) would have us send without TLS: we refuse."""
+
+
+class DeliveryUnknownError(smtplib.SMTPException):
+    """The whole message was sent, but the server's answer to its end did not come within HTG_SMTP_DATA_TIMEOUT:
+    the server may or may not have taken it."""
+
+
+class _DataPhase:
+    """The SMTP client's DATA command with RFC 5321's own timeouts (section 4.5.3.2): the reply to the end of the
+    message may take up to 10 minutes (HTG_SMTP_DATA_TIMEOUT), far longer than any other reply (EMAIL_TIMEOUT), and
+    no reply by then (or a connection closed instead) is told apart from every other failure: the whole message went
+    out, so it may have arrived.
+
+    smtplib's `data()` sends the command, reads the 354, sends the message and reads the final reply: the second
+    reply read inside it is the final one."""
+
+    _in_data = False
+    _data_replies = 0
+
+    def data(self, msg: Any) -> tuple[int, bytes]:
+        smtp: Any = self
+        previous_timeout = smtp.sock.gettimeout() if smtp.sock is not None else None
+        self._in_data, self._data_replies = True, 0
+        try:
+            return super().data(msg)  # type: ignore[misc]
+        except smtplib.SMTPServerDisconnected as error:  # smtplib's word for a timeout or a closed connection
+            if self._data_replies >= 2:
+                raise DeliveryUnknownError(f"No answer to the end of the message: {error}") from error
+            raise
+        finally:
+            self._in_data = False
+            if smtp.sock is not None:
+                smtp.sock.settimeout(previous_timeout)
+
+    def getreply(self) -> tuple[int, bytes]:
+        smtp: Any = self
+        if self._in_data:
+            self._data_replies += 1
+            if self._data_replies == 2 and smtp.sock is not None:
+                smtp.sock.settimeout(settings.HTG_SMTP_DATA_TIMEOUT)
+        return super().getreply()  # type: ignore[misc]
+
+
+class DataPhaseSMTP(_DataPhase, smtplib.SMTP):
+    pass
+
+
+class DataPhaseSMTP_SSL(_DataPhase, smtplib.SMTP_SSL):
+    pass
+
+
+class SmtpEmailBackend(DjangoSmtpEmailBackend):
+    """Django's SMTP backend over an smtplib client with RFC 5321's DATA timeouts (`_DataPhase`)."""
+
+    @property
+    def connection_class(self) -> type[smtplib.SMTP]:
+        return DataPhaseSMTP_SSL if self.use_ssl else DataPhaseSMTP
 
 
 def strict_ssl_context(*, cafile: str | None = None) -> ssl.SSLContext:

@@ -62,6 +62,9 @@ class OutboxEmail(models.Model):
         QUEUED = "queued", _("queued")
         SENDING = "sending", _("sending")
         SENT = "sent", _("sent")
+        # The whole message went out but the server's final answer did not come in time: it may have arrived. Sent
+        # again, with the same Message-ID, so a receiver that did take it can drop the copy.
+        UNKNOWN = "unknown", _("unknown: no answer after sending")
         FAILED = "failed", _("failed")
         SUPPRESSED = "suppressed", _("suppressed")
         # Sent, then a delivery status notification came back: it never arrived (notifications.bounce_intake).

@@ -1,5 +1,6 @@
 """The connections app's models, one module per subject; import them from here."""
 
+from connections.models.accounts import Refusal, StaffPasswordReset
 from connections.models.connections import (
     CONFIRMATION_STATE,
     FINAL_STATES,
@@ -15,6 +16,7 @@ from connections.models.connections import (
 )
 from connections.models.customers import CONTACT_ORDER, Contact, Customer, HtgNumberAllocation, Language
 from connections.models.escalations import Escalation
+from connections.models.health import Heartbeat
 from connections.models.helpdesk import CallbackRequest, HelpdeskContact, LookupAudit
 from connections.models.jobs import BulkJob, BulkJobItem
 from connections.models.slots import Slot, SlotBooking, TeamAvailability
@@ -38,12 +40,15 @@ __all__ = [
     "Contact",
     "Customer",
     "Escalation",
+    "Heartbeat",
     "HelpdeskContact",
     "HtgNumberAllocation",
     "Language",
     "LookupAudit",
+    "Refusal",
     "Slot",
     "SlotBooking",
+    "StaffPasswordReset",
     "SubmitToken",
     "TeamAvailability",
     "TlsVersion",

@@ -99,6 +99,8 @@ class Contact(models.Model):
         related_name="htg_contact",
         verbose_name=_("sign-in account"),
     )
+    # Set when the retention job removed the person's details (connections.services.retention).
+    anonymised_at = models.DateTimeField(_("anonymised"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("contact")

@@ -2,18 +2,25 @@
 signs in here, even should it have a password: companies sign in to the portal with an e-mailed link.
 
 Failed attempts are counted by django-axes (settings AXES_*): past the limit for a user name or a client address,
-every attempt gets `staff_sign_in_locked_out`, also on /admin/login/."""
+every attempt gets `staff_sign_in_locked_out`, also on /admin/login/. A forgotten password is reset with a link by
+e-mail (`StaffPasswordResetView`)."""
 
 import math
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.forms import AuthenticationForm
-from django.contrib.auth.views import LoginView
-from django.http import HttpRequest, HttpResponse
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.contrib.auth.views import LoginView, PasswordResetDoneView, PasswordResetView
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.utils.translation import get_language
 
+from connections.models import Refusal
 from connections.selectors.company_access import is_contact_account
+from connections.services.accounts import staff_password_reset_request
+from connections.services.refusals import refusal_record
+from htg_migration.client_ip import client_ip
 
 
 class StaffAuthenticationForm(AuthenticationForm):
@@ -37,4 +44,35 @@ def staff_sign_in_locked_out(
     context = {"minutes": max(1, math.ceil(seconds / 60))}
     response = render(request, "registration/locked_out.html", context, status=429)
     response["Retry-After"] = str(seconds)
+    username = (credentials or {}).get("username") or request.POST.get("username", "")
+    refusal_record(request=request, status=429, reason=Refusal.Reason.LOCKED_OUT, username=str(username))
     return response
+
+
+class StaffPasswordResetView(PasswordResetView):
+    """Ask for a new password by e-mail address. The link goes through the outbox (`staff_password_reset_request`),
+    rate-limited per address and per client IP address: over a limit, a 429 with Retry-After. Known and unknown
+    addresses get the same answer."""
+
+    def form_invalid(self, form: PasswordResetForm) -> HttpResponse:
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+    def form_valid(self, form: PasswordResetForm) -> HttpResponse:
+        try:
+            outcome = staff_password_reset_request(
+                email=form.cleaned_data["email"], requested_ip=client_ip(self.request), language=get_language()
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
+        if not outcome.sent:
+            context = self.get_context_data(form=form, retry_after_minutes=outcome.retry_after_minutes)
+            response = self.render_to_response(context, status=429)
+            response["Retry-After"] = str(outcome.retry_after_minutes * 60)
+            return response
+        return HttpResponseRedirect(self.get_success_url())
+
+
+class StaffPasswordResetDoneView(PasswordResetDoneView):
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return super().get_context_data(reset_hours=max(1, settings.PASSWORD_RESET_TIMEOUT // 3600), **kwargs)

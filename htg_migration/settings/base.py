@@ -65,6 +65,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    "connections.middleware.RefusalAuditMiddleware",  # a row for every refused request (403, signed-in 404)
 ]
 
 ROOT_URLCONF = "htg_migration.urls"
@@ -113,16 +114,31 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # in front of the database: `cached_db` writes both and reads the cache, so a request needs no session query, and
 # a session survives a cache restart. Without a shared cache sessions are read from the database: a cache in each
 # process's memory would keep a signed-out session alive in the other processes.
+#
+# While Redis is away the cache is no cache (django-redis's IGNORE_EXCEPTIONS: every read misses, every write is
+# dropped and logged), so sessions are read from and written to the database and signed-in users keep working; short
+# socket timeouts keep a Redis that does not answer from holding up the page.
 CACHE_URL = os.environ.get("DJANGO_CACHE_URL", "")
-if CACHE_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": CACHE_URL,
-            "KEY_PREFIX": "htg",
-        }
+
+
+def redis_cache(url: str) -> dict[str, object]:
+    """The cache on Redis at `url` (also what the tests that stop Redis use)."""
+    return {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": url,
+        "KEY_PREFIX": "htg",
+        "OPTIONS": {
+            "IGNORE_EXCEPTIONS": True,
+            "SOCKET_CONNECT_TIMEOUT": float(os.environ.get("DJANGO_CACHE_CONNECT_TIMEOUT", "0.5")),
+            "SOCKET_TIMEOUT": float(os.environ.get("DJANGO_CACHE_TIMEOUT", "0.5")),
+        },
     }
+
+
+if CACHE_URL:
+    CACHES = {"default": redis_cache(CACHE_URL)}
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -153,6 +169,13 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own: a user 
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "htg_migration.client_ip.client_ip"
 AXES_LOCKOUT_CALLABLE = "connections.views.staff_sign_in.staff_sign_in_locked_out"
+# A staff password reset link works for HTG_PASSWORD_RESET_HOURS; within HTG_PASSWORD_RESET_WINDOW_MINUTES an address
+# may ask HTG_PASSWORD_RESETS_PER_ADDRESS times and one client address HTG_PASSWORD_RESETS_PER_IP times (counted
+# from the database, like the portal's sign-in links). The e-mail goes through the outbox.
+PASSWORD_RESET_TIMEOUT = int(os.environ.get("HTG_PASSWORD_RESET_HOURS", "1")) * 3600
+HTG_PASSWORD_RESET_WINDOW_MINUTES = int(os.environ.get("HTG_PASSWORD_RESET_WINDOW_MINUTES", "60"))
+HTG_PASSWORD_RESETS_PER_ADDRESS = int(os.environ.get("HTG_PASSWORD_RESETS_PER_ADDRESS", "3"))
+HTG_PASSWORD_RESETS_PER_IP = int(os.environ.get("HTG_PASSWORD_RESETS_PER_IP", "10"))
 LOGIN_REDIRECT_URL = "connections:home"
 LOGOUT_REDIRECT_URL = "login"
 
@@ -276,11 +299,20 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
 }
 
+# /readyz calls the worker or the scheduler stale when its last heartbeat (every 30 s) is older than this.
+HTG_HEARTBEAT_STALE_SECONDS = int(os.environ.get("HTG_HEARTBEAT_STALE_SECONDS", "120"))
+
 # The e-mail outbox (notifications/): a private CA for the SMTP server's certificate (empty: the system's CAs),
 # how long one SMTP conversation may take, and how often a temporary failure is retried with doubling waits.
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 EMAIL_SSL_CAFILE = os.environ.get("EMAIL_SSL_CAFILE", "")
 EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
+# The wait for the server's answer to the end of a message (RFC 5321 4.5.3.2.6: 10 minutes). No answer by then makes
+# the row "unknown", sent again later with the same Message-ID (notifications.backends.SmtpEmailBackend).
+HTG_SMTP_DATA_TIMEOUT = int(os.environ.get("HTG_SMTP_DATA_TIMEOUT", "600"))
+# A sent mark that fails (the database restarting) is retried on a fresh connection, with doubling waits, for up to
+# HTG_EMAIL_MARK_RETRY_SECONDS before the sending task ends.
+HTG_EMAIL_MARK_RETRY_SECONDS = int(os.environ.get("HTG_EMAIL_MARK_RETRY_SECONDS", "900"))
 HTG_EMAIL_MAX_ATTEMPTS = int(os.environ.get("HTG_EMAIL_MAX_ATTEMPTS", "8"))
 HTG_EMAIL_RETRY_BASE_SECONDS = int(os.environ.get("HTG_EMAIL_RETRY_BASE_SECONDS", "60"))
 HTG_EMAIL_RETRY_MAX_SECONDS = int(os.environ.get("HTG_EMAIL_RETRY_MAX_SECONDS", str(6 * 3600)))
@@ -298,6 +330,14 @@ HTG_PORTAL_LINKS_PER_ADDRESS = int(os.environ.get("HTG_PORTAL_LINKS_PER_ADDRESS"
 HTG_PORTAL_LINKS_PER_IP = int(os.environ.get("HTG_PORTAL_LINKS_PER_IP", "30"))
 # Sign-in link rows (who asked, from where, used or not) are kept this long for questions, then purged daily.
 HTG_PORTAL_LINK_KEEP_DAYS = int(os.environ.get("HTG_PORTAL_LINK_KEEP_DAYS", "90"))
+
+# Retention (htg_migration/retention.py, nightly and `manage.py retention_run [--dry-run]`): the contact details of
+# companies whose connections are all closed go HTG_CONTACT_RETENTION_DAYS after the last programme deadline;
+# intake drafts, raw bounce messages and uploaded import files after their own number of days.
+HTG_CONTACT_RETENTION_DAYS = int(os.environ.get("HTG_CONTACT_RETENTION_DAYS", "365"))
+HTG_INTAKE_DRAFT_KEEP_DAYS = int(os.environ.get("HTG_INTAKE_DRAFT_KEEP_DAYS", "90"))
+HTG_BOUNCE_RAW_KEEP_DAYS = int(os.environ.get("HTG_BOUNCE_RAW_KEEP_DAYS", "90"))
+HTG_IMPORT_FILE_KEEP_DAYS = int(os.environ.get("HTG_IMPORT_FILE_KEEP_DAYS", "90"))
 # Sending in batches: e-mails per task (HTG_EMAIL_BATCH) and rows a sender claims at once (HTG_EMAIL_CLAIM_BATCH).
 HTG_EMAIL_BATCH = int(os.environ.get("HTG_EMAIL_BATCH", "200"))
 HTG_EMAIL_CLAIM_BATCH = int(os.environ.get("HTG_EMAIL_CLAIM_BATCH", "100"))

@@ -13,10 +13,12 @@ the queue, with the same Message-ID.
 import contextlib
 import dataclasses
 import datetime
+import logging
 import os
 import smtplib
 import socket
 import ssl
+import time
 import uuid
 from collections.abc import Iterator, Sequence
 from email import encoders
@@ -30,7 +32,7 @@ from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, 
 from django.db.models import Q
 
 from htg_migration import clock
-from notifications.backends import TlsRequiredError, email_connection, email_connection_drop
+from notifications.backends import DeliveryUnknownError, TlsRequiredError, email_connection, email_connection_drop
 from notifications.models import OutboxEmail, SuppressedAddress
 from notifications.selectors import suppression_for_addresses
 from notifications.services.outbox import ERROR_MAX_LENGTH, address_suppress, outbox_message_id, suppression_note
@@ -38,6 +40,11 @@ from notifications.services.outbox import ERROR_MAX_LENGTH, address_suppress, ou
 SWEEP_GRACE = datetime.timedelta(minutes=1)
 SWEEP_BATCH = 5000
 CLAIM_LOCK_NAMESPACE = 7_340_102  # the first key of the outbox's advisory locks
+DUE_STATUSES = (OutboxEmail.Status.QUEUED, OutboxEmail.Status.UNKNOWN)  # rows a sender takes when they are due
+MARK_RETRY_FIRST_WAIT = 0.5  # seconds; doubled after each failed try, up to MARK_RETRY_LONGEST_WAIT
+MARK_RETRY_LONGEST_WAIT = 10.0
+
+logger = logging.getLogger(__name__)
 
 
 def _message(email: OutboxEmail) -> EmailMultiAlternatives:
@@ -104,8 +111,7 @@ def _claim_token() -> str:
     return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:16]}"
 
 
-@contextlib.contextmanager
-def _claim_held(token: str) -> Iterator[None]:
+class ClaimHolder:
     """Hold the token's advisory lock for as long as the sender works on its rows: `pg_advisory_xact_lock` in a
     transaction left open on a database connection of its own (the sender's own connection commits each claim and
     mark at once), rolled back at the end.
@@ -113,17 +119,45 @@ def _claim_held(token: str) -> Iterator[None]:
     A killed worker's connections close at once (its host closes them), and PostgreSQL (or PgBouncer, which then
     drops its server connection) ends the transaction and the lock with them. A worker whose host vanishes (power,
     network) closes nothing: the server finds out by its TCP keepalive, which production sets short on PostgreSQL
-    and PgBouncer (docs/architecture.md); the worker's side is libpq's `keepalives_*` in the database OPTIONS."""
-    holder = connections.create_connection(DEFAULT_DB_ALIAS)
+    and PgBouncer (docs/architecture.md); the worker's side is libpq's `keepalives_*` in the database OPTIONS.
+    After the database restarted, `renew` takes the lock again on a fresh connection."""
+
+    def __init__(self, token: str) -> None:
+        self.token = token
+        self.holder: Any = None
+
+    def take(self) -> None:
+        holder = connections.create_connection(DEFAULT_DB_ALIAS)
+        try:
+            holder.set_autocommit(False)
+            with holder.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [CLAIM_LOCK_NAMESPACE, self.token])
+        except BaseException:
+            holder.close()
+            raise
+        self.holder = holder
+
+    def release(self) -> None:
+        holder, self.holder = self.holder, None
+        if holder is not None:
+            with contextlib.suppress(DatabaseError):
+                holder.rollback()
+            with contextlib.suppress(DatabaseError):
+                holder.close()
+
+    def renew(self) -> None:
+        self.release()
+        self.take()
+
+
+@contextlib.contextmanager
+def _claim_held(token: str) -> Iterator[ClaimHolder]:
+    claim = ClaimHolder(token)
+    claim.take()
     try:
-        holder.set_autocommit(False)
-        with holder.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [CLAIM_LOCK_NAMESPACE, token])
-        yield
+        yield claim
     finally:
-        with contextlib.suppress(DatabaseError):
-            holder.rollback()
-        holder.close()
+        claim.release()
 
 
 def _claim_holder_gone(token: str) -> bool:
@@ -144,7 +178,7 @@ def _claim(
     with transaction.atomic():
         candidates = OutboxEmail.objects.select_for_update(skip_locked=True).filter(
             Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now),
-            status=OutboxEmail.Status.QUEUED,
+            status__in=DUE_STATUSES,
             pk__in=list(email_ids),
         )
         rows = list(candidates.order_by("id")[:limit])
@@ -167,26 +201,53 @@ def _claim(
 
 
 # One query string, so one round trip and (in autocommit) one transaction: PostgreSQL runs the statements of a
-# simple query as a single transaction. SET LOCAL lasts to the end of that transaction only.
+# simple query as a single transaction. SET LOCAL lasts to the end of that transaction only. The row is this
+# sender's (sending, its claim), or was put back in the queue meanwhile by the sweep (its claim's lock went with a
+# database restart) and nobody has taken it since: the server took the message, so it is sent either way.
 SENT_SQL = (
     "SET LOCAL synchronous_commit TO OFF; "
     "UPDATE notifications_outboxemail SET status = 'sent', message_id = %s, sent_at = %s, attempts = attempts + 1, "
     "last_error = '', next_attempt_at = NULL, claimed_by = '', claimed_at = NULL "
-    "WHERE id = %s AND status = 'sending' AND claimed_by = %s"
+    "WHERE id = %s AND (status = 'sending' AND claimed_by = %s OR status IN ('queued', 'unknown') AND claimed_by = '')"
 )
 
 
-def _record_sent(email: OutboxEmail, message_id: str, now: datetime.datetime) -> None:
-    """The server answered 250: the row is sent and its claim ends (one UPDATE, in one round trip).
+def _record_sent(email: OutboxEmail, message_id: str, now: datetime.datetime, claim: ClaimHolder) -> bool:
+    """The server answered 250: the row is sent and its claim ends (one UPDATE, in one round trip). Returns whether
+    the database connection had to be made afresh for it.
 
     The commit does not wait for the disk (synchronous_commit off for that transaction only): a worker killed at any
     point loses nothing by it, since a commit PostgreSQL has received stands; only a crash of the database server can
-    forget the last few marks, which leaves those rows sending: sent again, never lost."""
-    with connection.cursor() as cursor:
-        cursor.execute(SENT_SQL, [message_id, now, email.pk, email.claimed_by])
+    forget the last few marks, which leaves those rows sending: sent again, never lost.
+
+    A mark that fails (the database restarting or stopped) is tried again on a fresh connection, with doubling waits,
+    for up to HTG_EMAIL_MARK_RETRY_SECONDS, and the claim's lock is taken again: the message went out, and a row
+    left sending would be sent a second time by the sweep."""
+    deadline = time.monotonic() + settings.HTG_EMAIL_MARK_RETRY_SECONDS
+    wait = MARK_RETRY_FIRST_WAIT
+    reconnected = False
+    while True:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(SENT_SQL, [message_id, now, email.pk, email.claimed_by])
+            if reconnected:
+                claim.renew()
+            break
+        except DatabaseError as error:
+            if time.monotonic() + wait > deadline:
+                raise
+            logger.warning(
+                "email_sent_mark_retry", extra={"email_id": email.pk, "wait_seconds": wait, "error": _describe(error)}
+            )
+            with contextlib.suppress(DatabaseError):
+                connection.close()
+            time.sleep(wait)
+            wait = min(wait * 2, MARK_RETRY_LONGEST_WAIT)
+            reconnected = True
     email.status, email.message_id, email.sent_at = OutboxEmail.Status.SENT, message_id, now
     email.attempts += 1
     email.last_error, email.next_attempt_at, email.claimed_by, email.claimed_at = "", None, "", None
+    return reconnected
 
 
 def _release(email: OutboxEmail, fields: dict[str, Any]) -> None:
@@ -213,6 +274,22 @@ def _record_temporary(email: OutboxEmail, error: BaseException, now: datetime.da
     )
 
 
+def _record_unknown(email: OutboxEmail, error: BaseException, now: datetime.datetime) -> None:
+    """The message went out but no answer to its end came: status unknown, tried again later (the same Message-ID),
+    like a temporary failure. After the last allowed attempt the row fails: it may well have arrived."""
+    attempts = email.attempts + 1
+    finished = attempts >= settings.HTG_EMAIL_MAX_ATTEMPTS
+    _release(
+        email,
+        {
+            "attempts": attempts,
+            "last_error": _describe(error),
+            "status": OutboxEmail.Status.FAILED if finished else OutboxEmail.Status.UNKNOWN,
+            "next_attempt_at": None if finished else now + _backoff(attempts),
+        },
+    )
+
+
 def _record_failed(email: OutboxEmail, error: BaseException, *, suppress: bool) -> None:
     _release(
         email,
@@ -227,10 +304,11 @@ def _record_failed(email: OutboxEmail, error: BaseException, *, suppress: bool) 
         address_suppress(address=email.to_address, reason=SuppressedAddress.Reason.REFUSED, detail=email.last_error)
 
 
-def _send_claimed(email: OutboxEmail, now: datetime.datetime, *, check: bool) -> str:
+def _send_claimed(email: OutboxEmail, now: datetime.datetime, *, check: bool, claim: ClaimHolder) -> str:
     """The SMTP conversation for one claimed row (Django's backend over the kept connection, checked first with
-    `check`) and its outcome on the row: 'sent', 'retrying', 'failed', or 'network' (a temporary failure of the
-    connection rather than of this message)."""
+    `check`) and its outcome on the row: 'sent', 'sent_after_reconnect' (the mark needed a fresh database
+    connection), 'retrying', 'failed', 'unknown' (no answer to the end of the message) or 'network' (a temporary
+    failure of the connection rather than of this message)."""
     message = _message(email)
     message_id = str(message.extra_headers["Message-ID"])
     try:
@@ -242,6 +320,9 @@ def _send_claimed(email: OutboxEmail, now: datetime.datetime, *, check: bool) ->
     except (ssl.SSLError, TlsRequiredError) as error:  # includes a certificate that does not verify
         _record_failed(email, error, suppress=False)
         return "failed"
+    except DeliveryUnknownError as error:
+        _record_unknown(email, error, now)
+        return "unknown" if email.status == OutboxEmail.Status.UNKNOWN else "failed"
     except smtplib.SMTPException as error:
         code = _smtp_code(error)
         if code is not None and 500 <= code < 600:
@@ -253,29 +334,37 @@ def _send_claimed(email: OutboxEmail, now: datetime.datetime, *, check: bool) ->
     except OSError as error:  # refused, reset, timed out, no route: the network, not the message
         _record_temporary(email, error, now)
         return "network"
-    _record_sent(email, message_id, now)
-    return "sent"
+    return "sent_after_reconnect" if _record_sent(email, message_id, now, claim) else "sent"
 
 
-def _send_batch(claimed: list[OutboxEmail], *, token: str, now: datetime.datetime, result: SendResult) -> None:
+def _requeue_rest(rest: list[OutboxEmail], *, token: str, next_attempt_at: datetime.datetime | None) -> None:
+    """Put the rest of a batch back in the queue, unsent and without an attempt (rows still this sender's only)."""
+    OutboxEmail.objects.filter(pk__in=[other.pk for other in rest], claimed_by=token).update(
+        status=OutboxEmail.Status.QUEUED, claimed_by="", claimed_at=None, next_attempt_at=next_attempt_at
+    )
+
+
+def _send_batch(claimed: list[OutboxEmail], *, claim: ClaimHolder, now: datetime.datetime, result: SendResult) -> None:
     """Send the claimed rows one after the other in the order of their ids (the kept connection checked before the
     first: the batch before may have been a while ago)."""
     for position, email in enumerate(claimed):
-        outcome = _send_claimed(email, now, check=position == 0)
-        if outcome == "sent":
+        outcome = _send_claimed(email, now, check=position == 0, claim=claim)
+        rest = claimed[position + 1 :]
+        if outcome in ("sent", "sent_after_reconnect"):
             result.sent += 1
+            if outcome == "sent_after_reconnect" and rest:
+                # The database restarted under the batch: its other rows may have been put back in the queue by the
+                # sweep meanwhile. Give them back and claim afresh rather than send one that is no longer ours.
+                _requeue_rest(rest, token=claim.token, next_attempt_at=None)
+                break
             continue
         if outcome == "failed":
             result.failed += 1
         else:
             result.retrying += 1
-        if outcome == "network":
-            # The server is unreachable: the rest of the batch waits as long as this one, without an attempt.
-            rest = claimed[position + 1 :]
-            OutboxEmail.objects.filter(pk__in=[other.pk for other in rest], claimed_by=token).update(
-                status=OutboxEmail.Status.QUEUED, claimed_by="", claimed_at=None,
-                next_attempt_at=email.next_attempt_at or now + _backoff(1),
-            )  # fmt: skip
+        if outcome in ("network", "unknown"):
+            # The server is unreachable or slow: the rest of the batch waits as long as this one, without an attempt.
+            _requeue_rest(rest, token=claim.token, next_attempt_at=email.next_attempt_at or now + _backoff(1))
             result.retrying += len(rest)
             break
 
@@ -293,7 +382,7 @@ def emails_send(*, email_ids: Sequence[int], now: datetime.datetime | None = Non
     now = now or clock.now()
     result = SendResult()
     token = _claim_token()
-    with _claim_held(token):
+    with _claim_held(token) as claim:
         while True:
             claimed, suppressed = _claim(
                 email_ids=email_ids, token=token, now=now, limit=settings.HTG_EMAIL_CLAIM_BATCH
@@ -301,7 +390,7 @@ def emails_send(*, email_ids: Sequence[int], now: datetime.datetime | None = Non
             result.suppressed += suppressed
             if not claimed and not suppressed:
                 break
-            _send_batch(claimed, token=token, now=now, result=result)
+            _send_batch(claimed, claim=claim, now=now, result=result)
     return result
 
 
@@ -317,7 +406,7 @@ def emails_sweep(*, now: datetime.datetime, limit: int = SWEEP_BATCH) -> list[in
     still queued a minute after it was written."""
     due = Q(next_attempt_at__lte=now) | Q(next_attempt_at__isnull=True, queued_at__lt=now - SWEEP_GRACE)
     return list(
-        OutboxEmail.objects.filter(due, status=OutboxEmail.Status.QUEUED)
+        OutboxEmail.objects.filter(due, status__in=DUE_STATUSES)
         .order_by("queued_at", "id")
         .values_list("id", flat=True)[:limit]
     )

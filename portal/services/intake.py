@@ -144,6 +144,19 @@ def _company_errors(data: dict[str, Any], context: IntakeContext, errors: Errors
         errors["role"] = [_("Choose how your company exchanges messages: direct user, hub or software supplier.")]
     elif context.customer is not None and context.customer.hub_id and role != Customer.Role.DIRECT:
         errors["role"] = [_("Your company is served through a hub, so it is a direct user.")]
+    elif (
+        context.customer is not None
+        and context.customer.role == Customer.Role.HUB
+        and role != Customer.Role.HUB
+        and context.customer.clients.exists()
+    ):
+        # The import refuses the same change (imports/services/plan.py, HUB_STILL_SERVES).
+        errors["role"] = [
+            _(
+                "Your company is the hub of other companies in the migration, so it stays a hub. To change this, "
+                "ask the connection team to move your clients to another hub first."
+            )
+        ]
     seen: set[str] = {eori}
     for index, (row, client_eori, client_kvk_number) in enumerate(clients):
         prefix = f"clients-{index}-"

@@ -10,7 +10,6 @@ link too, with which a new company verifies its address and starts the intake.
 import datetime
 import hashlib
 import logging
-import math
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +18,6 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import connection as database
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,11 +25,11 @@ from django.utils.translation import gettext as _
 from connections.models import Contact
 from connections.permissions import may_be_company_account
 from htg_migration.errors import ApplicationError
+from htg_migration.rate_limits import RateLimit, rate_limit_check
 from notifications.services import address_normalise, email_enqueue
 from portal.models import PortalSignInLink
 
 TOKEN_BYTES = 32
-RATE_LOCK_NAMESPACE = 7_340_103  # the first key of the sign-in rate limits' advisory locks
 SIGN_IN_TEMPLATE = "portal.sign_in_link"
 
 logger = logging.getLogger(__name__)
@@ -85,24 +83,16 @@ def portal_contact_for_email(email: str) -> Contact | None:
     )
 
 
-def _retry_after_minutes(rows: Any, now: datetime.datetime) -> int:
-    oldest = rows.order_by("created_at").values_list("created_at", flat=True).first()
-    window = datetime.timedelta(minutes=settings.HTG_PORTAL_LINK_WINDOW_MINUTES)
-    remaining = (oldest + window - now) if oldest else window
-    return max(1, math.ceil(remaining.total_seconds() / 60))
+SIGN_IN_RATE_LIMIT_KIND = "portal-sign-in"
 
 
-def _rate_limits_lock(*, address: str, requested_ip: str | None) -> None:
-    """Requests that count against the same limit wait for each other until their transaction ends, so the count
-    and the new row are one step: twenty requests at once for one address get exactly the limit's links. Transaction
-    advisory locks (no session state: PgBouncer's transaction pooling keeps them); the address's first, then the
-    IP address's, so two requests never wait for each other in a circle."""
-    with database.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [RATE_LOCK_NAMESPACE, f"address:{address}"])
-        if requested_ip:
-            cursor.execute(
-                "SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [RATE_LOCK_NAMESPACE, f"ip:{requested_ip}"]
-            )
+def _sign_in_rate_limit() -> RateLimit:
+    return RateLimit(
+        kind=SIGN_IN_RATE_LIMIT_KIND,
+        window_minutes=settings.HTG_PORTAL_LINK_WINDOW_MINUTES,
+        per_address=settings.HTG_PORTAL_LINKS_PER_ADDRESS,
+        per_ip=settings.HTG_PORTAL_LINKS_PER_IP,
+    )
 
 
 @transaction.atomic
@@ -116,22 +106,19 @@ def portal_sign_in_link_request(
         validate_email(address)
     except ValidationError:
         raise ValidationError({"email": [_("Enter a valid e-mail address, for example name@company.nl.")]}) from None
-    _rate_limits_lock(address=address, requested_ip=requested_ip)
-    now = timezone.now()
-    window_start = now - datetime.timedelta(minutes=settings.HTG_PORTAL_LINK_WINDOW_MINUTES)
-    counted = PortalSignInLink.objects.filter(created_at__gte=window_start, rate_limited=False)
-    by_address = counted.filter(email=address)
-    by_ip = counted.filter(requested_ip=requested_ip) if requested_ip else counted.none()
-    limited = None
-    if by_address.count() >= settings.HTG_PORTAL_LINKS_PER_ADDRESS:
-        limited = by_address
-    elif requested_ip and by_ip.count() >= settings.HTG_PORTAL_LINKS_PER_IP:
-        limited = by_ip
-    if limited is not None:
+    check = rate_limit_check(
+        _sign_in_rate_limit(),
+        rows=PortalSignInLink.objects.all(),
+        address=address,
+        requested_ip=requested_ip,
+        counted={"rate_limited": False},
+    )
+    now = check.now
+    if not check.allowed:
         PortalSignInLink.objects.create(
             email=address, requested_ip=requested_ip, rate_limited=True, created_at=now, expires_at=now
         )
-        return SignInLinkRequest(sent=False, retry_after_minutes=_retry_after_minutes(limited, now))
+        return SignInLinkRequest(sent=False, retry_after_minutes=check.retry_after_minutes)
 
     token = secrets.token_urlsafe(TOKEN_BYTES)
     link = PortalSignInLink.objects.create(
@@ -238,9 +225,13 @@ def portal_sign_in_link_use(*, token: str) -> PortalSignIn:
     return PortalSignIn(email=link.email, contact=contact, user=user, next_path=link.next_path)
 
 
-def portal_sign_in_links_purge(*, now: datetime.datetime) -> int:
+def portal_sign_in_links_purge(*, now: datetime.datetime, dry_run: bool = False) -> int:
     """Delete the sign-in link rows older than HTG_PORTAL_LINK_KEEP_DAYS (long past their use and the rate-limit
-    window); returns how many. Run daily by the scheduler; running it twice deletes nothing more."""
+    window); returns how many (or, dry, would be). The retention step "sign_in_links", run nightly; running it twice
+    deletes nothing more."""
     cutoff = now - datetime.timedelta(days=settings.HTG_PORTAL_LINK_KEEP_DAYS)
-    deleted, _per_model = PortalSignInLink.objects.filter(created_at__lt=cutoff).delete()
+    old = PortalSignInLink.objects.filter(created_at__lt=cutoff)
+    if dry_run:
+        return old.count()
+    deleted, _per_model = old.delete()
     return deleted

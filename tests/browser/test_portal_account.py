@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.fixture
 def mailbox(smtp_sink, settings, live_server):  # noqa: F811
     """Every e-mail goes through the outbox and a real SMTP conversation with the sink; links point here."""
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_BACKEND = "notifications.backends.SmtpEmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_USE_TLS, settings.EMAIL_TIMEOUT = (
         "127.0.0.1",
         smtp_sink.port,

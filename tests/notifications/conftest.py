@@ -106,7 +106,7 @@ def smtp_sink(smtp_server_factory) -> SmtpServer:
     return smtp_server_factory()
 
 
-PLAIN_SMTP = "django.core.mail.backends.smtp.EmailBackend"
+PLAIN_SMTP = "notifications.backends.SmtpEmailBackend"
 
 
 @pytest.fixture

@@ -29,6 +29,8 @@ def test_every_step_has_a_dutch_and_an_english_template_that_renders_its_example
         # the portal's sign-in link and HTG number (notifications/migrations/0008_portal_account_templates.py)
         "portal.sign_in_link",
         "customer.htg_number_issued",
+        # the staff password reset (notifications/migrations/0014_staff_password_reset_template.py)
+        "staff.password_reset",
     ]
 
     # then

@@ -24,7 +24,7 @@ from tests.connections.factories import (
 
 pytestmark = pytest.mark.django_db
 
-PLAIN_SMTP = "django.core.mail.backends.smtp.EmailBackend"
+PLAIN_SMTP = "notifications.backends.SmtpEmailBackend"
 
 
 def _dsn_for(received: email.message.Message, *, envelope_to: str) -> bytes:

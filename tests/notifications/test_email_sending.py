@@ -14,7 +14,7 @@ from tests.notifications.factories import OutboxEmailFactory
 pytestmark = pytest.mark.django_db
 
 STRICT = "notifications.backends.StrictTlsEmailBackend"
-PLAIN_SMTP = "django.core.mail.backends.smtp.EmailBackend"
+PLAIN_SMTP = "notifications.backends.SmtpEmailBackend"
 
 
 def _use_server(settings, server, *, backend=STRICT, cafile="", use_tls=True):

@@ -182,7 +182,7 @@ def test_the_slot_booked_email_arrives_at_a_real_smtp_server_with_a_calendar_par
     smtp_sink,  # noqa: F811
 ):
     # given
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_BACKEND = "notifications.backends.SmtpEmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_USE_TLS, settings.EMAIL_TIMEOUT = (
         "127.0.0.1",
         smtp_sink.port,

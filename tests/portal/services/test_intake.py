@@ -351,3 +351,38 @@ def test_a_flow_not_yet_open_for_migration_is_recorded_and_stays_planned(program
     connection = result.customer.connections.get()
     assert (connection.flow.code, connection.state, connection.channel) == ("NVWA", "planned", "smtp_msa_pop3")
     assert result.htg_number
+
+
+def test_a_hub_with_clients_cannot_give_up_the_hub_role_in_the_intake_and_nothing_changes(programme_flows):
+    # given: a registered hub that serves a client
+    hub = CustomerFactory(eori="NL123456789", kvk_number="12345678", role="hub")
+    client = CustomerFactory(hub=hub)
+    ContactFactory(customer=hub, email=EMAIL)
+
+    for role in ("direct", "software_supplier"):
+        data = valid_intake()
+        data["role"] = role
+
+        # when
+        errors = intake_errors(data=data, context=intake_context(email=EMAIL, customer=hub), step="company")
+        with pytest.raises(ValidationError) as refused:
+            customer_intake_submit(email=EMAIL, data=data)
+
+        # then: the same message on the step and at the submit, and the hub and its client are as they were
+        assert errors["role"] == [
+            "Your company is the hub of other companies in the migration, so it stays a hub. To change this, ask the "
+            "connection team to move your clients to another hub first."
+        ]
+        assert "role" in refused.value.message_dict
+        hub.refresh_from_db()
+        client.refresh_from_db()
+        assert (hub.role, client.hub_id) == ("hub", hub.pk)
+
+
+def test_a_hub_without_clients_may_become_a_direct_user(programme_flows):
+    hub = CustomerFactory(eori="NL123456789", kvk_number="12345678", role="hub")
+    data = valid_intake()
+
+    errors = intake_errors(data=data, context=intake_context(email=EMAIL, customer=hub), step="company")
+
+    assert "role" not in errors

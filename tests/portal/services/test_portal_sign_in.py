@@ -284,11 +284,13 @@ def test_old_link_rows_are_purged_and_recent_ones_kept(db, settings):
     assert sorted(PortalSignInLink.objects.values_list("email", flat=True)) == ["recent@example.nl", "today@example.nl"]
 
 
-def test_the_purge_is_on_the_beat_schedule():
+def test_the_purge_is_a_step_of_the_nightly_retention_run():
     from htg_migration.celery import app
+    from htg_migration.retention import _steps
 
-    entry = app.conf.beat_schedule["portal-sign-in-links-purge"]
-    assert entry["task"] == "portal.tasks.portal_sign_in_links_purge_task"
+    entry = app.conf.beat_schedule["retention-nightly"]
+    assert entry["task"] == "connections.tasks.retention_run_task"
+    assert _steps["sign_in_links"].run is portal_sign_in_links_purge
 
 
 @pytest.mark.postgres

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('connections', '0016_connection_due_index_back'),
+        ('connections', '0019_contact_anonymised_at'),
         ('contenttypes', '0002_remove_content_type_name'),
     ]
 

@@ -1,0 +1,24 @@
+"""The imports' retention step (htg_migration/retention.py): an uploaded registration list is kept for
+HTG_IMPORT_FILE_KEEP_DAYS, then its file is deleted; the batch row (who, when, what it added, its errors) stays."""
+
+import datetime
+
+from django.conf import settings
+
+from imports.models import ImportBatch
+
+
+def import_files_purge(*, now: datetime.datetime, dry_run: bool = False) -> int:
+    cutoff = now - datetime.timedelta(days=settings.HTG_IMPORT_FILE_KEEP_DAYS)
+    old = ImportBatch.objects.filter(created_at__lt=cutoff).exclude(file="")
+    if dry_run:
+        return old.count()
+    purged = 0
+    for batch in old.order_by("id"):
+        name = batch.file.name or ""
+        # The row first, then the file: a failure between leaves a file that no row names, never a row naming a file
+        # that is gone.
+        ImportBatch.objects.filter(pk=batch.pk).update(file="")
+        batch.file.storage.delete(name)
+        purged += 1
+    return purged
