@@ -8,6 +8,8 @@ class ConnectionsConfig(AppConfig):
 
     def ready(self) -> None:
         from connections.services.retention import contacts_anonymise
+        from connections.services.submit_tokens import submit_tokens_expire
         from htg_migration.retention import retention_step_register
 
         retention_step_register("contacts", contacts_anonymise)
+        retention_step_register("submit_tokens", submit_tokens_expire)

@@ -19,6 +19,7 @@ A token belongs to whoever sent it first: the same token from someone else is re
 error, nothing written) and never shows the first sender's confirmation.
 """
 
+import datetime
 import re
 import uuid
 from typing import TypeVar
@@ -30,10 +31,11 @@ from django.db import models, transaction
 from django.utils.translation import gettext as _
 
 from connections.models import SubmitToken
-from htg_migration import clock
 
 SUBMIT_TOKEN_FIELD = "submit_token"  # noqa: S105 - a form field's name, not a secret
 SUBMIT_LOCK_NAMESPACE = 7_340_104  # the first key of the submit tokens' advisory locks
+# A token matters while its page may be sent again (a double click, the back button); an intake's names an address.
+SUBMIT_TOKEN_RETENTION = datetime.timedelta(days=30)
 
 # As the page has it (str(uuid4())): lower-case hex in its four dashes, nothing else.
 TOKEN_PATTERN = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -113,5 +115,10 @@ def submit_token_record(*, token: uuid.UUID | None, owner: str, created: models.
         owner=owner,
         content_type=ContentType.objects.get_for_model(created),
         object_id=created.pk,
-        created_at=clock.now(),
-    )
+    )  # created_at: the wall clock (not the programme's), which the retention step counts by
+
+
+def submit_tokens_expire(*, now: datetime.datetime, dry_run: bool = False) -> int:
+    """Retention step: tokens older than SUBMIT_TOKEN_RETENTION go (a page that old sent again makes a new row)."""
+    expired = SubmitToken.objects.filter(created_at__lt=now - SUBMIT_TOKEN_RETENTION)
+    return expired.count() if dry_run else expired.delete()[0]

@@ -1,6 +1,7 @@
 """The submit token's rules, below the forms (tests/test_double_submits.py drives the five forms themselves): a
 token gives back its own row only, to its own sender only, and is claimed only inside the writing transaction."""
 
+import datetime
 import uuid
 
 import pytest
@@ -81,3 +82,27 @@ def test_only_a_token_as_the_page_has_it_parses(value):
     assert submit_token_parse("0f8fad5b-d9cb-469f-a165-70867728950e") == uuid.UUID(
         "0f8fad5b-d9cb-469f-a165-70867728950e"
     )
+
+
+def test_tokens_past_their_period_go_with_the_nightly_retention_and_a_dry_run_only_counts():
+    # given: an intake's token (it names an address) past the period, and one within it
+    from django.contrib.contenttypes.models import ContentType
+
+    from htg_migration.retention import retention_run
+
+    customer = CustomerFactory()
+    now = datetime.datetime(2026, 12, 7, 3, tzinfo=datetime.UTC)
+    for days, owner in ((31, "email:old@company.example"), (29, "email:new@company.example")):
+        SubmitToken.objects.create(
+            token=uuid.uuid4(),
+            owner=owner,
+            content_type=ContentType.objects.get_for_model(customer),
+            object_id=customer.pk,
+            created_at=now - datetime.timedelta(days=days),
+        )
+
+    # when / then
+    assert retention_run(now=now, dry_run=True)["submit_tokens"] == 1
+    assert SubmitToken.objects.count() == 2
+    assert retention_run(now=now)["submit_tokens"] == 1
+    assert list(SubmitToken.objects.values_list("owner", flat=True)) == ["email:new@company.example"]
