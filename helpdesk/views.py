@@ -17,8 +17,9 @@ from django.views.decorators.http import require_POST
 from connections.models import CallbackRequest, Connection, Customer, HelpdeskContact, LookupAudit
 from connections.permissions import is_team_member
 from connections.services.callbacks import callback_request_close, callback_request_create, helpdesk_contact_record
+from connections.services.submit_tokens import SUBMIT_TOKEN_FIELD, submit_token_parse
 from connections.views.access import staff_required, team_required
-from connections.views.feedback import refusals_as_messages
+from connections.views.feedback import form_errors_add, refusals_as_messages
 from helpdesk.selectors import (
     CALLBACK_SCOPES,
     callback_queue,
@@ -164,9 +165,10 @@ def callback_request_create_view(request: HttpRequest, customer_id: int) -> Http
                 contact_name=form.cleaned_data["contact_name"],
                 contact_phone=form.cleaned_data["contact_phone"],
                 connection_id=parse_id(form.cleaned_data["connection"]),
+                submit_token=submit_token_parse(request.POST.get(SUBMIT_TOKEN_FIELD)),
             )
         except ValidationError as error:
-            form.add_error(None, error)
+            form_errors_add(form, error)
         else:
             messages.success(
                 request,

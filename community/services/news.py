@@ -6,6 +6,7 @@ running it again, or a second sending of the item to an overlapping segment neve
 """
 
 import datetime
+import uuid
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -15,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from community.models import NewsItem, NewsSending
 from community.selectors.segments import segment_check, segment_recipients
+from connections.services.submit_tokens import submit_owner_user, submit_token_claim, submit_token_record
 from htg_migration import clock
 from notifications.services import EmailDraft, address_normalise, email_enqueue_many
 
@@ -29,7 +31,21 @@ def news_dedupe_key(*, news_item_id: int, address: str) -> str:
 
 
 @transaction.atomic
-def news_item_create(*, title_nl: str, title_en: str, body_nl: str, body_en: str, created_by: Any) -> NewsItem:
+def news_item_create(
+    *,
+    title_nl: str,
+    title_en: str,
+    body_nl: str,
+    body_en: str,
+    created_by: Any,
+    submit_token: uuid.UUID | None = None,
+) -> NewsItem:
+    """Write a news item (not sent yet). The form sent again with the same `submit_token` writes nothing and returns
+    the first item."""
+    owner = submit_owner_user(created_by)
+    earlier = submit_token_claim(token=submit_token, owner=owner, model=NewsItem)
+    if earlier is not None:
+        return earlier
     item = NewsItem(
         title_nl=title_nl.strip(),
         title_en=title_en.strip(),
@@ -40,6 +56,7 @@ def news_item_create(*, title_nl: str, title_en: str, body_nl: str, body_en: str
     )
     item.full_clean()
     item.save()
+    submit_token_record(token=submit_token, owner=owner, created=item)
     return item
 
 

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from community.selectors.news import news_item_detail, news_item_list, segment_options
 from community.selectors.segments import SEGMENT_CHOICES
 from community.services.news import news_item_create, news_sending_start
+from connections.services.submit_tokens import SUBMIT_TOKEN_FIELD, submit_token_parse
 from connections.views.access import team_required
 from connections.views.feedback import form_errors_add
 
@@ -47,7 +48,11 @@ def news_list_view(request: HttpRequest) -> HttpResponse:
     form = NewsItemForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            item = news_item_create(created_by=request.user, **form.cleaned_data)
+            item = news_item_create(
+                created_by=request.user,
+                submit_token=submit_token_parse(request.POST.get(SUBMIT_TOKEN_FIELD)),
+                **form.cleaned_data,
+            )
         except ValidationError as error:
             form_errors_add(form, error)
         else:

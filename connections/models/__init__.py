@@ -20,6 +20,7 @@ from connections.models.health import Heartbeat
 from connections.models.helpdesk import CallbackRequest, HelpdeskContact, LookupAudit
 from connections.models.jobs import BulkJob, BulkJobItem
 from connections.models.slots import Slot, SlotBooking, TeamAvailability
+from connections.models.submit_tokens import SubmitToken
 
 __all__ = [
     "CONFIRMATION_STATE",
@@ -48,6 +49,7 @@ __all__ = [
     "Slot",
     "SlotBooking",
     "StaffPasswordReset",
+    "SubmitToken",
     "TeamAvailability",
     "TlsVersion",
 ]

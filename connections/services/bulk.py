@@ -2,6 +2,7 @@
 
 import datetime
 import logging
+import uuid
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -12,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from connections.models import BulkJob, BulkJobItem, Connection
 from connections.services.connections import assignee_validate, connection_assign
+from connections.services.submit_tokens import submit_owner_user, submit_token_claim, submit_token_record
 from connections.services.transitions import TRANSITION_NAMES, connection_transition
 from htg_migration.errors import ApplicationError
 
@@ -32,8 +34,14 @@ def bulk_job_create(
     note: str = "",
     selection: str = "",
     limit: int | None = None,
+    submit_token: uuid.UUID | None = None,
 ) -> BulkJob:
-    """Record a bulk job and its items, and queue it once the transaction commits."""
+    """Record a bulk job and its items, and queue it once the transaction commits. The form sent again with the
+    same `submit_token` writes and queues nothing and returns the first job."""
+    owner = submit_owner_user(created_by)
+    earlier = submit_token_claim(token=submit_token, owner=owner, model=BulkJob)
+    if earlier is not None:
+        return earlier
     if action == BulkJob.Action.TRANSITION and transition not in TRANSITION_NAMES:
         raise ValidationError({"action": [_("Choose a step to run.")]})
     if action not in BulkJob.Action.values:
@@ -67,6 +75,7 @@ def bulk_job_create(
         BulkJobItem.objects.bulk_create(
             [BulkJobItem(job=job, connection_id=connection_id) for connection_id in ids[start : start + ITEM_BATCH]]
         )
+    submit_token_record(token=submit_token, owner=owner, created=job)
     from connections.tasks import bulk_job_run_task
 
     transaction.on_commit(lambda: bulk_job_run_task.delay(job.pk))

@@ -2,6 +2,7 @@
 problem report in the portal becomes one too; the team closes them; overdue ones are escalated."""
 
 import datetime
+import uuid
 from typing import Any
 
 from django.conf import settings
@@ -11,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from connections.models import CallbackRequest, Connection, Customer, HelpdeskContact
 from connections.permissions import is_team_member
+from connections.services.submit_tokens import submit_owner_user, submit_token_claim, submit_token_record
 from htg_migration import clock
 from htg_migration.calendar import helpdesk_hours_add
 from htg_migration.errors import ConflictError
@@ -66,8 +68,14 @@ def callback_request_create(
     contact_name: str,
     contact_phone: str,
     connection_id: int | None = None,
+    submit_token: uuid.UUID | None = None,
 ) -> CallbackRequest:
-    """Ask the team to call a company back. It goes to the connection's team member, or else to the team queue."""
+    """Ask the team to call a company back. It goes to the connection's team member, or else to the team queue.
+    The form sent again with the same `submit_token` writes nothing and returns the first request."""
+    owner = submit_owner_user(requested_by)
+    earlier = submit_token_claim(token=submit_token, owner=owner, model=CallbackRequest)
+    if earlier is not None:
+        return earlier
     customer = Customer.objects.get(pk=customer_id)
     connection = _connection_of(customer=customer, connection_id=connection_id)
     now = clock.now()
@@ -87,6 +95,7 @@ def callback_request_create(
     )
     callback.full_clean(exclude=["customer", "connection", "requested_by", "assigned_to", "closed_by"])
     callback.save()
+    submit_token_record(token=submit_token, owner=owner, created=callback)
     return callback
 
 

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -94,7 +94,9 @@ def customer_create(
     hub_id: int | None = None,
     contacts: list[ContactInput] | None = None,
 ) -> Customer:
-    """Create a customer with its contacts; any invalid field raises ValidationError and writes nothing."""
+    """Create a customer with its contacts; any invalid field raises ValidationError and writes nothing. A number
+    that another company registered at the same moment (after the check above) is refused the same way: by the
+    unique constraint, whose refusal becomes the "already registered" message."""
     contacts = contacts or []
     eori = normalise_identifier(eori)
     kvk_number = normalise_identifier(kvk_number)
@@ -119,15 +121,24 @@ def customer_create(
         raise ValidationError(errors)
 
     now = timezone.now()
-    customer = Customer.objects.create(
-        legal_name=legal_name.strip(),
-        eori=eori,
-        kvk_number=kvk_number,
-        role=role,
-        hub_id=hub_id,
-        created_at=now,
-        updated_at=now,
-    )
+    try:
+        with transaction.atomic():
+            customer = Customer.objects.create(
+                legal_name=legal_name.strip(),
+                eori=eori,
+                kvk_number=kvk_number,
+                role=role,
+                hub_id=hub_id,
+                created_at=now,
+                updated_at=now,
+            )
+    except IntegrityError:
+        # The insert waited for the other company's transaction, which committed: this query sees its numbers.
+        taken = customer_identifier_errors(eori=eori, kvk_number=kvk_number)
+        duplicates = {field: error.messages for field, error in taken.items() if error.code == DUPLICATE}
+        if not duplicates:
+            raise
+        raise ValidationError(duplicates) from None
     Contact.objects.bulk_create(
         [
             Contact(

@@ -19,6 +19,7 @@ from connections.selectors.connection_list import (
     connection_list_hub,
 )
 from connections.services.bulk import bulk_job_create
+from connections.services.submit_tokens import SUBMIT_TOKEN_FIELD, submit_token_parse
 from connections.services.transitions import connection_transition, transition_label, transition_names
 from connections.views.access import team_required
 from connections.views.customers import connection_details_form
@@ -106,6 +107,8 @@ def bulk_job_create_view(request: HttpRequest) -> HttpResponse:
     try:
         note = posted_text(request.POST, "note")
         posted_text(request.POST, "selection")  # kept on the job as the list filter it came from
+        # Refused like the form's other fields: the message on the list, whose form has a new token.
+        submit_token = submit_token_parse(request.POST.get(SUBMIT_TOKEN_FIELD))
         if assignee_text and parse_id(assignee_text) is None:
             raise ValidationError({"assignee": [_("Choose a member of the connection team.")]})
         if limit_text and parse_id(limit_text) is None:
@@ -119,6 +122,7 @@ def bulk_job_create_view(request: HttpRequest) -> HttpResponse:
             note=note,
             selection=selection,
             limit=parse_id(limit_text),
+            submit_token=submit_token,
         )
     except ValidationError as error:
         for message in error.messages:

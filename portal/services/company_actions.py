@@ -3,6 +3,7 @@
 Booking and rescheduling are `connections.services.slots` (the same rules as for the team); these are the rest.
 """
 
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +22,7 @@ from connections.models import (
 )
 from connections.permissions import company_or_team_may
 from connections.services.callbacks import callback_request_create, helpdesk_contact_record
+from connections.services.submit_tokens import submit_owner_user, submit_token_claim, submit_token_record
 from htg_migration import clock
 from htg_migration.errors import ApplicationError
 
@@ -84,9 +86,9 @@ def connection_company_confirm(*, connection_id: int, kind: str, actor: Any) -> 
 
 @dataclass(frozen=True)
 class ProblemReport:
-    """What a company's problem report wrote: the helpdesk's log entry and the callback request for the team."""
+    """What a company's problem report gave: the callback request for the team (its helpdesk log entry is written
+    with it), whose id is the reference the company quotes."""
 
-    helpdesk_contact: HelpdeskContact
     callback: CallbackRequest
 
     @property
@@ -108,11 +110,16 @@ def connection_problem_report(
     contact_name: str,
     contact_phone: str,
     urgent: bool,
+    submit_token: uuid.UUID | None = None,
 ) -> ProblemReport:
     """A company reports a problem with a connection that is live on HTG: it is logged as a helpdesk contact
     (topic "problem after migration") and becomes a callback request for the connection's team member, or the team
     queue. ValidationError for missing fields, ApplicationError before the connection is live; nothing is written
-    then."""
+    then. The form sent again with the same `submit_token` writes nothing and gives the first report."""
+    owner = submit_owner_user(actor)
+    earlier = submit_token_claim(token=submit_token, owner=owner, model=CallbackRequest)
+    if earlier is not None:
+        return ProblemReport(callback=earlier)
     connection = _locked_connection(connection_id)
     if not company_or_team_may(connection, actor):
         raise PermissionDenied(_("You are not allowed to report a problem for this connection."))
@@ -133,7 +140,7 @@ def connection_problem_report(
         errors["contact_phone"] = [_("Give a phone number on which we can call you back.")]
     if errors:
         raise ValidationError(errors)
-    helpdesk_contact = helpdesk_contact_record(
+    helpdesk_contact_record(
         customer_id=connection.customer_id,
         recorded_by=actor,
         channel=HelpdeskContact.Channel.OTHER,
@@ -151,4 +158,5 @@ def connection_problem_report(
         contact_phone=contact_phone,
         connection_id=connection.pk,
     )
-    return ProblemReport(helpdesk_contact=helpdesk_contact, callback=callback)
+    submit_token_record(token=submit_token, owner=owner, created=callback)
+    return ProblemReport(callback=callback)

@@ -14,12 +14,14 @@ shows each next to its field and in the summary.
 
 import json
 import re
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.db import connection as database
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,6 +31,12 @@ from connections.selectors.customers import IdentifierHolders, customer_identifi
 from connections.services.connections import channel_validate, connection_channel_set, connection_create
 from connections.services.customers import DUPLICATE, ContactInput, customer_create, customer_identifier_errors
 from connections.services.htg_numbers import customer_htg_number_issue
+from connections.services.submit_tokens import (
+    submit_owner_email,
+    submit_token_claim,
+    submit_token_record,
+    submit_token_refusal,
+)
 from connections.services.transitions import connection_transition
 from connections.validators import normalise_identifier
 from notifications.services import email_enqueue
@@ -42,6 +50,7 @@ MAX_CLIENTS = 50
 PHONE_PATTERN = re.compile(r"^\+?[0-9 ()\-]{6,25}$")
 HTG_NUMBER_TEMPLATE = "customer.htg_number_issued"
 DRAFT_FIELD = "intake"  # the key of a refusal of the whole draft (the intake's form has this id)
+INTAKE_LOCK_NAMESPACE = 7_340_105  # the first key of the intake's advisory locks (one per verified address)
 Errors = dict[str, list[str]]
 
 
@@ -323,7 +332,7 @@ def _connections_apply(*, customer: Customer, data: dict[str, Any], context: Int
 
 
 @transaction.atomic
-def customer_intake_submit(*, email: str, data: dict[str, Any]) -> IntakeResult:
+def customer_intake_submit(*, email: str, data: dict[str, Any], submit_token: uuid.UUID | None = None) -> IntakeResult:
     """Submit the intake of the company behind a verified address, all or nothing.
 
     Creates the company (or updates the one the address belongs to) with its contacts and a hub's clients, records
@@ -331,8 +340,33 @@ def customer_intake_submit(*, email: str, data: dict[str, Any]) -> IntakeResult:
     stays planned), issues the HTG number (once: a second intake keeps it) and queues the e-mail with it (once).
     Any invalid field raises ValidationError keyed by form field, and nothing is written. `email` must be verified
     by the caller (the portal's sign-in link does that); the first contact is that person.
+
+    The review page sent again with the same `submit_token` (a double click, three requests at once) writes nothing
+    and returns the first submit's result: one company, one HTG number, the same confirmation. Intakes for one
+    address take turns (a transaction lock on the address), so two at once from two open pages never race for the
+    company's unique numbers: the second finds the company the first created and updates it.
     """
     email = portal_email_normalise(email)
+    owner = submit_owner_email(email)
+    earlier = submit_token_claim(token=submit_token, owner=owner, model=Customer)
+    if earlier is not None:
+        return _earlier_result(customer=earlier, email=email)
+    with database.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [INTAKE_LOCK_NAMESPACE, email])
+    result = _intake_write(email=email, data=data)
+    submit_token_record(token=submit_token, owner=owner, created=result.customer)
+    return result
+
+
+def _earlier_result(*, customer: Customer, email: str) -> IntakeResult:
+    """What the first submit of the page gave, for showing its confirmation again."""
+    contact = Contact.objects.select_related("user").filter(customer=customer, email__iexact=email).first()
+    if contact is None or contact.user is None or not customer.htg_number:
+        raise submit_token_refusal()  # the team changed the company since: the page is out of date
+    return IntakeResult(customer=customer, contact=contact, user=contact.user, htg_number=customer.htg_number)
+
+
+def _intake_write(*, email: str, data: dict[str, Any]) -> IntakeResult:
     contact = portal_contact_for_email(email)
     customer = Customer.objects.select_for_update().get(pk=contact.customer_id) if contact else None
     context = intake_context(email=email, customer=customer)

@@ -24,6 +24,7 @@ from connections.models import (
 from connections.selectors.company_access import portal_connections
 from connections.selectors.slots import connection_for_slots
 from connections.services.slots import local_zone, slot_choose, slot_label
+from connections.services.submit_tokens import SUBMIT_TOKEN_FIELD, submit_token_parse
 from connections.views.access import company_required, portal_connection_get
 from connections.views.feedback import form_errors_add, refusals_as_messages
 from connections.views.slots import BOOKING_STATES, slot_page_context
@@ -149,7 +150,12 @@ def problem_report_view(request: HttpRequest, connection_id: int) -> HttpRespons
     refused = ""
     if request.method == "POST" and form.is_valid():
         try:
-            report = connection_problem_report(connection_id=connection.pk, actor=request.user, **form.cleaned_data)
+            report = connection_problem_report(
+                connection_id=connection.pk,
+                actor=request.user,
+                submit_token=submit_token_parse(request.POST.get(SUBMIT_TOKEN_FIELD)),
+                **form.cleaned_data,
+            )
         except ValidationError as error:
             form_errors_add(form, error)
         except ApplicationError as error:

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from connections.models import Channel, Customer, Language, TlsVersion
+from connections.services.submit_tokens import SUBMIT_TOKEN_FIELD, submit_token_parse
 from htg_migration.errors import ApplicationError
 from portal.selectors.intake import IntakeContext, intake_context, intake_draft_get
 from portal.services.intake import (
@@ -129,6 +130,8 @@ def _merge_post(
 
 
 def _error_step(key: str) -> str:
+    if key == SUBMIT_TOKEN_FIELD:
+        return "review"
     if key == "contacts" or key.startswith("contacts-"):
         return "contacts"
     if key.startswith("flow"):
@@ -141,7 +144,8 @@ def _summary(errors: dict[str, list[str]], step: str) -> list[dict[str, str]]:
     items: list[dict[str, str]] = []
     for key, texts in errors.items():
         target_step = step if key == DRAFT_FIELD else _error_step(key)
-        href = f"#{key}" if target_step == step else f"{reverse('portal:intake_step', args=[target_step])}#{key}"
+        anchor = "intake-submit" if key == SUBMIT_TOKEN_FIELD else key  # a hidden field: link to the button instead
+        href = f"#{anchor}" if target_step == step else f"{reverse('portal:intake_step', args=[target_step])}#{anchor}"
         items.extend({"href": href, "text": text} for text in texts)
     return items
 
@@ -286,12 +290,14 @@ def _step_post(
 
 def _submit(request: HttpRequest, *, identity: PortalIdentity, data: dict[str, Any], context: IntakeContext) -> Any:
     try:
-        result = customer_intake_submit(email=identity.email, data=data)
+        submit_token = submit_token_parse(request.POST.get(SUBMIT_TOKEN_FIELD))
+        result = customer_intake_submit(email=identity.email, data=data, submit_token=submit_token)
     except ValidationError as error:
         return _page(request, step="review", data=data, context=context, errors=error.message_dict)
     except ApplicationError as error:  # e.g. the team moved a connection at the same moment: nothing was written
         messages.error(request, error.message)
         return redirect("portal:intake_step", "review")
+    # The same confirmation for the page sent twice: `result` is then the first submit's.
     if not request.user.is_authenticated:
         login(request, result.user, backend=MODEL_BACKEND)  # a new company's contact now has its account
         request.session[PORTAL_EMAIL_SESSION_KEY] = identity.email

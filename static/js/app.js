@@ -59,10 +59,43 @@
     update();
   }
 
+  // A form with a submit token ({% submit_token %}) is sent once: a second click while the first is on its way does
+  // nothing, and its buttons are disabled. The server is the guarantee (one row per token); this spares the wait.
+  // Disabled only after the submit has started: a disabled button would not send its own name and value.
+  function wireSubmitOnce(form) {
+    form.addEventListener("submit", function (event) {
+      if (form.getAttribute("data-submitting") === "true") {
+        event.preventDefault();
+        return;
+      }
+      form.setAttribute("data-submitting", "true");
+      window.setTimeout(function () {
+        form.querySelectorAll("button, input[type='submit']").forEach(function (button) {
+          if (button.disabled) return;
+          button.disabled = true;
+          button.setAttribute("data-disabled-on-submit", "");
+        });
+      }, 0);
+    });
+  }
+
+  // Back to a page kept in the browser's memory (the back button): its forms may be sent again.
+  window.addEventListener("pageshow", function (event) {
+    if (!event.persisted) return;
+    document.querySelectorAll("form[data-submitting]").forEach(function (form) {
+      form.removeAttribute("data-submitting");
+      form.querySelectorAll("[data-disabled-on-submit]").forEach(function (button) {
+        button.disabled = false;
+        button.removeAttribute("data-disabled-on-submit");
+      });
+    });
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("[data-shown-for-role]").forEach(wireShownForRole);
     document.querySelectorAll("[data-progress-url]").forEach(watchProgress);
     document.querySelectorAll("[data-select-all]").forEach(wireSelectAll);
     document.querySelectorAll("[data-confirm]").forEach(wireConfirm);
+    document.querySelectorAll("input[name='submit_token']").forEach(function (input) { wireSubmitOnce(input.form); });
   });
 })();

@@ -7,6 +7,7 @@ from community.models import NewsItem, NewsSending
 from community.services.news import news_item_create
 from notifications.models import OutboxEmail
 from tests.connections.factories import ContactFactory, CustomerFactory, helpdesk_member, team_member
+from tests.submit_tokens import page_submit_token
 
 pytestmark = pytest.mark.django_db
 
@@ -62,7 +63,9 @@ def test_the_nav_links_the_news_for_the_team(team_client):
 
 def test_writing_with_a_missing_field_shows_the_error_then_a_complete_item_is_saved(team_client, member):
     # when: the English text is missing
-    response = team_client.post(LIST, {**VALID, "body_en": "  "})
+    response = team_client.post(
+        LIST, {**VALID, "body_en": "  ", "submit_token": page_submit_token(team_client.get(LIST))}
+    )
 
     # then
     assert response.status_code == 400
@@ -71,7 +74,7 @@ def test_writing_with_a_missing_field_shows_the_error_then_a_complete_item_is_sa
     assert NewsItem.objects.count() == 0
 
     # when: complete
-    response = team_client.post(LIST, VALID)
+    response = team_client.post(LIST, {**VALID, "submit_token": page_submit_token(response)})
 
     # then: saved, and the preview shows both languages
     item = NewsItem.objects.get()

@@ -21,6 +21,7 @@ from tests.connections.factories import (
     team_member,
     walk_to,
 )
+from tests.submit_tokens import fresh_submit_token
 
 pytestmark = pytest.mark.django_db
 
@@ -401,6 +402,7 @@ def test_a_callback_request_goes_to_the_owner_and_the_team_closes_it(client, pro
             "callback-contact_name": "Anna de Boer",
             "callback-contact_phone": "010 123 4567",
             "callback-reason": "AGS messages bounce",
+            "submit_token": fresh_submit_token(),
         },
         follow=True,
     )

@@ -14,6 +14,7 @@ from tests.connections.factories import (
     team_member,
     walk_to,
 )
+from tests.submit_tokens import fresh_submit_token
 
 pytestmark = pytest.mark.django_db
 
@@ -131,6 +132,7 @@ def test_bulk_invite_of_everything_matching_with_a_limit_runs_once(team_client, 
                 "action": "transition:invite",
                 "limit": "4",
                 "note": "wave 1",
+                "submit_token": fresh_submit_token(),
             },
         )
 
@@ -162,7 +164,12 @@ def test_bulk_on_selected_rows_reports_what_it_skipped_and_why(team_client, djan
     with django_capture_on_commit_callbacks(execute=True):
         team_client.post(
             reverse("connections:bulk_job_create"),
-            {"scope": "selected", "connection": [planned.pk, live.pk], "action": "transition:invite"},
+            {
+                "scope": "selected",
+                "connection": [planned.pk, live.pk],
+                "action": "transition:invite",
+                "submit_token": fresh_submit_token(),
+            },
         )
 
     # then
@@ -194,7 +201,9 @@ def test_bulk_assign_and_its_refusals(team_client, django_capture_on_commit_call
         {"scope": "selected", "connection": [connections[0].pk], "action": "transition:explode"},
         {"scope": "selected", "connection": [connections[0].pk], "action": "assign", "limit": "-3"},
     ):
-        response = team_client.post(reverse("connections:bulk_job_create"), data, follow=True)
+        response = team_client.post(
+            reverse("connections:bulk_job_create"), {**data, "submit_token": fresh_submit_token()}, follow=True
+        )
         assert response.status_code == 200
         assert response.context["messages"]
     assert not BulkJob.objects.exists()
@@ -208,6 +217,7 @@ def test_bulk_assign_and_its_refusals(team_client, django_capture_on_commit_call
                 "connection": [c.pk for c in connections],
                 "action": "assign",
                 "assignee": colleague.pk,
+                "submit_token": fresh_submit_token(),
             },
         )
 
@@ -220,7 +230,12 @@ def test_a_bulk_step_checks_each_permission_as_the_user_who_started_it(team_clie
     with django_capture_on_commit_callbacks(execute=True):
         team_client.post(
             reverse("connections:bulk_job_create"),
-            {"scope": "selected", "connection": [connection.pk], "action": "transition:mark_missed"},
+            {
+                "scope": "selected",
+                "connection": [connection.pk],
+                "action": "transition:mark_missed",
+                "submit_token": fresh_submit_token(),
+            },
         )
     item = BulkJobItem.objects.get()
     assert item.status == "skipped"
@@ -235,7 +250,12 @@ def test_progress_json(team_client, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         team_client.post(
             reverse("connections:bulk_job_create"),
-            {"scope": "selected", "connection": [connection.pk], "action": "transition:invite"},
+            {
+                "scope": "selected",
+                "connection": [connection.pk],
+                "action": "transition:invite",
+                "submit_token": fresh_submit_token(),
+            },
         )
     job = BulkJob.objects.get()
     data = team_client.get(reverse("connections:bulk_job_progress", args=[job.pk])).json()

@@ -11,6 +11,7 @@ from connections.services.htg_numbers import customer_htg_number_issue
 from notifications.models import OutboxEmail
 from portal.models import IntakeDraft, PortalSignInLink
 from tests.connections.factories import ConnectionFactory, ContactFactory, CustomerFactory, UserFactory, walk_to
+from tests.submit_tokens import page_submit_token
 
 pytestmark = pytest.mark.django_db
 EMAIL = "anna@vandam.example"
@@ -198,7 +199,7 @@ def test_a_whole_intake_through_the_pages(client, programme_flows):
     refused = client.post(step("flows"), {**ags, "flow-AGS-tls_version": "1.1"})
     client.post(step("flows"), {**ags, "flow-AGS-tls_version": "1.2"})
     review = client.get(step("review"))
-    submitted = client.post(step("review"), {"action": "submit"})
+    submitted = client.post(step("review"), {"action": "submit", "submit_token": page_submit_token(review)})
 
     # then
     assert refused.status_code == 400 and "TLS 1.1 is no longer allowed" in refused.content.decode()

@@ -10,6 +10,7 @@ from connections.models import CallbackRequest, ConnectionEvent, HelpdeskContact
 from connections.services.slots import availability_publish
 from tests.connections.factories import AMSTERDAM, ConnectionFactory, UserFactory, team_member, walk_to
 from tests.connections.portal_factories import company_contact, hub_with_client
+from tests.submit_tokens import fresh_submit_token, page_submit_token
 
 pytestmark = pytest.mark.django_db
 
@@ -241,10 +242,18 @@ def test_reporting_a_problem_gives_a_reference_and_reaches_the_callback_queue(cl
     assert form.context["form"].initial == {"contact_name": contact.name, "contact_phone": "+31 10 123 4567"}
 
     # when: first without a description, then complete
-    refused = client.post(url, {"description": "", "contact_name": "Anna", "contact_phone": "010 1234567"})
+    token = page_submit_token(form)
+    refused = client.post(
+        url, {"description": "", "contact_name": "Anna", "contact_phone": "010 1234567", "submit_token": token}
+    )
     response = client.post(
         url,
-        {"description": "NCTS replies missing", "contact_name": "Anna", "contact_phone": "010 1234567"},
+        {
+            "description": "NCTS replies missing",
+            "contact_name": "Anna",
+            "contact_phone": "010 1234567",
+            "submit_token": page_submit_token(refused),
+        },
         follow=True,
     )
 
@@ -272,7 +281,9 @@ def test_a_problem_report_before_going_live_is_refused_on_the_page(client, walke
     url = reverse("portal:problem_report", args=[connection.pk])
 
     page = client.get(url)
-    response = client.post(url, {"description": "x", "contact_name": "Anna", "contact_phone": "010"})
+    response = client.post(
+        url, {"description": "x", "contact_name": "Anna", "contact_phone": "010", "submit_token": fresh_submit_token()}
+    )
 
     assert "can be reported once the connection is live on HTG" in page.content.decode()
     assert page.context["can_report_problem"] is False

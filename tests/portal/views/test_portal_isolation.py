@@ -23,6 +23,7 @@ from portal.services.company_actions import connection_problem_report
 from tests.connections.factories import AMSTERDAM, ConnectionFactory, UserFactory, helpdesk_member, team_member, walk_to
 from tests.connections.portal_factories import company_contact, hub_with_client
 from tests.notifications.document_files import PDF, upload
+from tests.submit_tokens import fresh_submit_token
 
 pytestmark = pytest.mark.django_db
 
@@ -134,7 +135,12 @@ MATRIX: dict[str, Entry] = {
         "owned",
         ("get", "post"),
         lambda w, c: {"connection_id": c.live.pk},
-        lambda w, c: {"description": "x", "contact_name": "Eve", "contact_phone": "010"},
+        lambda w, c: {
+            "description": "x",
+            "contact_name": "Eve",
+            "contact_phone": "010",
+            "submit_token": fresh_submit_token(),
+        },
     ),
     "portal:problem_reported": Entry("owned", ("get",), lambda w, c: {"callback_id": c.callback.pk}),
     "portal:clients": Entry("shared", ("get",)),
@@ -318,7 +324,13 @@ def test_tampered_ids_in_the_form_never_reach_another_companys_objects(client, w
     )
     client.post(
         reverse("portal:problem_report", args=[world.a.live.pk]),
-        {"description": "x", "contact_name": "Eve", "contact_phone": "010", **tampered},
+        {
+            "description": "x",
+            "contact_name": "Eve",
+            "contact_phone": "010",
+            **tampered,
+            "submit_token": fresh_submit_token(),
+        },
     )
 
     # then: B is untouched; what happened, happened to A's own connections
