@@ -157,3 +157,37 @@ print(json.dumps({
     "from_elsewhere": {"client_ip": client_ip(request_from("172.30.0.99"))},
 }))
 """
+
+
+def test_web_worker_and_scheduler_have_health_checks_and_the_proxy_waits_for_a_healthy_web():
+    assert "/readyz" in " ".join(SERVICES["web"]["healthcheck"]["test"])
+    assert "inspect ping" in " ".join(SERVICES["worker"]["healthcheck"]["test"])
+    assert SERVICES["scheduler"]["healthcheck"]["test"][-1] == "scheduler"
+    assert SERVICES["proxy"]["depends_on"]["web"]["condition"] == "service_healthy"
+
+
+@pytest.mark.django_db
+def test_the_health_check_script_reads_readyz_as_the_containers_do(live_server, settings):
+    from connections.models import Heartbeat
+    from connections.services.health import heartbeat_record
+
+    script = [sys.executable, str(ROOT / "deploy" / "healthcheck.py")]
+    environment = {**os.environ, "DJANGO_ALLOWED_HOSTS": "localhost"}
+
+    def check(*arguments: str) -> int:
+        return subprocess.run([*script, *arguments], env=environment, check=False, timeout=30).returncode
+
+    heartbeat_record(Heartbeat.Name.WORKER)
+    assert check(f"{live_server.url}/readyz") == 0
+    assert check(f"{live_server.url}/readyz", "worker") == 0
+    assert check(f"{live_server.url}/readyz", "scheduler") == 1  # never seen
+    assert check("http://127.0.0.1:9/readyz") == 1  # nothing answers
+
+
+@pytest.mark.django_db
+def test_health_answers_are_not_redirected_to_https_but_pages_are(client, settings):
+    settings.SECURE_SSL_REDIRECT = True
+
+    assert client.get("/healthz").status_code == 200
+    assert client.get("/readyz").status_code == 200
+    assert client.get("/portal/").status_code == 301
