@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from django.conf import settings
 from django.db import connection as database
 from django.db import connections
 from hypothesis import settings as hypothesis_settings
@@ -108,6 +109,7 @@ class CeleryWorker:
 
     def __init__(self, queue: str, log_path: Path) -> None:
         self.queue = queue
+        self.long_queue = f"{queue}-long"  # the long jobs' queue (settings.CELERY_TASK_ROUTES), of its own too
         self.log_path = log_path
         self.process: subprocess.Popen[bytes] | None = None
         self.log_file = log_path.open("a")  # a file, not a pipe: a full pipe would stall the worker
@@ -119,6 +121,7 @@ class CeleryWorker:
             "DATABASE_URL": _database_url(),
             "CELERY_BROKER_URL": BROKER_URL,
             "CELERY_TASK_ALWAYS_EAGER": "false",
+            "HTG_CELERY_LONG_QUEUE": self.long_queue,
         }
         self.process = subprocess.Popen(
             [
@@ -131,7 +134,7 @@ class CeleryWorker:
                 "-P",
                 "solo",
                 "-Q",
-                self.queue,
+                f"{self.queue},{self.long_queue}",
                 "-l",
                 "INFO",
                 "--without-gossip",
@@ -166,10 +169,16 @@ def celery_worker(transactional_db, tmp_path):
     """A started `CeleryWorker`; tasks sent from this process go to its queue."""
     worker = CeleryWorker(f"htg-test-{uuid.uuid4().hex[:12]}", tmp_path / "worker.log")
     worker.start()
-    previous = {key: celery_app.conf[key] for key in ("broker_url", "task_always_eager", "task_default_queue")}
+    keys = ("broker_url", "task_always_eager", "task_default_queue", "task_routes")
+    previous = {key: celery_app.conf[key] for key in keys}
     # Eager calls earlier in this process may have opened a producer pool on the default broker: drop it.
     _drop_broker_pools()
-    celery_app.conf.update(broker_url=BROKER_URL, task_always_eager=False, task_default_queue=worker.queue)
+    celery_app.conf.update(
+        broker_url=BROKER_URL,
+        task_always_eager=False,
+        task_default_queue=worker.queue,
+        task_routes={name: {"queue": worker.long_queue} for name in settings.LONG_TASKS},
+    )
     try:
         yield worker
     finally:

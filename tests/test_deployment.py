@@ -166,7 +166,7 @@ def test_web_worker_and_scheduler_have_health_checks_and_the_proxy_waits_for_a_h
     assert SERVICES["proxy"]["depends_on"]["web"]["condition"] == "service_healthy"
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # the live server's own connection sees the rows
 def test_the_health_check_script_reads_readyz_as_the_containers_do(live_server, settings):
     from connections.models import Heartbeat
     from connections.services.health import heartbeat_record

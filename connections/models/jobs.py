@@ -34,6 +34,8 @@ class BulkJob(models.Model):
     skipped_count = models.PositiveIntegerField(_("skipped"), default=0)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    # Set when a run starts and after each item: the resume sweep leaves a job alone while it progresses.
+    progressed_at = models.DateTimeField(_("last progress"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("bulk job")

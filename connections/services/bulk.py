@@ -8,6 +8,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F, QuerySet
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -104,7 +105,7 @@ def _process_item(*, job: BulkJob, item_id: int) -> None:
         item.status, item.message, item.processed_at = status, message, timezone.now()
         item.save(update_fields=["status", "message", "processed_at"])
         counter = "done_count" if status == BulkJobItem.Status.DONE else "skipped_count"
-        BulkJob.objects.filter(pk=job.pk).update(**{counter: F(counter) + 1})
+        BulkJob.objects.filter(pk=job.pk).update(**{counter: F(counter) + 1}, progressed_at=timezone.now())
 
 
 def bulk_job_run(*, job_id: int) -> BulkJob:
@@ -113,7 +114,7 @@ def bulk_job_run(*, job_id: int) -> BulkJob:
     if job.status == BulkJob.Status.FINISHED:
         return job
     BulkJob.objects.filter(pk=job.pk, started_at__isnull=True).update(started_at=timezone.now())
-    BulkJob.objects.filter(pk=job.pk).update(status=BulkJob.Status.RUNNING)
+    BulkJob.objects.filter(pk=job.pk).update(status=BulkJob.Status.RUNNING, progressed_at=timezone.now())
     pending = BulkJobItem.objects.filter(job=job, status=BulkJobItem.Status.PENDING).order_by("id")
     for item_id in list(pending.values_list("id", flat=True)):
         _process_item(job=job, item_id=item_id)
@@ -124,9 +125,13 @@ def bulk_job_run(*, job_id: int) -> BulkJob:
 
 
 def bulk_jobs_unfinished(*, older_than: datetime.timedelta = datetime.timedelta(minutes=2)) -> list[int]:
-    """Jobs not finished some time after they were created: their task may have been lost."""
+    """Jobs not finished that have not progressed for some time (or never started): their task was lost or its
+    worker died. A job that is running (it progressed within `older_than`) is never started a second time."""
+    quiet_since = timezone.now() - older_than
     return list(
         BulkJob.objects.exclude(status=BulkJob.Status.FINISHED)
-        .filter(created_at__lt=timezone.now() - older_than)
+        .annotate(last_sign=Coalesce("progressed_at", "created_at"))
+        .filter(last_sign__lt=quiet_since)
+        .order_by("id")
         .values_list("id", flat=True)
     )

@@ -220,6 +220,18 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TIMEZONE = TIME_ZONE
+# Long jobs (a bulk job, an import, a news sending, the weekly report) run on a queue of their own, served by
+# workers of their own (docker-compose.yml: worker-long), so a step e-mail or a sign-in link never waits behind them
+# on the default queue ("celery").
+HTG_CELERY_LONG_QUEUE = os.environ.get("HTG_CELERY_LONG_QUEUE", "long")
+LONG_TASKS = (
+    "connections.tasks.bulk_job_run_task",
+    "imports.tasks.import_batch_validate_task",
+    "imports.tasks.import_batch_apply_task",
+    "community.tasks.news_sending_run_task",
+    "reporting.tasks.weekly_report_task",
+)
+CELERY_TASK_ROUTES = {name: {"queue": HTG_CELERY_LONG_QUEUE} for name in LONG_TASKS}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 SESSION_COOKIE_HTTPONLY = True

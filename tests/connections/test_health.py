@@ -132,6 +132,8 @@ def test_the_scheduler_sends_the_heartbeat_every_half_minute():
 
 
 @pytest.mark.postgres
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_real_worker_records_its_heartbeat_and_the_sender_the_scheduler_s(celery_worker):
     from connections.tasks import heartbeat_task
 
