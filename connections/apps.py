@@ -7,6 +7,12 @@ class ConnectionsConfig(AppConfig):
     verbose_name = _("Connections")
 
     def ready(self) -> None:
+        from django_structlog.signals import bind_extra_request_metadata
+
+        from htg_migration.logs import request_metadata_bind
+
+        # The client address on every log line of a request is the one our trusted proxies tell (htg_migration/logs).
+        bind_extra_request_metadata.connect(request_metadata_bind, dispatch_uid="htg-client-ip")
         from connections.services.retention import contacts_anonymise
         from htg_migration.retention import retention_step_register
 

@@ -10,6 +10,8 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
+from htg_migration.logs import logging_config, structlog_configure
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("HTG_VAR_DIR", BASE_DIR / "var"))
 
@@ -41,6 +43,7 @@ INSTALLED_APPS = [
     # Trigram similarity for the helpdesk lookup.
     "django.contrib.postgres",
     "django_fsm",
+    "django_structlog",  # request id, user and client address on every log line, carried into queued tasks
     # The core, its dependencies pointing one way: plateaus <- connections -> notifications (docs/architecture.md).
     "plateaus",
     "connections",
@@ -62,6 +65,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_structlog.middlewares.RequestMiddleware",  # request_id, user_id, ip on every log line (htg_migration/logs)
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -292,12 +296,16 @@ HTG_IMPORT_MAX_BYTES = int(os.environ.get("HTG_IMPORT_MAX_BYTES", str(50_000_000
 # The largest specification or schedule the team may publish in the HTG Community area.
 HTG_DOCUMENT_MAX_BYTES = int(os.environ.get("HTG_DOCUMENT_MAX_BYTES", str(20_000_000)))
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
-}
+# Logs (htg_migration/logs.py): every record through structlog's formatter, to standard error; JSON lines with
+# HTG_LOG_FORMAT=json (production's default, for web, worker and scheduler alike), readable lines otherwise. E-mail
+# addresses, phone numbers and the tokens in paths are redacted from every field. django-structlog binds request_id,
+# user_id and ip (htg_migration.client_ip, through its bind_extra_request_metadata signal: never django-ipware's
+# guess) and carries them into the tasks a request queues.
+HTG_LOG_FORMAT = os.environ.get("HTG_LOG_FORMAT", "console")
+LOGGING = logging_config(json=HTG_LOG_FORMAT == "json", level=os.environ.get("DJANGO_LOG_LEVEL", "INFO"))
+structlog_configure()
+DJANGO_STRUCTLOG_CELERY_ENABLED = True
+DJANGO_STRUCTLOG_IP_LOGGING_ENABLED = False  # bound by htg_migration.logs.request_metadata_bind instead
 
 # /readyz calls the worker or the scheduler stale when its last heartbeat (every 30 s) is older than this.
 HTG_HEARTBEAT_STALE_SECONDS = int(os.environ.get("HTG_HEARTBEAT_STALE_SECONDS", "120"))
