@@ -13,6 +13,7 @@ digits and the tokens in sign-in, password-reset and calendar paths, in the even
 import re
 from collections.abc import Mapping, MutableMapping
 from typing import Any
+from urllib.parse import unquote
 
 import structlog
 
@@ -24,14 +25,18 @@ _TOKEN_PATHS = [
     (re.compile(r"(/accounts/reset/)[^/?#\s\"']+/[^/?#\s\"']+"), r"\1" + REDACTED + "/" + REDACTED),
     (re.compile(r"(/team/calendar/)[^/?#\s\"']+?(\.ics)"), r"\1" + REDACTED + r"\2"),
 ]
-_EMAIL = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+(?:@|%40)[\w-]+(?:\.[\w-]+)+", re.IGNORECASE)
-# A phone number as people write it: an optional +, then at least 9 digits with spaces, dots, dashes or brackets
-# between them. Ids, counts, durations and status codes are shorter; a KvK number (8 digits) stays readable.
-_PHONE = re.compile(r"(?<![\w-])\+?\(?\d(?:[\s().-]{0,2}\d){8,}(?![\w-])")
+_EMAIL = re.compile(r"[\w.'+-]+@[\w-]+(?:\.[\w-]+)+")
+# A phone number as people write it: an optional +, then at least 9 digits with spaces, dashes, brackets or a +
+# (a URL-encoded space) between them. Ids, counts, durations, IP addresses (dots), dates (8 digits) and KvK numbers
+# (8 digits) stay readable; digits inside a word or an id (an HTG number, an EORI, a UUID) too.
+_PHONE = re.compile(r"(?<![\w-])\+?\(?\d(?:[\s()+-]{0,2}\d){8,}(?![\w-])")
 
 
 def redact_text(text: str) -> str:
-    """The text without token path segments, e-mail addresses and phone numbers."""
+    """The text without token path segments, e-mail addresses and phone numbers. A URL-encoded text (a query string)
+    is decoded first, so that `%40` and `%2B31+10` are found too."""
+    if "%" in text:
+        text = unquote(text)
     for pattern, replacement in _TOKEN_PATHS:
         text = pattern.sub(replacement, text)
     text = _EMAIL.sub(REDACTED, text)
