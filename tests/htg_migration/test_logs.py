@@ -17,6 +17,7 @@ from django.urls import reverse
 from connections.services.staff import staff_groups_sync
 from htg_migration.logs import REDACTED, processor_formatter, redact_text
 from notifications.models import InboundBounce, OutboxEmail, SuppressedAddress
+from tests.conftest import wait_for
 from tests.connections.factories import ContactFactory, CustomerFactory, UserFactory, helpdesk_member
 from tests.notifications.conftest import (  # noqa: F401 (fixtures)
     self_signed_certificate,
@@ -137,7 +138,13 @@ def _token(address: str) -> str:
 
 @pytest.mark.django_db
 def test_no_address_phone_number_or_token_of_a_seeded_contact_reaches_the_logs(
-    json_logs, client, settings, smtp_sink, programme_flows, tmp_path, django_capture_on_commit_callbacks
+    json_logs,
+    client,
+    settings,
+    smtp_sink,  # noqa: F811 (the imported fixture)
+    programme_flows,
+    tmp_path,
+    django_capture_on_commit_callbacks,
 ):
     # given: the outbox sends to an SMTP server on loopback (aiosmtpd logs every envelope address it is given)
     settings.EMAIL_BACKEND, settings.EMAIL_HOST, settings.EMAIL_PORT = PLAIN_SMTP, "127.0.0.1", smtp_sink.port
@@ -236,3 +243,44 @@ def test_no_address_phone_number_or_token_of_a_seeded_contact_reaches_the_logs(
     assert f"/portal/sign-in/{REDACTED}/" in json_logs.text
     assert any(line["event"] == f"Gone: /portal/sign-in/{REDACTED}/" for line in lines)  # django.request
     assert REDACTED in " ".join(line["event"] for line in lines if line["logger"] == "mail.log")
+
+
+@pytest.fixture
+def worker_logs_json(monkeypatch):
+    """The worker started after this logs as production does (its environment is copied from this process's)."""
+    monkeypatch.setenv("HTG_LOG_FORMAT", "json")
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_request_id_follows_the_request_into_the_worker_that_runs_its_task(
+    worker_logs_json, celery_worker, json_logs, client
+):
+    # when: a company asks for a sign-in link; the e-mail is queued on commit, to the real worker
+    response = client.post(reverse("portal:sign_in"), {"email": "anna@vandam.example"})
+    assert response.status_code == 302
+    email = OutboxEmail.objects.get()
+    assert wait_for(lambda: OutboxEmail.objects.get(pk=email.pk).status == OutboxEmail.Status.SENT)
+
+    # then: the web process logged the request and the task it queued under one request id
+    web = json_logs.lines()
+    (started,) = [line for line in web if line["event"] == "request_started"]
+    request_id = started["request_id"]
+    (enqueued,) = [line for line in web if line["event"] == "task_enqueued"]
+    assert enqueued["request_id"] == request_id
+    assert enqueued["child_task_name"] == "notifications.tasks.email_send_task"
+
+    # and the worker's JSON lines of that task carry the same request id, the task's id and nobody's address
+    def task_lines() -> list[dict]:
+        text = celery_worker.log_path.read_text()
+        lines = [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+        return [line for line in lines if line.get("task_id") == enqueued["child_task_id"]]
+
+    assert wait_for(lambda: any(line["event"] == "task_succeeded" for line in task_lines()))
+    lines = task_lines()
+    assert {line["event"] for line in lines} >= {"task_started", "task_succeeded"}
+    assert {line["request_id"] for line in lines} == {request_id}
+    assert {line["ip"] for line in lines} == {"127.0.0.1"}
+    assert "anna@vandam.example" not in celery_worker.log_path.read_text()
