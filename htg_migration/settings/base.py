@@ -171,6 +171,9 @@ AXES_FAILURE_LIMIT = int(os.environ.get("HTG_SIGN_IN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=int(os.environ.get("HTG_SIGN_IN_COOLOFF_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own: a user name, or a client address
 AXES_RESET_ON_SUCCESS = True
+# Every failed attempt is a row of its own (AccessFailureLog), kept when a later success resets the counts: with
+# AccessLog (every sign-in) they are the sign-ins of the audit (connections.models.audit.AuditEntry).
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_CLIENT_IP_CALLABLE = "htg_migration.client_ip.client_ip"
 AXES_LOCKOUT_CALLABLE = "connections.views.staff_sign_in.staff_sign_in_locked_out"
 # A staff password reset link works for HTG_PASSWORD_RESET_HOURS; within HTG_PASSWORD_RESET_WINDOW_MINUTES an address
