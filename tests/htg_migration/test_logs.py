@@ -5,7 +5,10 @@ import io
 import json
 import logging
 import mailbox
+import os
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from urllib.parse import quote_plus
 
@@ -284,3 +287,28 @@ def test_the_request_id_follows_the_request_into_the_worker_that_runs_its_task(
     assert {line["request_id"] for line in lines} == {request_id}
     assert {line["ip"] for line in lines} == {"127.0.0.1"}
     assert "anna@vandam.example" not in celery_worker.log_path.read_text()
+
+
+def test_production_logs_json_and_local_logs_readable_lines():
+    # when: each settings module is loaded as its process would load it (production sets environment defaults)
+    script = (
+        "import importlib, sys; "
+        "settings = importlib.import_module(sys.argv[1]); "
+        "formatter = settings.LOGGING['formatters']['structured']; "
+        "print(type(formatter['processors'][-1]).__name__)"
+    )
+    environment = {key: value for key, value in os.environ.items() if key != "HTG_LOG_FORMAT"}
+    environment["DJANGO_SECRET_KEY"] = "a-secret-for-this-test-only-0123456789abcdefghijklmnopqrstuvwxyz"
+    renderers = {
+        module: subprocess.run(
+            [sys.executable, "-c", script, f"htg_migration.settings.{module}"],
+            env=environment,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        for module in ("production", "local")
+    }
+
+    # then
+    assert renderers == {"production": "JSONRenderer", "local": "ConsoleRenderer"}
