@@ -2,13 +2,16 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext_lazy as _
 
 from connections.models import (
+    AuditEntry,
     Connection,
     ConnectionEvent,
     Contact,
@@ -194,3 +197,33 @@ class StaffPasswordResetAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "email", "requested_ip", "accounts", "rate_limited"]
     list_filter = ["rate_limited"]
     search_fields = ["email", "=requested_ip"]
+
+
+class StaffAccountFilter(admin.SimpleListFilter):
+    """By staff account (the team, the helpdesk, administrators); a company's account is found by its user name."""
+
+    title = _("staff member")
+    parameter_name = "user"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        accounts = get_user_model().objects.filter(Q(is_staff=True) | Q(is_superuser=True)).order_by("username")
+        return [(str(account.pk), account.get_username()) for account in accounts]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        value = self.value()
+        return queryset.filter(user_id=value) if value and value.isdigit() else queryset
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ReadOnlyAdmin):
+    """Sign-ins, failed sign-ins, refusals, transitions and helpdesk lookups in one list (a view over the tables
+    that record them: connections.models.audit), for administrators."""
+
+    list_display = ["created_at", "kind", "username", "what", "client_ip"]
+    list_display_links = None
+    list_filter = ["kind", StaffAccountFilter, ("created_at", admin.DateFieldListFilter)]
+    search_fields = ["=username", "=client_ip"]
+    show_full_result_count = False
+
+    def has_view_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return bool(request.user.is_active and request.user.is_superuser)

@@ -8,12 +8,16 @@ class ConnectionsConfig(AppConfig):
 
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in
+        from django_structlog.signals import bind_extra_request_metadata
 
         from connections.services.retention import contacts_anonymise
         from connections.services.submit_tokens import submit_tokens_expire
         from connections.sessions import session_begin_on_sign_in
+        from htg_migration.logs import request_metadata_bind
         from htg_migration.retention import retention_step_register
 
+        # The client address on every log line of a request is the one our trusted proxies tell (htg_migration/logs).
+        bind_extra_request_metadata.connect(request_metadata_bind, dispatch_uid="htg-client-ip")
         user_logged_in.connect(session_begin_on_sign_in, dispatch_uid="htg-session-begin")
         retention_step_register("contacts", contacts_anonymise)
         retention_step_register("submit_tokens", submit_tokens_expire)

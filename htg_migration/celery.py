@@ -1,15 +1,31 @@
 """The Celery app. Periodic jobs are declared here, in one place; one scheduler instance runs them."""
 
+import logging.config
 import os
+from typing import Any
 
 from celery import Celery
 from celery.schedules import crontab
+from celery.signals import setup_logging
+from django_structlog.celery.steps import DjangoStructLogInitStep
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "htg_migration.settings.local")
 
 app = Celery("htg_migration")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# The worker binds the request id (and user, client address) a task was queued with to its log lines.
+app.steps["worker"].add(DjangoStructLogInitStep)
+
+
+@setup_logging.connect
+def logging_setup(**kwargs: Any) -> None:
+    """The worker and the scheduler log as the web does (settings.LOGGING: JSON in production, redacted), instead
+    of Celery's own format."""
+    from django.conf import settings
+
+    logging.config.dictConfig(settings.LOGGING)
+
 
 app.conf.beat_schedule = {
     # The scheduler's and the worker's signs of life, which /readyz reports (connections.services.health).

@@ -1,6 +1,7 @@
 """The connections app's models, one module per subject; import them from here."""
 
 from connections.models.accounts import Refusal, StaffPasswordReset
+from connections.models.audit import AuditEntry
 from connections.models.connections import (
     CONFIRMATION_STATE,
     FINAL_STATES,
@@ -29,6 +30,7 @@ __all__ = [
     "HAPPY_PATH",
     "OPEN_STATES",
     "WAITING_ON_CUSTOMER",
+    "AuditEntry",
     "BulkJob",
     "BulkJobItem",
     "CallbackRequest",

@@ -12,6 +12,7 @@ from django.http import HttpRequest
 
 from connections.models import Refusal
 from htg_migration.client_ip import client_ip
+from htg_migration.logs import redact_text
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +43,8 @@ def refusal_record(
         "username": (user.get_username() if signed_in else username).replace("\x00", "")[:USERNAME_LENGTH],
         "reason": reason,
         "method": request.method[:10] if request.method else "",
-        "path": request.path.replace("\x00", "")[:PATH_LENGTH],
+        # A refused sign-in link's path holds its token (still usable: the refusal rolled its use back).
+        "path": redact_text(request.path).replace("\x00", "")[:PATH_LENGTH],
         "status": status,
         "client_ip": client_ip(request),
     }

@@ -11,6 +11,8 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
+from htg_migration.logs import logging_config, structlog_configure
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("HTG_VAR_DIR", BASE_DIR / "var"))
 
@@ -43,6 +45,7 @@ INSTALLED_APPS = [
     # Trigram similarity for the helpdesk lookup.
     "django.contrib.postgres",
     "django_fsm",
+    "django_structlog",  # request id, user and client address on every log line, carried into queued tasks
     # The core, its dependencies pointing one way: plateaus <- connections -> notifications (docs/architecture.md).
     "plateaus",
     "connections",
@@ -65,6 +68,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_structlog.middlewares.RequestMiddleware",  # request_id, user_id, ip on every log line (htg_migration/logs)
     "django.contrib.messages.middleware.MessageMiddleware",
     # After authentication and messages: ends a session past its limits (signs out, says why), then marks every
     # signed-in page `Cache-Control: no-store` (htg_migration/sessions.py).
@@ -174,6 +178,9 @@ AXES_FAILURE_LIMIT = int(os.environ.get("HTG_SIGN_IN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=int(os.environ.get("HTG_SIGN_IN_COOLOFF_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own: a user name, or a client address
 AXES_RESET_ON_SUCCESS = True
+# Every failed attempt is a row of its own (AccessFailureLog), kept when a later success resets the counts: with
+# AccessLog (every sign-in) they are the sign-ins of the audit (connections.models.audit.AuditEntry).
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_CLIENT_IP_CALLABLE = "htg_migration.client_ip.client_ip"
 AXES_LOCKOUT_CALLABLE = "connections.views.staff_sign_in.staff_sign_in_locked_out"
 # A staff password reset link works for HTG_PASSWORD_RESET_HOURS; within HTG_PASSWORD_RESET_WINDOW_MINUTES an address
@@ -348,12 +355,16 @@ HTG_DOCUMENT_MAX_BYTES = int(os.environ.get("HTG_DOCUMENT_MAX_BYTES", str(20_000
 # A registration list of 100,000 companies unpacks to about 100 MB of XML.
 HTG_UPLOAD_MAX_UNPACKED_BYTES = int(os.environ.get("HTG_UPLOAD_MAX_UNPACKED_BYTES", str(200_000_000)))
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
-}
+# Logs (htg_migration/logs.py): every record through structlog's formatter, to standard error; JSON lines with
+# HTG_LOG_FORMAT=json (production's default, for web, worker and scheduler alike), readable lines otherwise. E-mail
+# addresses, phone numbers and the tokens in paths are redacted from every field. django-structlog binds request_id,
+# user_id and ip (htg_migration.client_ip, through its bind_extra_request_metadata signal: never django-ipware's
+# guess) and carries them into the tasks a request queues.
+HTG_LOG_FORMAT = os.environ.get("HTG_LOG_FORMAT", "console")
+LOGGING = logging_config(json=HTG_LOG_FORMAT == "json", level=os.environ.get("DJANGO_LOG_LEVEL", "INFO"))
+structlog_configure()
+DJANGO_STRUCTLOG_CELERY_ENABLED = True
+DJANGO_STRUCTLOG_IP_LOGGING_ENABLED = False  # bound by htg_migration.logs.request_metadata_bind instead
 
 # /readyz calls the worker or the scheduler stale when its last heartbeat (every 30 s) is older than this.
 HTG_HEARTBEAT_STALE_SECONDS = int(os.environ.get("HTG_HEARTBEAT_STALE_SECONDS", "120"))

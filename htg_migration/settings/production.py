@@ -9,6 +9,7 @@ os.environ.setdefault("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", "true")
 os.environ.setdefault("DJANGO_SECURE_HSTS_PRELOAD", "true")
 # SMTP with TLS 1.2 or later and a verified certificate, failing closed (notifications/backends.py).
 os.environ.setdefault("EMAIL_BACKEND", "notifications.backends.StrictTlsEmailBackend")
+os.environ.setdefault("HTG_LOG_FORMAT", "json")  # one JSON object per line (htg_migration/logs.py)
 if not os.environ.get("EMAIL_USE_SSL"):
     os.environ.setdefault("EMAIL_USE_TLS", "true")
 
