@@ -6,6 +6,7 @@ timeline or the figures."""
 import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -25,3 +26,8 @@ def retention_step_register(name: str, run: Callable[..., int]) -> None:
 def retention_run(*, now: datetime.datetime, dry_run: bool = False) -> dict[str, int]:
     """Run every registered step, in the order of their names; what each changed (or would change)."""
     return {name: _steps[name].run(now=now, dry_run=dry_run) for name in sorted(_steps)}
+
+
+def rows_purge(rows: Any, *, dry_run: bool) -> int:
+    """Delete these rows (a queryset), or, dry, count them: the usual body of a step."""
+    return rows.count() if dry_run else rows.delete()[0]

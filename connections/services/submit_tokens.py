@@ -31,6 +31,7 @@ from django.db import models, transaction
 from django.utils.translation import gettext as _
 
 from connections.models import SubmitToken
+from htg_migration.retention import rows_purge
 
 SUBMIT_TOKEN_FIELD = "submit_token"  # noqa: S105 - a form field's name, not a secret
 SUBMIT_LOCK_NAMESPACE = 7_340_104  # the first key of the submit tokens' advisory locks
@@ -121,4 +122,4 @@ def submit_token_record(*, token: uuid.UUID | None, owner: str, created: models.
 def submit_tokens_expire(*, now: datetime.datetime, dry_run: bool = False) -> int:
     """Retention step: tokens older than SUBMIT_TOKEN_RETENTION go (a page that old sent again makes a new row)."""
     expired = SubmitToken.objects.filter(created_at__lt=now - SUBMIT_TOKEN_RETENTION)
-    return expired.count() if dry_run else expired.delete()[0]
+    return rows_purge(expired, dry_run=dry_run)

@@ -260,7 +260,12 @@ def _release(email: OutboxEmail, fields: dict[str, Any]) -> None:
     email.claimed_by, email.claimed_at = "", None
 
 
-def _record_temporary(email: OutboxEmail, error: BaseException, now: datetime.datetime) -> None:
+def _record_temporary(
+    email: OutboxEmail, error: BaseException, now: datetime.datetime, *, status: str = OutboxEmail.Status.QUEUED
+) -> None:
+    """Tried again later, after a doubling wait; after the last allowed attempt the row fails. `status` is queued
+    (nothing was taken) or unknown (the message went out but no answer to its end came: it may have arrived, and
+    goes again with the same Message-ID)."""
     attempts = email.attempts + 1
     finished = attempts >= settings.HTG_EMAIL_MAX_ATTEMPTS
     _release(
@@ -268,23 +273,7 @@ def _record_temporary(email: OutboxEmail, error: BaseException, now: datetime.da
         {
             "attempts": attempts,
             "last_error": _describe(error),
-            "status": OutboxEmail.Status.FAILED if finished else OutboxEmail.Status.QUEUED,
-            "next_attempt_at": None if finished else now + _backoff(attempts),
-        },
-    )
-
-
-def _record_unknown(email: OutboxEmail, error: BaseException, now: datetime.datetime) -> None:
-    """The message went out but no answer to its end came: status unknown, tried again later (the same Message-ID),
-    like a temporary failure. After the last allowed attempt the row fails: it may well have arrived."""
-    attempts = email.attempts + 1
-    finished = attempts >= settings.HTG_EMAIL_MAX_ATTEMPTS
-    _release(
-        email,
-        {
-            "attempts": attempts,
-            "last_error": _describe(error),
-            "status": OutboxEmail.Status.FAILED if finished else OutboxEmail.Status.UNKNOWN,
+            "status": OutboxEmail.Status.FAILED if finished else status,
             "next_attempt_at": None if finished else now + _backoff(attempts),
         },
     )
@@ -321,7 +310,7 @@ def _send_claimed(email: OutboxEmail, now: datetime.datetime, *, check: bool, cl
         _record_failed(email, error, suppress=False)
         return "failed"
     except DeliveryUnknownError as error:
-        _record_unknown(email, error, now)
+        _record_temporary(email, error, now, status=OutboxEmail.Status.UNKNOWN)
         return "unknown" if email.status == OutboxEmail.Status.UNKNOWN else "failed"
     except smtplib.SMTPException as error:
         code = _smtp_code(error)

@@ -6,13 +6,10 @@ import datetime
 
 from django.conf import settings
 
+from htg_migration.retention import rows_purge
 from portal.models import IntakeDraft
 
 
 def intake_drafts_purge(*, now: datetime.datetime, dry_run: bool = False) -> int:
     cutoff = now - datetime.timedelta(days=settings.HTG_INTAKE_DRAFT_KEEP_DAYS)
-    old = IntakeDraft.objects.filter(updated_at__lt=cutoff)
-    if dry_run:
-        return old.count()
-    deleted, _per_model = old.delete()
-    return deleted
+    return rows_purge(IntakeDraft.objects.filter(updated_at__lt=cutoff), dry_run=dry_run)

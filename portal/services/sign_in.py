@@ -26,6 +26,7 @@ from connections.models import Contact
 from connections.permissions import may_be_company_account
 from htg_migration.errors import ApplicationError
 from htg_migration.rate_limits import RateLimit, rate_limit_check
+from htg_migration.retention import rows_purge
 from notifications.services import address_normalise, email_enqueue
 from portal.models import PortalSignInLink
 
@@ -230,8 +231,4 @@ def portal_sign_in_links_purge(*, now: datetime.datetime, dry_run: bool = False)
     window); returns how many (or, dry, would be). The retention step "sign_in_links", run nightly; running it twice
     deletes nothing more."""
     cutoff = now - datetime.timedelta(days=settings.HTG_PORTAL_LINK_KEEP_DAYS)
-    old = PortalSignInLink.objects.filter(created_at__lt=cutoff)
-    if dry_run:
-        return old.count()
-    deleted, _per_model = old.delete()
-    return deleted
+    return rows_purge(PortalSignInLink.objects.filter(created_at__lt=cutoff), dry_run=dry_run)
