@@ -28,6 +28,7 @@ from tests.notifications.conftest import (  # noqa: F401 (fixtures)
     smtp_sink,
 )
 from tests.notifications.test_bounce_end_to_end import _dsn_for
+from tests.submit_tokens import page_submit_token
 
 
 class LogCapture:
@@ -207,7 +208,8 @@ def test_no_address_phone_number_or_token_of_a_seeded_contact_reaches_the_logs(
         ags = {"flow-AGS-used": "1", "flow-AGS-channel": "smtp_msa_pop3"}
         assert client.post(step("flows"), {**ags, "flow-AGS-tls_version": "1.1"}).status_code == 400
         client.post(step("flows"), {**ags, "flow-AGS-tls_version": "1.2"})
-        assert client.post(step("review"), {"action": "submit"}).status_code == 302
+        token = page_submit_token(client.get(step("review")))
+        assert client.post(step("review"), {"action": "submit", "submit_token": token}).status_code == 302
         client.post(reverse("portal:sign_out"))
 
         # and a staff member types a contact's address as user name with a wrong password
