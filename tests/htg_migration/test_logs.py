@@ -314,3 +314,15 @@ def test_production_logs_json_and_local_logs_readable_lines():
 
     # then
     assert renderers == {"production": "JSONRenderer", "local": "ConsoleRenderer"}
+
+
+def test_redaction_finds_addresses_beside_long_values_and_leaves_long_runs_without_one_as_they_are():
+    from htg_migration.logs import REDACTED, redact_text
+
+    # A 100,000-character value without an address is left as it is (and is scanned once: the address pattern only
+    # starts where a local part can start, so the hostile walk's long values no longer take a minute each to log).
+    assert redact_text("x" * 100_000) == "x" * 100_000
+    assert redact_text("a" * 100_000 + "@") == "a" * 100_000 + "@"
+    # an address after a long value and a separator is still found
+    assert redact_text("x" * 100_000 + " anna@vandam.example") == "x" * 100_000 + " " + REDACTED
+    assert redact_text("q=anna.de-boer%2Bx%40van-dam.example") == "q=" + REDACTED
