@@ -38,6 +38,12 @@ app.conf.beat_schedule = {
         "task": "connections.tasks.bulk_jobs_resume_task",
         "schedule": 60.0,
     },
+    # Imports whose task was lost or whose worker was killed are started again (an import is one transaction: an
+    # interrupted one wrote nothing).
+    "imports-resume": {
+        "task": "imports.tasks.import_batches_resume_task",
+        "schedule": 60.0,
+    },
     # E-mails whose task was lost, or whose retry is due, are sent (a row already sent is never sent again).
     "emails-sweep": {
         "task": "notifications.tasks.emails_sweep_task",

@@ -38,6 +38,11 @@ class ImportBatch(models.Model):
     created_connections = models.PositiveIntegerField(_("connections added"), default=0)
     failure = models.TextField(_("failure"), blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    # Set at each step and each progress report: the resume sweep leaves a batch alone while it moves.
+    progressed_at = models.DateTimeField(_("last progress"), null=True, blank=True)
+    # Set when the resume sweep found the batch's work interrupted (a worker killed): what it had done was rolled
+    # back, and it started again.
+    interrupted_at = models.DateTimeField(_("interrupted"), null=True, blank=True)
 
     class Meta:
         db_table = "connections_importbatch"  # made by the connections app, which held it first

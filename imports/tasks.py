@@ -20,3 +20,13 @@ def import_batch_apply_task(batch_id: int) -> str:
         f"{batch.status}: {batch.created_customers} companies added, {batch.updated_customers} updated, "
         f"{batch.created_connections} connections added"
     )
+
+
+@shared_task
+def import_batches_resume_task() -> int:
+    """The every-minute sweep for imports whose task was lost or whose worker was killed (imports/services)."""
+    from django.utils import timezone
+
+    from imports.services import import_batches_resume
+
+    return len(import_batches_resume(now=timezone.now()))

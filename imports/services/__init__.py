@@ -10,6 +10,7 @@ from imports.services.batches import (
     import_batch_create,
     import_batch_resume,
     import_batch_validate,
+    import_batches_resume,
     import_file_check,
 )
 
@@ -19,5 +20,6 @@ __all__ = [
     "import_batch_create",
     "import_batch_resume",
     "import_batch_validate",
+    "import_batches_resume",
     "import_file_check",
 ]

@@ -1,6 +1,7 @@
 """Import batches: an upload is checked in full in the background, and written only on request and only without
 errors. Every step reads the batch's state from its row first, so running a task twice does the work once."""
 
+import datetime
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -11,6 +12,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db import connection as database
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -66,8 +68,8 @@ def import_batch_validate(*, batch_id: int) -> ImportBatch:
         batch = ImportBatch.objects.select_for_update().get(pk=batch_id)
         if batch.status not in (S.UPLOADED, S.VALIDATING):
             return batch
-        batch.status, batch.processed_rows = S.VALIDATING, 0
-        batch.save(update_fields=["status", "processed_rows"])
+        batch.status, batch.processed_rows, batch.progressed_at = S.VALIDATING, 0, timezone.now()
+        batch.save(update_fields=["status", "processed_rows", "progressed_at"])
     try:
         with batch.file.open("rb"):
             total_rows = count_data_rows(batch.file, batch.file_format)
@@ -95,8 +97,8 @@ def import_batch_apply_request(*, batch_id: int) -> ImportBatch:
             _("Only a checked file without errors can be imported; this one is “%(status)s”.")
             % {"status": batch.get_status_display()}
         )
-    batch.status, batch.processed_rows = S.APPLYING, 0
-    batch.save(update_fields=["status", "processed_rows"])
+    batch.status, batch.processed_rows, batch.progressed_at = S.APPLYING, 0, timezone.now()
+    batch.save(update_fields=["status", "processed_rows", "progressed_at"])
     from imports.tasks import import_batch_apply_task
 
     transaction.on_commit(lambda: import_batch_apply_task.delay(batch.pk))
@@ -152,6 +154,46 @@ def import_batch_resume(*, batch_id: int) -> ImportBatch:
     return batch
 
 
+RESUME_AFTER = datetime.timedelta(minutes=2)
+
+
+def _apply_lock_free(batch_id: int) -> bool:
+    """Whether no import of this batch is running: its advisory lock (held by `import_batch_apply`'s transaction for
+    as long as it runs) is free. Taken here until the caller's transaction ends, so no run starts meanwhile."""
+    with database.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [_LOCK_BASE + batch_id])
+        return bool(cursor.fetchone()[0])
+
+
+def import_batches_resume(*, now: datetime.datetime) -> list[int]:
+    """The every-minute sweep: batches being checked or imported that have not moved for RESUME_AFTER (their task was
+    lost or their worker killed) are started again; returns their ids. An import that is still running holds its
+    lock and is left alone. An interrupted import wrote nothing (one transaction), so its progress goes back to 0 and
+    the page says it was interrupted and is starting again."""
+    quiet = (
+        ImportBatch.objects.filter(status__in=RUNNING_STATES)
+        .annotate(last_sign=Coalesce("progressed_at", "created_at"))
+        .filter(last_sign__lt=now - RESUME_AFTER)
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+    resumed = []
+    for batch_id in list(quiet):
+        with transaction.atomic():
+            batch = ImportBatch.objects.select_for_update(skip_locked=True).filter(pk=batch_id).first()
+            if batch is None or batch.status not in RUNNING_STATES:
+                continue
+            if batch.status == S.APPLYING and not _apply_lock_free(batch_id):
+                continue
+            interrupted = batch.status == S.APPLYING or batch.processed_rows > 0
+            ImportBatch.objects.filter(pk=batch_id).update(
+                processed_rows=0, progressed_at=now, interrupted_at=now if interrupted else batch.interrupted_at
+            )
+            import_batch_resume(batch_id=batch_id)
+            resumed.append(batch_id)
+    return resumed
+
+
 def _store_report(batch: ImportBatch, plan: RegistrationPlan) -> None:
     batch.total_rows = batch.processed_rows = plan.total_rows
     batch.errors = [error.as_dict() for error in plan.errors]
@@ -186,7 +228,7 @@ def _record_failure(*, batch_id: int, error: Exception) -> ImportBatch:
 
 def _rows_done(batch_id: int) -> Callable[[int], None]:
     def report(rows: int) -> None:
-        ImportBatch.objects.filter(pk=batch_id).update(processed_rows=rows)
+        ImportBatch.objects.filter(pk=batch_id).update(processed_rows=rows, progressed_at=timezone.now())
 
     return report
 
@@ -204,7 +246,7 @@ def _progress_beside_transaction(batch_id: int, total_rows: int) -> Iterator[Cal
     database connection, in autocommit."""
     side = connections.create_connection(DEFAULT_DB_ALIAS)
     table = side.ops.quote_name(ImportBatch._meta.db_table)
-    sql = f"UPDATE {table} SET processed_rows = %s WHERE id = %s"  # noqa: S608 (the table name is the model's)
+    sql = f"UPDATE {table} SET processed_rows = %s, progressed_at = now() WHERE id = %s"  # noqa: S608 (the model's)
 
     def report(done: int, total: int) -> None:
         with side.cursor() as cursor:
