@@ -157,14 +157,6 @@ def import_batch_resume(*, batch_id: int) -> ImportBatch:
 RESUME_AFTER = datetime.timedelta(minutes=2)
 
 
-def _apply_lock_free(batch_id: int) -> bool:
-    """Whether no import of this batch is running: its advisory lock (held by `import_batch_apply`'s transaction for
-    as long as it runs) is free. Taken here until the caller's transaction ends, so no run starts meanwhile."""
-    with database.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [_LOCK_BASE + batch_id])
-        return bool(cursor.fetchone()[0])
-
-
 def import_batches_resume(*, now: datetime.datetime) -> list[int]:
     """The every-minute sweep: batches being checked or imported that have not moved for RESUME_AFTER (their task was
     lost or their worker killed) are started again; returns their ids. An import that is still running holds its
@@ -183,7 +175,7 @@ def import_batches_resume(*, now: datetime.datetime) -> list[int]:
             batch = ImportBatch.objects.select_for_update(skip_locked=True).filter(pk=batch_id).first()
             if batch is None or batch.status not in RUNNING_STATES:
                 continue
-            if batch.status == S.APPLYING and not _apply_lock_free(batch_id):
+            if batch.status == S.APPLYING and not _lock_batch(batch_id, wait=False):  # an import still runs
                 continue
             interrupted = batch.status == S.APPLYING or batch.processed_rows > 0
             ImportBatch.objects.filter(pk=batch_id).update(
@@ -233,11 +225,15 @@ def _rows_done(batch_id: int) -> Callable[[int], None]:
     return report
 
 
-def _lock_batch(batch_id: int) -> None:
+def _lock_batch(batch_id: int, *, wait: bool = True) -> bool:
     """One import of a batch at a time, until the transaction ends. Not a row lock: the progress is written to the
-    batch's row from a second connection meanwhile, which a row lock would block."""
+    batch's row from a second connection meanwhile, which a row lock would block. Without `wait`, whether the lock
+    was free (no import of the batch running); it is then held until the caller's transaction ends."""
+    function = "pg_advisory_xact_lock" if wait else "pg_try_advisory_xact_lock"
     with database.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_BASE + batch_id])
+        cursor.execute(f"SELECT {function}(%s)", [_LOCK_BASE + batch_id])
+        row = cursor.fetchone()
+    return wait or bool(row[0])
 
 
 @contextmanager

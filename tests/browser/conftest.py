@@ -97,3 +97,27 @@ def staff_user(factory, username, password="correct horse battery staple", **kwa
     user.set_password(password)
     user.save()
     return user
+
+
+@pytest.fixture
+def mailbox(smtp_sink, settings, live_server):
+    """Every e-mail goes through the outbox and a real SMTP conversation with a sink; the links in it point at the
+    live server (the portal's and the team's)."""
+    settings.EMAIL_BACKEND = "notifications.backends.SmtpEmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_USE_TLS, settings.EMAIL_TIMEOUT = (
+        "127.0.0.1",
+        smtp_sink.port,
+        False,
+        5,
+    )
+    settings.HTG_PORTAL_URL = f"{live_server.url}/portal/"
+    settings.HTG_TEAM_URL = f"{live_server.url}/"
+    return smtp_sink
+
+
+def message_text(message) -> str:
+    """The text part of a message the sink received, as the person reads it."""
+    for part in message.walk():
+        if part.get_content_type() == "text/plain":
+            return part.get_payload(decode=True).decode(part.get_content_charset() or "utf-8")
+    raise AssertionError("no text part")

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from connections.models import Customer
 from notifications.models import OutboxEmail
-from tests.browser.conftest import assert_accessible
+from tests.browser.conftest import assert_accessible, message_text
 from tests.conftest import wait_for
 from tests.connections.factories import ConnectionFactory, ContactFactory, CustomerFactory, walk_to
 from tests.notifications.conftest import self_signed_certificate, smtp_server_factory, smtp_sink  # noqa: F401
@@ -17,29 +17,8 @@ from tests.notifications.conftest import self_signed_certificate, smtp_server_fa
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
-@pytest.fixture
-def mailbox(smtp_sink, settings, live_server):  # noqa: F811
-    """Every e-mail goes through the outbox and a real SMTP conversation with the sink; links point here."""
-    settings.EMAIL_BACKEND = "notifications.backends.SmtpEmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_USE_TLS, settings.EMAIL_TIMEOUT = (
-        "127.0.0.1",
-        smtp_sink.port,
-        False,
-        5,
-    )
-    settings.HTG_PORTAL_URL = f"{live_server.url}/portal/"
-    return smtp_sink
-
-
-def _text(message) -> str:
-    for part in message.walk():
-        if part.get_content_type() == "text/plain":
-            return part.get_payload(decode=True).decode(part.get_content_charset() or "utf-8")
-    raise AssertionError("no text part")
-
-
 def _sign_in_links(mailbox, address: str) -> list[str]:
-    texts = [_text(message) for message in mailbox.messages if message["To"] == address]
+    texts = [message_text(message) for message in mailbox.messages if message["To"] == address]
     return [match.group(0) for text in texts for match in re.finditer(r"http://\S+/portal/sign-in/\S+/", text)]
 
 

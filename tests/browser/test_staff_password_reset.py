@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import assert_accessible, sign_in, staff_user
+from tests.browser.conftest import assert_accessible, message_text, sign_in, staff_user
 from tests.conftest import wait_for
 from tests.connections.factories import team_member
 from tests.notifications.conftest import self_signed_certificate, smtp_server_factory, smtp_sink  # noqa: F401
@@ -16,27 +16,9 @@ pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 NEW_PASSWORD = "a brand new staple for tessa 42"
 
 
-@pytest.fixture
-def mailbox(smtp_sink, settings, live_server):  # noqa: F811
-    settings.EMAIL_BACKEND = "notifications.backends.SmtpEmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_USE_TLS, settings.EMAIL_TIMEOUT = (
-        "127.0.0.1",
-        smtp_sink.port,
-        False,
-        5,
-    )
-    settings.HTG_TEAM_URL = f"{live_server.url}/"
-    return smtp_sink
-
-
 def _reset_links(mailbox) -> list[str]:
-    links = []
-    for message in mailbox.messages:
-        for part in message.walk():
-            if part.get_content_type() == "text/plain":
-                text = part.get_payload(decode=True).decode(part.get_content_charset() or "utf-8")
-                links += re.findall(r"http://\S+/accounts/reset/\S+/", text)
-    return links
+    texts = [message_text(message) for message in mailbox.messages]
+    return [link for text in texts for link in re.findall(r"http://\S+/accounts/reset/\S+/", text)]
 
 
 def test_a_team_member_resets_the_password_from_the_e_mail_and_signs_in_with_it(page, live_server, mailbox):
