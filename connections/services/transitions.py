@@ -58,11 +58,14 @@ def connection_transition(
     note: str = "",
     expected_state: str | None = None,
     at: Any = None,
+    step_email: bool = True,
 ) -> Connection:
     """Run one transition under a row lock and record it in the timeline, in one transaction.
 
     `actor` is the user who acts, or None for the system itself (scheduled jobs). `expected_state` is the state
     the user saw: if someone else moved the connection since, ConflictError says so and nothing is written.
+    `step_email` False leaves the company's e-mail to the caller's next step (a reschedule books the new slot at
+    once, and that booking's e-mail says so).
     """
     if transition not in TRANSITION_NAMES:
         raise ApplicationError(_("Unknown step: %(name)s.") % {"name": transition})
@@ -117,7 +120,8 @@ def connection_transition(
         note=note.strip(),
         created_at=moment,
     )
-    connection_step_email_enqueue(connection=connection, event=event)
+    if step_email:
+        connection_step_email_enqueue(connection=connection, event=event)
     return connection
 
 
