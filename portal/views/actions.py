@@ -13,7 +13,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from connections.helpdesk_scripts import step_guide
 from connections.models import (
     CONFIRMATION_STATE,
     CompanyConfirmation,
@@ -28,8 +27,11 @@ from connections.services.submit_tokens import SUBMIT_TOKEN_FIELD, submit_token_
 from connections.views.access import company_required, portal_connection_get
 from connections.views.feedback import form_errors_add, refusals_as_messages
 from connections.views.slots import BOOKING_STATES, slot_page_context
+from htg_migration import clock
 from htg_migration.errors import ApplicationError
 from portal.selectors.actions import portal_callback_get, portal_connection_for_actions
+from portal.selectors.intake import company_next_step, connection_confirmed
+from portal.selectors.programme import programme_facts_for_flows
 from portal.services.company_actions import (
     PROBLEM_STATES,
     connection_company_confirm,
@@ -41,6 +43,19 @@ S = ConnectionState
 # The session with the team is over once the technical data is on its way (on hold or withdrawn: it may not be).
 SLOT_COMING = (S.PLANNED, S.INVITED, S.INTAKE_RECEIVED)
 SLOT_BEHIND = (S.TECHNICAL_DATA_SENT, S.TESTING, S.TEST_PASSED, S.LIVE, S.DIGIPOORT_CLOSED)
+
+
+# What the company reads once its confirmation is recorded: a sentence that says what happens next.
+CONFIRMED_MESSAGES = {
+    CompanyConfirmation.TEST_MESSAGES_SENT: gettext_lazy(
+        "Thank you: we have recorded that you sent your test messages. The connection team now checks them and tells "
+        "you the result."
+    ),
+    CompanyConfirmation.READY_FOR_PRODUCTION: gettext_lazy(
+        "Thank you: we have recorded that you are ready for production. The connection team now switches your "
+        "connection to production on HTG and tells you when."
+    ),
+}
 
 
 def _back(connection_id: int) -> HttpResponseRedirect:
@@ -61,17 +76,24 @@ def connection_view(request: HttpRequest, connection_id: int) -> HttpResponse:
         }
         for kind in CompanyConfirmation
     ]
+    booking = active[0] if active else None
+    # Held is a matter of the clock, not of the state: the team may send the technical data before the session.
+    session_held = booking.slot.ends_at <= clock.now() if booking else connection.state in SLOT_BEHIND
+    confirmed_now = connection_confirmed(state=connection.state, confirmed=set(confirmed))
     context = {
         "connection": connection,
         "customer": connection.customer,
         "acting_for_client": connection.customer_id != request.portal_contact.customer_id,  # type: ignore[attr-defined]
-        "booking": active[0] if active else None,
+        "booking": booking,
+        "session_held": session_held,
         "can_book": connection.state in BOOKING_STATES,
         "slot_behind": connection.state in SLOT_BEHIND,
         "slot_coming": connection.state in SLOT_COMING,
         "confirmations": confirmations,
         "can_report_problem": connection.state in PROBLEM_STATES,
-        "next_step": step_guide(connection.state).company_next,
+        "next_step": company_next_step(state=connection.state, confirmed=set(confirmed)),
+        "due_on": None if confirmed_now else connection.due_on,
+        "facts": programme_facts_for_flows([connection.flow]),
     }
     return render(request, "portal/connection_actions.html", context)
 
@@ -111,18 +133,14 @@ def connection_confirm_view(request: HttpRequest, connection_id: int) -> HttpRes
     kind = request.POST.get("kind", "")
     with refusals_as_messages(request):
         event, created = connection_company_confirm(connection_id=connection.pk, kind=kind, actor=request.user)
-        label = CompanyConfirmation(kind).label
         if created:
-            messages.success(
-                request,
-                _("Thank you. Recorded: %(confirmation)s. The connection team takes it from here.")
-                % {"confirmation": label},
-            )
+            messages.success(request, CONFIRMED_MESSAGES[CompanyConfirmation(kind)])
         else:
+            moment = timezone.localtime(event.created_at, local_zone())
             messages.info(
                 request,
-                _("This was already confirmed on %(date)s; nothing new was recorded.")
-                % {"date": formats.date_format(timezone.localtime(event.created_at, local_zone()), "j F Y H:i")},
+                _("You already confirmed this on %(date)s at %(time)s; nothing new was recorded.")
+                % {"date": formats.date_format(moment, "j F Y"), "time": formats.time_format(moment, "H:i")},
             )
     return _back(connection.pk)
 

@@ -196,13 +196,14 @@ def test_the_connection_page_shows_the_confirm_button_only_in_its_state_and_reco
 
     # then
     assert _messages(early) == [
-        "“Company confirmed: ready for production” is possible only while the connection is “Test passed”; "
+        "You can confirm that you are ready for production only once the connection is “Test passed”; "
         "it is now “Testing”. Nothing was recorded."
     ]
     assert _messages(first) == [
-        "Thank you. Recorded: Company confirmed: test messages sent. The connection team takes it from here."
+        "Thank you: we have recorded that you sent your test messages. The connection team now checks them and tells "
+        "you the result."
     ]
-    assert _messages(second)[0].startswith("This was already confirmed on 15 May 2020")
+    assert _messages(second)[0].startswith("You already confirmed this on 15 May 2020 at ")
     assert list(
         ConnectionEvent.objects.filter(connection=connection, from_state="testing", to_state="testing").values_list(
             "transition", flat=True
@@ -326,7 +327,7 @@ def _cid(customer):
     [
         ("invited", "A slot can be booked once the connection team has offered one; you will receive an e-mail."),
         ("slot_offered", "Book a slot"),
-        ("testing", "The session with the connection team has taken place."),
+        ("testing", "Your session with the connection team is on"),  # booked from 18 May on: still to come
         ("on_hold", "the connection is now “On hold”."),
     ],
 )
