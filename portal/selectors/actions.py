@@ -28,7 +28,7 @@ def portal_connection_for_actions(*, user: Any, connection_id: int) -> Connectio
     confirmations = ConnectionEvent.objects.filter(transition__in=CompanyConfirmation.values).order_by("created_at")
     connection = (
         portal_connections(user)
-        .select_related("customer", "flow__plateau")
+        .select_related("customer", "flow__plateau__programme")
         .prefetch_related(
             Prefetch("bookings", queryset=active, to_attr="active_bookings"),
             Prefetch("events", queryset=confirmations, to_attr="confirmations"),
