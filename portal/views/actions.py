@@ -29,6 +29,7 @@ from connections.views.access import company_required, portal_connection_get
 from connections.views.feedback import form_errors_add, refusals_as_messages
 from connections.views.slots import BOOKING_STATES, slot_page_context
 from htg_migration.errors import ApplicationError
+from htg_migration.forms import HtgForm
 from portal.selectors.actions import portal_callback_get, portal_connection_for_actions
 from portal.services.company_actions import (
     PROBLEM_STATES,
@@ -127,7 +128,7 @@ def connection_confirm_view(request: HttpRequest, connection_id: int) -> HttpRes
     return _back(connection.pk)
 
 
-class ProblemReportForm(forms.Form):
+class ProblemReportForm(HtgForm):
     description = forms.CharField(
         label=gettext_lazy("What goes wrong?"),
         help_text=gettext_lazy("Since when, which messages, and any error you receive."),
