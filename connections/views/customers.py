@@ -20,9 +20,10 @@ from connections.services.connections import connection_details_update
 from connections.services.contacts import NAME_MAX_LENGTH, PHONE_MAX_LENGTH, contact_delete, contact_save
 from connections.views.access import team_required
 from connections.views.feedback import form_errors_add, refusals_as_messages
+from htg_migration.forms import HtgForm
 
 
-class ContactForm(forms.Form):
+class ContactForm(HtgForm):
     name = forms.CharField(label=gettext_lazy("Name"), max_length=NAME_MAX_LENGTH)
     email = forms.EmailField(label=gettext_lazy("E-mail address"), max_length=254)
     phone = forms.CharField(label=gettext_lazy("Phone"), max_length=PHONE_MAX_LENGTH, required=False)
@@ -32,10 +33,6 @@ class ContactForm(forms.Form):
     is_primary = forms.BooleanField(
         label=gettext_lazy("Primary contact: gets every e-mail first"), required=False, initial=False
     )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("label_suffix", "")
-        super().__init__(*args, **kwargs)
 
 
 def _contacts_page(
@@ -115,7 +112,7 @@ def _choices_with_blank(blank: str, choices: list[tuple[str, Any]]) -> list[tupl
     return [("", blank), *choices]
 
 
-class ConnectionDetailsForm(forms.Form):
+class ConnectionDetailsForm(HtgForm):
     channel = forms.ChoiceField(label=gettext_lazy("Channel"), required=False)
     tls_version = forms.ChoiceField(label=gettext_lazy("TLS version (SMTP-MSA/POP3)"), required=False)
     vpn_peer_address = forms.GenericIPAddressField(
@@ -128,7 +125,6 @@ class ConnectionDetailsForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("prefix", "details")
-        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.fields["channel"].choices = _choices_with_blank(_("not recorded yet"), list(Channel.choices))  # type: ignore[attr-defined]
         self.fields["tls_version"].choices = _choices_with_blank("—", list(TlsVersion.choices))  # type: ignore[attr-defined]

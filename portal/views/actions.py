@@ -30,6 +30,7 @@ from connections.views.feedback import form_errors_add, refusals_as_messages
 from connections.views.slots import BOOKING_STATES, slot_page_context
 from htg_migration import clock
 from htg_migration.errors import ApplicationError
+from htg_migration.forms import HtgForm
 from portal.selectors.actions import (
     portal_callback_get,
     portal_confirmation_get,
@@ -163,7 +164,7 @@ def connection_confirmed_view(request: HttpRequest, connection_id: int, kind: st
     return render(request, "portal/connection_confirmed.html", context)
 
 
-class ProblemReportForm(forms.Form):
+class ProblemReportForm(HtgForm):
     description = forms.CharField(
         label=gettext_lazy("What goes wrong?"),
         help_text=gettext_lazy("Since when, which messages, and any error you receive."),
