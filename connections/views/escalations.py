@@ -43,7 +43,7 @@ def _row(escalation_id: int) -> str:
 @core_team_required
 def escalation_queue_view(request: HttpRequest) -> HttpResponse:
     filters = EscalationFilters.from_query(request.GET)
-    queryset = escalation_queue(filters=filters, user_id=int(request.user.pk))
+    queryset = escalation_queue(filters=filters, user_id=request.user.pk or 0)
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = escalation_rows_decorate(list(page.object_list), today=clock.today())
     page_messages, row_messages = messages_by_row(request, rows=[_row(row.pk) for row in rows])
