@@ -80,12 +80,12 @@ class SlotPatternForm(forms.Form):
         error_messages={"required": gettext_lazy("Choose at least one weekday, Monday to Friday.")},
     )
     start_time = forms.TimeField(
-        label=gettext_lazy("From"),
+        label=gettext_lazy("Start time"),
         help_text=gettext_lazy("A whole hour, for example 09:00"),
         widget=forms.TimeInput(attrs={"type": "time", "step": 3600}, format="%H:%M"),
     )
     end_time = forms.TimeField(
-        label=gettext_lazy("Until"),
+        label=gettext_lazy("End time"),
         help_text=gettext_lazy("A whole hour, for example 12:00"),
         widget=forms.TimeInput(attrs={"type": "time", "step": 3600}, format="%H:%M"),
     )
