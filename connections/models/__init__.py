@@ -21,7 +21,7 @@ from connections.models.escalations import Escalation
 from connections.models.health import Heartbeat
 from connections.models.helpdesk import CallbackRequest, HelpdeskContact, LookupAudit
 from connections.models.jobs import BulkJob, BulkJobItem
-from connections.models.slots import Slot, SlotBooking, TeamAvailability
+from connections.models.slots import SLOT_CAPACITY_MAX, Slot, SlotBooking, TeamAvailability
 from connections.models.submit_tokens import SubmitToken
 
 __all__ = [
@@ -31,6 +31,7 @@ __all__ = [
     "FINAL_STATES",
     "HAPPY_PATH",
     "OPEN_STATES",
+    "SLOT_CAPACITY_MAX",
     "WAITING_ON_CUSTOMER",
     "AuditEntry",
     "BulkJob",
