@@ -17,6 +17,7 @@ from connections.services.connections import assignee_validate, connection_assig
 from connections.services.submit_tokens import submit_owner_user, submit_token_claim, submit_token_record
 from connections.services.transitions import TRANSITION_NAMES, connection_transition
 from htg_migration.errors import ApplicationError
+from htg_migration.queueing import task_queue_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +80,7 @@ def bulk_job_create(
     submit_token_record(token=submit_token, owner=owner, created=job)
     from connections.tasks import bulk_job_run_task
 
-    transaction.on_commit(lambda: bulk_job_run_task.delay(job.pk))
+    task_queue_on_commit(lambda: bulk_job_run_task.delay(job.pk))
     return job
 
 
