@@ -202,3 +202,20 @@ def test_no_page_falls_back_to_djangos_default_form_rendering(route, world):  # 
 
     # then
     assert found == []
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", ["Fill in “Username”.", "Fill in “Password”."]),
+        ("nl", ["Vul “Gebruikersnaam” in.", "Vul “Wachtwoord” in."]),
+    ],
+)
+def test_the_staff_sign_in_sent_empty_says_which_fields_are_missing(client, language, expected):
+    # when: both fields left empty (the page used to show nothing at all: it drew only the form-wide errors)
+    response = client.post("/accounts/login/", {}, HTTP_ACCEPT_LANGUAGE=language)
+
+    # then
+    html = response.content.decode()
+    assert [message for message in expected if message in html] == expected
+    assert 'id="id_username_error"' in html
