@@ -181,6 +181,8 @@ def test_choosing_a_contact_fills_in_the_callback_forms_name_and_phone(
     # then
     requested = re.compile("Callback requested: Tessa van der Vliet-Verhoeven will call back")
     expect(page.get_by_text(requested)).to_be_visible()
+    # and the card's top still fits the screen below the message
+    assert _within_viewport(page, page.locator("[data-customer-card]")) == INSIDE
     expect(page.get_by_role("region", name="Callback requests")).to_contain_text("(Anna de Boer, +31 10 123 45 67)")
     assert_accessible(page)
     page.context.close()
