@@ -13,15 +13,16 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     FloatField,
+    Func,
     IntegerField,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
+    TextField,
     Value,
     When,
 )
-from django.db.models.functions import Upper
 from django.shortcuts import get_object_or_404
 
 from connections.helpdesk_scripts import step_guide
@@ -48,6 +49,21 @@ MIN_PHONE_DIGITS = 6
 # pg_trgm's own defaults for `%>` (word similarity) and `%` (similarity): below both, a name is not what was typed.
 MIN_WORD_SIMILARITY = 0.6
 MIN_SIMILARITY = 0.3
+
+
+class CustomerNameKey(Func):
+    """A name as the lookup compares it: without accents and in upper case ("Müller" -> "MULLER"), by the database's
+    `customer_name_key` (connections migration 0023: `unaccent`, IMMUTABLE, so that a trigram GiST index holds it).
+    Applied to the typed text and to `legal_name` alike, so the two sides are folded by one and the same rule."""
+
+    function = "customer_name_key"
+    output_field = TextField()
+
+
+def _name_key(text: str) -> Any:
+    """The key of the typed text, computed by the database as the names' are. (Typed Any: django-stubs declare the
+    trigram functions' text argument a str, where Django takes an expression as well.)"""
+    return CustomerNameKey(Value(text, output_field=TextField()))
 
 
 def _connections_prefetch() -> Prefetch:
@@ -90,7 +106,7 @@ def _base(text: str) -> tuple[QuerySet[Customer], Q, Q]:
         .prefetch_related(_connections_prefetch())
         .annotate(
             is_exact=ExpressionWrapper(exact, output_field=BooleanField()),
-            name_upper=Upper("legal_name"),
+            name_key=CustomerNameKey("legal_name"),
         )
     )
     return queryset, exact, partial
@@ -101,7 +117,6 @@ def _candidate_ids(text: str) -> QuerySet[Any, Any]:
     HTG number, KvK, EORI and contact e-mail; trigram GIN indexes (migrations 0005, 0008, 0009) for names and for
     partial KvK, EORI, e-mail and phone digits. One OR over all of them would make PostgreSQL read every customer."""
     compact = normalise_identifier(text)
-    upper = text.upper()
     parts: list[QuerySet[Any, Any]] = []
 
     def add(condition: Q) -> None:
@@ -132,10 +147,11 @@ def _candidate_ids(text: str) -> QuerySet[Any, Any]:
     if phone_digits:  # the trigram GIN index on the stored digits (migration 0009)
         add_contacts(Q(phone_digits__contains=phone_digits))
     if long_enough and any(character.isalpha() for character in text):
-        # The nearest names by trigram word distance, from the GiST index (migration 0008): typo-tolerant, and a
-        # text that is part of a longer name is at distance 0. How near is near enough is decided on these only.
+        # The nearest names by trigram word distance, from the GiST index on the name key (migration 0023):
+        # typo- and accent-tolerant, and a text that is part of a longer name is at distance 0. How near is near
+        # enough is decided on these only.
         nearest = (
-            Customer.objects.annotate(distance=TrigramWordDistance(upper, Upper("legal_name")))
+            Customer.objects.annotate(distance=TrigramWordDistance(_name_key(text), CustomerNameKey("legal_name")))
             .order_by("distance")
             .values("pk")[:LOOKUP_LIMIT]
         )
@@ -149,20 +165,22 @@ def customer_lookup(*, text: str) -> list[Customer]:
 
     An HTG number (with or without prefix, dashes or spaces), EORI, KvK number or a contact's e-mail address that
     matches exactly comes first; then partial matches on those and on phone numbers; then names by trigram
-    similarity, which forgives a typo ("Van Dma Logistiek"). The candidates come from index-friendly parts
-    (`_candidate_ids`); only they are scored.
+    similarity of their keys (no accents, upper case), which forgives a typo ("Bakkr Forwarding"), an accent
+    ("Muller" for "Müller"), and words in another order or left out ("nedship veghel"). The candidates come from
+    index-friendly parts (`_candidate_ids`); only they are scored.
     """
     text = text.strip()[:200]
     if not text:
         return []
     queryset, exact, partial = _base(text)
-    upper = text.upper()
     if len(text) >= MIN_NAME_LENGTH:
         # Word similarity finds the text inside a longer name; whole-name similarity then prefers the closer name.
-        word: Any = TrigramWordSimilarity(upper, "name_upper")
-        whole: Any = TrigramSimilarity("name_upper", upper)
+        # Both compare name keys (no accents, upper case): "Muller" is as near to "Müller" as to "Muller".
+        key = _name_key(text)
+        word: Any = TrigramWordSimilarity(key, "name_key")
+        whole: Any = TrigramSimilarity("name_key", key)
         name_match = (
-            Q(name_upper__contains=upper) | Q(word_score__gte=MIN_WORD_SIMILARITY) | Q(whole_score__gte=MIN_SIMILARITY)
+            Q(name_key__contains=key) | Q(word_score__gte=MIN_WORD_SIMILARITY) | Q(whole_score__gte=MIN_SIMILARITY)
         )
     else:
         word = whole = Value(0.0, output_field=FloatField())

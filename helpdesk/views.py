@@ -29,7 +29,7 @@ from helpdesk.selectors import (
 )
 from helpdesk.services import helpdesk_htg_number_lookup, lookup_audit_record
 from htg_migration import clock
-from htg_migration.forms import posted_text, search_text
+from htg_migration.forms import HtgForm, posted_text, search_text
 from htg_migration.parsing import parse_id
 
 
@@ -39,7 +39,7 @@ def _connection_choices(connections: list[Connection]) -> list[tuple[str, Any]]:
     ]
 
 
-class HelpdeskContactForm(forms.Form):
+class HelpdeskContactForm(HtgForm):
     channel = forms.ChoiceField(label=gettext_lazy("Channel"), choices=HelpdeskContact.Channel.choices)
     topic = forms.ChoiceField(label=gettext_lazy("Topic"), choices=HelpdeskContact.Topic.choices)
     connection = forms.ChoiceField(label=gettext_lazy("About"), required=False)
@@ -53,7 +53,7 @@ class HelpdeskContactForm(forms.Form):
         connection_field.choices = _connection_choices(connections)
 
 
-class CallbackRequestForm(forms.Form):
+class CallbackRequestForm(HtgForm):
     connection = forms.ChoiceField(label=gettext_lazy("About"), required=False)
     urgency = forms.ChoiceField(
         label=gettext_lazy("Urgency"), choices=CallbackRequest.Urgency.choices, initial=CallbackRequest.Urgency.NORMAL

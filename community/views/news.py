@@ -26,18 +26,19 @@ from connections.services.submit_tokens import SUBMIT_TOKEN_FIELD, submit_token_
 from connections.views.access import team_required
 from connections.views.feedback import form_errors_add
 from htg_migration.errors import ConflictError
+from htg_migration.forms import HtgForm
 
 LIST_LIMIT = 200
 
 
-class NewsItemForm(forms.Form):
+class NewsItemForm(HtgForm):
     title_nl = forms.CharField(label=gettext_lazy("Title (Dutch)"), max_length=200)
     body_nl = forms.CharField(label=gettext_lazy("Text (Dutch)"), max_length=20000, widget=forms.Textarea)
     title_en = forms.CharField(label=gettext_lazy("Title (English)"), max_length=200)
     body_en = forms.CharField(label=gettext_lazy("Text (English)"), max_length=20000, widget=forms.Textarea)
 
 
-class NewsSendForm(forms.Form):
+class NewsSendForm(HtgForm):
     segment = forms.ChoiceField(label=gettext_lazy("Send to"), choices=SEGMENT_CHOICES)
     plateau = forms.TypedChoiceField(label=gettext_lazy("Plateau"), coerce=int, required=False, empty_value=None)
     flow = forms.ChoiceField(label=gettext_lazy("Message flow"), required=False)

@@ -3,6 +3,7 @@
 from connections.models.accounts import Refusal, StaffPasswordReset
 from connections.models.audit import AuditEntry
 from connections.models.connections import (
+    ASSIGN_EVENT,
     CONFIRMATION_STATE,
     FINAL_STATES,
     HAPPY_PATH,
@@ -24,6 +25,7 @@ from connections.models.slots import SLOT_CAPACITY_MAX, Slot, SlotBooking, TeamA
 from connections.models.submit_tokens import SubmitToken
 
 __all__ = [
+    "ASSIGN_EVENT",
     "CONFIRMATION_STATE",
     "CONTACT_ORDER",
     "FINAL_STATES",

@@ -279,7 +279,8 @@ def slot_reschedule(*, connection_id: int, new_slot_id: int, actor: Any) -> Slot
     current = SlotBooking.objects.filter(connection_id=connection_id, cancelled_at__isnull=True).only("slot_id").first()
     if current is not None and current.slot_id == new_slot_id:
         raise ApplicationError(_("This is already the booked slot: choose another one to reschedule."))
-    connection_transition(connection_id=connection_id, transition="reschedule", actor=actor)
+    # No "book your session" e-mail and no cancellation: the new booking's invitation moves the same appointment.
+    connection_transition(connection_id=connection_id, transition="reschedule", actor=actor, step_email=False)
     return slot_book(
         slot_id=new_slot_id, connection_id=connection_id, actor=actor, expected_state=ConnectionState.SLOT_OFFERED
     )

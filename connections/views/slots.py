@@ -43,6 +43,7 @@ from connections.views.access import team_required
 from connections.views.feedback import form_errors_add, refusals_as_messages
 from htg_migration import clock
 from htg_migration.errors import ApplicationError
+from htg_migration.forms import HtgForm
 
 CAPACITY_DAYS = 28  # the coming four weeks
 # The states in which a slot can be chosen: booked for the first time, or moved while booked.
@@ -51,7 +52,7 @@ BOOKING_STATES = (ConnectionState.SLOT_OFFERED, ConnectionState.SLOT_BOOKED)
 CALENDAR_HISTORY = datetime.timedelta(days=90)
 
 
-class AvailabilityForm(forms.Form):
+class AvailabilityForm(HtgForm):
     date = forms.DateField(label=gettext_lazy("Date"))
     start_time = forms.TimeField(label=gettext_lazy("From"))
     end_time = forms.TimeField(label=gettext_lazy("Until"))

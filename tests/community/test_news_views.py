@@ -79,7 +79,7 @@ def test_writing_with_a_missing_field_shows_the_error_then_a_complete_item_is_sa
 
     # then
     assert response.status_code == 400
-    assert response.context["form"].errors == {"body_en": ["This field is required."]}
+    assert response.context["form"].errors == {"body_en": ["Fill in “Text (English)”."]}
     assert "The news item was not saved" in response.content.decode()
     assert NewsItem.objects.count() == 0
 
