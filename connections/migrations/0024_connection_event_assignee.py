@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('connections', '0022_audit_entries'),
+        ('connections', '0023_customer_name_key'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

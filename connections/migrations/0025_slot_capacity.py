@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('connections', '0022_audit_entries'),
+        ('connections', '0024_connection_event_assignee'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

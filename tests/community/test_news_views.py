@@ -268,7 +268,7 @@ def test_a_change_with_an_empty_field_is_refused_and_changes_nothing(team_client
     item = news_item()
     response = team_client.post(f"{LIST}{item.pk}/edit/", {**VALID, "body_nl": " "})
     assert response.status_code == 400
-    assert response.context["form"].errors == {"body_nl": ["This field is required."]}
+    assert response.context["form"].errors == {"body_nl": ["Fill in “Text (Dutch)”."]}
     item.refresh_from_db()
     assert item.body_nl == "Vanaf maandag kunt u plannen."
 

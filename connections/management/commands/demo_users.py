@@ -42,4 +42,4 @@ class Command(BaseCommand):
                 "is e-mailed (in the demo, a file in var/mail/):"
             )
             for address, company, role in contacts:
-                self.stdout.write(f"  {address:<24} {role.replace('_', ' '):<18} {company}")
+                self.stdout.write(f"  {address:<31} {role.replace('_', ' '):<18} {company}")

@@ -22,8 +22,8 @@ from plateaus.models import Plateau
 
 # Who a hub and a software supplier sign in to the portal as (a sign-in link is e-mailed; .example reaches nobody).
 DEMO_PORTAL_CONTACTS = (
-    (Customer.Role.HUB, "hub@demo.example", "Hanna Hub", "connection team's demo hub"),
-    (Customer.Role.SOFTWARE_SUPPLIER, "supplier@demo.example", "Sven Supplier", "software supplier"),
+    (Customer.Role.HUB, "hub@portal.demo.example", "Hanna Hub", "hub"),
+    (Customer.Role.SOFTWARE_SUPPLIER, "supplier@portal.demo.example", "Sven Supplier", "software supplier"),
 )
 # Each demo team member's week: (weekdays, from, until, connections per slot).
 DEMO_PATTERNS = (
@@ -134,21 +134,26 @@ def demo_callbacks_request() -> int:
 
 
 def demo_portal_contacts_ensure() -> list[tuple[str, str, str]]:
-    """The hub with the most clients and the first software supplier get a contact at a fixed address."""
+    """The hub with the most clients and the first software supplier: their primary contact gets a fixed address
+    (the company keeps its number of contacts)."""
     found: list[tuple[str, str, str]] = []
     for role, address, name, _description in DEMO_PORTAL_CONTACTS:
         existing = Contact.objects.filter(email__iexact=address).select_related("customer").first()
-        if existing is not None:
-            found.append((address, existing.customer.legal_name, role))
-            continue
-        customer = (
-            Customer.objects.filter(role=role).annotate(client_count=Count("clients")).order_by("-client_count", "id")
-        ).first()
-        if customer is None:
-            continue
-        Contact.objects.filter(customer=customer, is_primary=True).update(is_primary=False)
-        Contact.objects.create(customer=customer, name=name, email=address, language="en", is_primary=True)
-        found.append((address, customer.legal_name, role))
+        if existing is None:
+            customer = (
+                Customer.objects.filter(role=role, contacts__isnull=False)
+                .annotate(client_count=Count("clients", distinct=True))
+                .order_by("-client_count", "id")
+                .first()
+            )
+            if customer is None:
+                continue
+            existing = (
+                Contact.objects.filter(customer=customer).order_by("-is_primary", "id").select_related("customer")[0]
+            )
+            existing.email, existing.name, existing.language, existing.is_primary = address, name, "en", True
+            existing.save(update_fields=["email", "name", "language", "is_primary"])
+        found.append((address, existing.customer.legal_name, role))
     return found
 
 
