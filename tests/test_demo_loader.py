@@ -83,6 +83,7 @@ def test_the_team_pages_have_something_to_show(demo, client):
     # open escalations in the core team's queue, open callback requests in the team's
     assert Escalation.objects.filter(closed_at__isnull=True).count() > 0
     assert CallbackRequest.objects.filter(status="open").count() > 0
+    assert len(set(CallbackRequest.objects.values_list("customer_id", flat=True))) == CallbackRequest.objects.count()
     assert team.get("/team/callbacks/").status_code == 200
     core = _signed_in(client, "core")
     queue = core.get("/team/escalations/")

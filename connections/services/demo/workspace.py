@@ -113,11 +113,16 @@ def demo_callbacks_request() -> int:
     """Callback requests from the helpdesk for a few companies with a connection in progress, unless some are open."""
     if CallbackRequest.objects.filter(status=CallbackRequest.Status.OPEN).exists():
         return 0
-    connections = list(
-        Connection.objects.filter(state__in=WAITING_ON_CUSTOMER, customer__contacts__isnull=False)
-        .order_by("id")
-        .distinct()[: len(DEMO_CALLBACKS)]
+    # The first connection of each of the first companies (one request per company).
+    candidates = Connection.objects.filter(state__in=WAITING_ON_CUSTOMER, customer__contacts__isnull=False).order_by(
+        "customer_id", "id"
     )
+    connections: list[Connection] = []
+    for connection in candidates.distinct().iterator():
+        if not connections or connections[-1].customer_id != connection.customer_id:
+            connections.append(connection)
+        if len(connections) == len(DEMO_CALLBACKS):
+            break
     for connection, (urgency, reason) in zip(connections, DEMO_CALLBACKS, strict=False):
         contact = Contact.objects.filter(customer_id=connection.customer_id).order_by("-is_primary", "id").first()
         assert contact is not None  # chosen among connections whose company has contacts
