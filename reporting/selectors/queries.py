@@ -16,8 +16,8 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection as database
-from django.db.models import Count, Exists, IntegerField, Model, OuterRef, Q, QuerySet, Value
-from django.db.models.functions import TruncDate
+from django.db.models import Count, F, IntegerField, Model, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, TruncDate
 
 from connections.models import (
     HAPPY_PATH,
@@ -324,7 +324,7 @@ def risk_query(reference: Reference) -> Aggregate:
 
 
 def free_slots_query(reference: Reference) -> Aggregate:
-    """Published slots after the day and before the deadline's end that were not booked on the day."""
+    """Free places in published slots after the day and before the deadline's end, as they were on the day."""
     if reference.programme is None:
         return Aggregate(queryset=Slot.objects.none().values_list("id"))
     deadline_end = datetime.datetime.combine(
@@ -339,12 +339,19 @@ def free_slots_query(reference: Reference) -> Aggregate:
             Q(cancelled_at__isnull=True) | Q(cancelled_at__gte=end)
         )
         slots = slots.filter(created_at__lt=end)
+    # A slot takes `capacity` connections: its free places are its capacity less the bookings it had on the day.
+    taken = Coalesce(
+        Subquery(booked.order_by().values("slot_id").annotate(taken=Count("id")).values("taken")[:1]),
+        0,
+        output_field=IntegerField(),
+    )
     return Aggregate(
-        queryset=slots.exclude(Exists(booked))
+        queryset=slots.annotate(free=F("capacity") - taken)
+        .filter(free__gt=0)
         .annotate(group=Value(1, output_field=IntegerField()))
         .order_by()
         .values("group")
-        .annotate(count=Count("id"))
+        .annotate(count=Coalesce(Sum("free"), 0))
         .values_list("count")
     )
 
