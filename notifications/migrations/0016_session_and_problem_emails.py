@@ -56,7 +56,7 @@ LINKS = {
 HOW_NL = (
     "Zo verloopt de afspraak: telefonisch. Een medewerker van het aansluitteam belt "
     "{% if call_phone %}{{ call_name }} op {{ call_phone }}{% else %}u{% endif %} bij het begin van de afspraak. "
-    "Houd uw technische contactpersoon bij de hand.{% if not call_phone %} Wij hebben nog geen telefoonnummer van u: "
+    "Houd uw technisch contactpersoon bij de hand.{% if not call_phone %} Wij hebben nog geen telefoonnummer van u: "
     "antwoord op deze e-mail met het nummer waarop wij u kunnen bellen.{% endif %}"
 )
 HOW_EN = (
