@@ -26,10 +26,30 @@ from htg_migration.errors import ApplicationError, ConflictError
 
 
 def transition_names() -> list[str]:
-    return [transition.name for transition in Connection._meta.get_field("state").get_all_transitions(Connection)]
+    """Each transition's name once, in the order the model declares them (the process's order). django-fsm lists a
+    transition once per source state: "hold" leaves from eight states."""
+    return list(transition_sources())
+
+
+def transition_sources() -> dict[str, frozenset[str]]:
+    """Each transition's name with the states it leaves from."""
+    sources: dict[str, set[str]] = {}
+    for transition in Connection._meta.get_field("state").get_all_transitions(Connection):
+        sources.setdefault(transition.name, set()).add(str(transition.source))
+    return {name: frozenset(states) for name, states in sources.items()}
 
 
 TRANSITION_NAMES = frozenset(transition_names())
+# The steps that end a connection's road without it going live: the team confirms the count before running them on
+# many at once.
+FINAL_TRANSITIONS = frozenset({"withdraw", "mark_missed"})
+
+
+def transition_permission(name: str) -> Any:
+    """The permission callable of a transition (the same for each of its source states)."""
+    for meta_transition in getattr(Connection, name)._django_fsm.transitions.values():
+        return meta_transition.permission
+    return None
 
 
 def transition_label(name: str) -> str:

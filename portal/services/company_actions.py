@@ -66,16 +66,18 @@ def connection_company_confirm(*, connection_id: int, kind: str, actor: Any) -> 
         return existing, False
     required = CONFIRMATION_STATE[confirmation]
     if connection.state != required:
-        raise ApplicationError(
-            _(
-                "“%(confirmation)s” is possible only while the connection is “%(required)s”; it is now “%(state)s”. "
-                "Nothing was recorded."
+        if confirmation == CompanyConfirmation.TEST_MESSAGES_SENT:
+            message = _(
+                "You can confirm that you sent your test messages only while the connection is “%(required)s”; it is "
+                "now “%(state)s”. Nothing was recorded."
             )
-            % {
-                "confirmation": confirmation.label,
-                "required": ConnectionState(required).label,
-                "state": ConnectionState(connection.state).label,
-            },
+        else:
+            message = _(
+                "You can confirm that you are ready for production only once the connection is “%(required)s”; it is "
+                "now “%(state)s”. Nothing was recorded."
+            )
+        raise ApplicationError(
+            message % {"required": ConnectionState(required).label, "state": ConnectionState(connection.state).label},
             {"state": connection.state},
         )
     event = ConnectionEvent.objects.create(

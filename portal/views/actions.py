@@ -13,7 +13,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
-from connections.helpdesk_scripts import step_guide
 from connections.models import (
     CONFIRMATION_STATE,
     CompanyConfirmation,
@@ -29,23 +28,28 @@ from connections.services.submit_tokens import SUBMIT_TOKEN_FIELD, submit_token_
 from connections.views.access import company_required, portal_connection_get
 from connections.views.feedback import form_errors_add, refusals_as_messages
 from connections.views.slots import BOOKING_STATES, slot_page_context
+from htg_migration import clock
 from htg_migration.errors import ApplicationError
+from htg_migration.forms import HtgForm
 from portal.selectors.actions import (
     portal_callback_get,
     portal_confirmation_get,
     portal_connection_for_actions,
     portal_slot_confirmation,
 )
+from portal.selectors.intake import company_next_step, connection_confirmed
+from portal.selectors.programme import programme_facts_for_flows
 from portal.services.company_actions import (
     PROBLEM_STATES,
     connection_company_confirm,
     connection_problem_report,
     problem_reference,
 )
+from portal.views.tls import TLS_CONFIRM_CHOICES
 
 S = ConnectionState
 # The session with the team is over once the technical data is on its way (on hold or withdrawn: it may not be).
-SLOT_COMING = (S.PLANNED, S.INVITED, S.INTAKE_RECEIVED)
+SLOT_COMING = (S.PLANNED, S.INVITED, S.AWAITING_TLS, S.INTAKE_RECEIVED)
 SLOT_BEHIND = (S.TECHNICAL_DATA_SENT, S.TESTING, S.TEST_PASSED, S.LIVE, S.DIGIPOORT_CLOSED)
 
 
@@ -67,17 +71,26 @@ def connection_view(request: HttpRequest, connection_id: int) -> HttpResponse:
         }
         for kind in CompanyConfirmation
     ]
+    booking = active[0] if active else None
+    # Held is a matter of the clock, not of the state: the team may send the technical data before the session.
+    session_held = booking.slot.ends_at <= clock.now() if booking else connection.state in SLOT_BEHIND
+    confirmed_now = connection_confirmed(state=connection.state, confirmed=set(confirmed))
     context = {
         "connection": connection,
         "customer": connection.customer,
         "acting_for_client": connection.customer_id != request.portal_contact.customer_id,  # type: ignore[attr-defined]
-        "booking": active[0] if active else None,
+        "booking": booking,
+        "session_held": session_held,
         "can_book": connection.state in BOOKING_STATES,
         "slot_behind": connection.state in SLOT_BEHIND,
         "slot_coming": connection.state in SLOT_COMING,
         "confirmations": confirmations,
         "can_report_problem": connection.state in PROBLEM_STATES,
-        "next_step": step_guide(connection.state).company_next,
+        "next_step": company_next_step(state=connection.state, confirmed=set(confirmed)),
+        "due_on": None if confirmed_now else connection.due_on,
+        "facts": programme_facts_for_flows([connection.flow]),
+        "awaiting_tls": connection.state == S.AWAITING_TLS,
+        "tls_choices": TLS_CONFIRM_CHOICES,
     }
     return render(request, "portal/connection_actions.html", context)
 
@@ -156,7 +169,7 @@ def connection_confirmed_view(request: HttpRequest, connection_id: int, kind: st
     return render(request, "portal/connection_confirmed.html", context)
 
 
-class ProblemReportForm(forms.Form):
+class ProblemReportForm(HtgForm):
     description = forms.CharField(
         label=gettext_lazy("What goes wrong?"),
         help_text=gettext_lazy("Since when, which messages, and any error you receive."),

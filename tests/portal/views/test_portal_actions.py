@@ -202,7 +202,7 @@ def test_the_connection_page_shows_the_confirm_button_only_in_its_state_and_reco
 
     # then
     assert _messages(early) == [
-        "“Company confirmed: ready for production” is possible only while the connection is “Test passed”; "
+        "You can confirm that you are ready for production only once the connection is “Test passed”; "
         "it is now “Testing”. Nothing was recorded."
     ]
     confirmed_url = reverse("portal:connection_confirmed", args=[connection.pk, "confirm_test_messages_sent"])
@@ -335,7 +335,7 @@ def _cid(customer):
     [
         ("invited", "A slot can be booked once the connection team has offered one; you will receive an e-mail."),
         ("slot_offered", "Book a slot"),
-        ("testing", "The session with the connection team has taken place."),
+        ("testing", "Your session with the connection team is on"),  # booked from 18 May on: still to come
         ("on_hold", "the connection is now “On hold”."),
     ],
 )
