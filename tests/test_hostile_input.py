@@ -227,6 +227,7 @@ def _world() -> World:
             "availability_id": TeamAvailability.objects.get().pk,
             "escalation_id": escalation.pk,
             "step": "company",
+            "kind": "confirm_test_messages_sent",
             "token": "a-guessed-token",
             "uidb64": "MQ",
             "slot": slot.pk,
@@ -234,6 +235,7 @@ def _world() -> World:
         by_route={
             "portal/connections/<int:connection_id>/confirm/": {"connection_id": testing.pk},
             "portal/connections/<int:connection_id>/problem/": {"connection_id": live.pk},
+            "portal/connections/<int:connection_id>/confirmed/<slug:kind>/": {"connection_id": testing.pk},
             "team/calendar/<str:token>.ics": {"token": calendar_token(user=member)},
         },
     )

@@ -20,6 +20,7 @@ from connections.ical import CalendarEvent, calendar_invitation_render, slot_inv
 from connections.models import CONTACT_ORDER, Connection, ConnectionEvent, ConnectionState, Contact, SlotBooking
 from htg_migration import clock
 from notifications.services import EmailDraft, EnqueuedEmail, email_enqueue_many, email_sender
+from plateaus.models import Plateau
 
 S = ConnectionState
 # The steps a company hears about; a resumed connection is not told again of the step it returns to.
@@ -54,9 +55,10 @@ def _moment(value: datetime.datetime, zone: zoneinfo.ZoneInfo, pattern: str) -> 
     return formats.date_format(value.astimezone(zone), pattern)
 
 
-def _booking_window_start(connection: Connection) -> datetime.date | None:
-    """The first day a slot can still be booked: the window's start, or today once the window has begun."""
-    start = connection.flow.plateau.booking_window_start
+def booking_window_first_day(*, plateau: Plateau) -> datetime.date | None:
+    """The first day a slot can still be booked, as e-mails and the company's pages give it: the window's start, or
+    today once the window has begun (never a day in the past)."""
+    start = plateau.booking_window_start
     return max(start, clock.today()) if start else None
 
 
@@ -117,7 +119,7 @@ def step_email_context(
             "connection_url": portal_link("portal:connection", connection.pk),
             "booking_url": portal_link("portal:connection_slot", connection.pk),
             "due_date": _day(connection.due_on),
-            "window_start": _day(_booking_window_start(connection)),
+            "window_start": _day(booking_window_first_day(plateau=plateau)),
             "window_end": _day(plateau.booking_window_end),
             "slot_start": "",
             "slot_end": "",

@@ -23,7 +23,7 @@ from connections.models import (
 from connections.selectors.company_access import portal_connections
 from connections.selectors.slots import connection_for_slots
 from connections.services.slots import local_zone, slot_choose, slot_label
-from connections.services.step_emails import company_recipients, time_zone_label
+from connections.services.step_emails import booking_window_first_day, company_recipients, time_zone_label
 from connections.services.submit_tokens import SUBMIT_TOKEN_FIELD, submit_token_parse
 from connections.views.access import company_required, portal_connection_get
 from connections.views.feedback import form_errors_add, refusals_as_messages
@@ -102,7 +102,9 @@ def connection_slot_view(request: HttpRequest, connection_id: int) -> HttpRespon
     connection = connection_for_slots(connection_id=connection_id, connections=portal_connections(request.user))
     if connection is None:
         raise Http404
-    return render(request, "portal/slot_book.html", slot_page_context(connection))
+    context = slot_page_context(connection)
+    context["window_first_day"] = booking_window_first_day(plateau=connection.flow.plateau)
+    return render(request, "portal/slot_book.html", context)
 
 
 def _slot_post(request: HttpRequest, connection: Connection) -> HttpResponse:

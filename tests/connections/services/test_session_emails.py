@@ -100,6 +100,7 @@ def test_the_session_email_gives_the_time_in_amsterdam_and_how_the_session_happe
     assert email.subject == "Bevestiging: aansluitafspraak maandag 18 mei 2020 10:00"
     assert "maandag 18 mei 2020 10:00 tot 11:00 (Amsterdamse tijd, CEST)" in email.body_text
     assert "telefonisch. Een medewerker van het aansluitteam belt Anna de Vries op 010 123 4567" in email.body_text
+    assert "Houd uw technische contactpersoon bij de hand." in email.body_text
     assert "pjansen" not in email.body_text + str(email.attachments)
     lines = _calendar(email)
     assert _value(lines, "LOCATION") == "Telefonisch: het HTG-aansluitteam belt Anna de Vries op 010 123 4567"

@@ -172,7 +172,7 @@ def test_the_slot_booked_email_carries_the_slot_as_a_calendar_invitation(walker,
     assert all(row.attachments == [] for row in OutboxEmail.objects.exclude(pk=email.pk))
 
 
-def test_the_invitation_uid_is_the_bookings_and_the_same_each_time(walker):
+def test_the_invitation_is_the_same_each_time_it_is_written(walker):
     # given: a booking whose e-mail was written
     connection, contact, _booking = _booked(walker)
 

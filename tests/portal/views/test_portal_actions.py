@@ -347,3 +347,17 @@ def test_the_slot_section_says_what_fits_the_state(client, walker, state, text):
     page = client.get(reverse("portal:connection", args=[connection.pk]))
 
     assert text in page.content.decode()
+
+
+def test_the_slot_page_gives_the_booking_window_from_today_never_from_a_day_past(client, walker, member):
+    # given: plateau 1's window opened on 3 February 2020; today is Friday 15 May
+    contact = company_contact()
+    connection = walk_to(ConnectionFactory(customer=contact.customer), "slot_offered", walker)
+    _signed_in(client, contact)
+
+    # when
+    page = client.get(reverse("portal:connection_slot", args=[connection.pk])).content.decode()
+
+    # then
+    assert "Plateau 1: 15 May 2020 until 19 June 2020" in page
+    assert "3 February 2020" not in page
