@@ -112,6 +112,7 @@ def test_an_intake_on_tls_1_1_with_check_your_answers_then_tls_1_2_confirmed(pag
     expect(
         page.get_by_text("SMTP-MSA/POP3, now over TLS 1.1; upgrading: TLS 1.2 expected by 1 June 2020")
     ).to_be_visible()
+    _no_sideways_scrolling(page)
     assert_accessible(page)
 
     # when: the legal name changed from there

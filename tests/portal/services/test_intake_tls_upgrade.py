@@ -168,3 +168,28 @@ def test_a_walk_to_the_waiting_state_keeps_the_oracles_path():
     walker = UserFactory(is_superuser=True)
     connection = walk_to(ConnectionFactory(), "awaiting_tls", walker)
     assert connection.state == S.AWAITING_TLS
+
+
+def test_the_team_sees_the_expected_date_on_the_connection_page(client, programme_flows):
+    # given
+    from django.urls import reverse
+
+    from tests.connections.factories import team_member
+
+    customer_intake_submit(email=EMAIL, data=_upgrading())
+    ags = Connection.objects.get(flow__code="AGS")
+    client.force_login(team_member())
+
+    # when
+    html = client.get(reverse("connections:connection_detail", args=[ags.pk])).content.decode()
+
+    # then: the state, the company's date, and the step the team may take for the company once the channel is known
+    assert "Intake received, waiting for TLS 1.2" in html
+    assert "TLS 1.2 expected by" in html and "1 June 2020" in html
+
+
+def test_the_dashboard_counts_a_connection_waiting_for_tls_as_pending_and_still_needing_a_slot():
+    from reporting.selectors.queries import NEEDS_SLOT_STATES, PENDING_STATES, STEPS_LEFT
+
+    assert S.AWAITING_TLS.value in PENDING_STATES and S.AWAITING_TLS.value in NEEDS_SLOT_STATES
+    assert STEPS_LEFT[S.AWAITING_TLS.value] == STEPS_LEFT[S.INTAKE_RECEIVED.value] + 1
