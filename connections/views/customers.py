@@ -14,7 +14,6 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from connections.models import Channel, Connection, Contact, Customer, Language, TlsVersion
-from connections.selectors.connections import team_members
 from connections.selectors.contacts import contacts_with_suppression, customer_connections_by_flow, customer_contact_get
 from connections.services.connections import connection_details_update
 from connections.services.contacts import NAME_MAX_LENGTH, PHONE_MAX_LENGTH, contact_delete, contact_save
@@ -121,16 +120,12 @@ class ConnectionDetailsForm(HtgForm):
     vpn_details = forms.CharField(
         label=gettext_lazy("IPsec VPN details (SMTP-MTA)"), required=False, max_length=4000, widget=forms.Textarea
     )
-    assignee = forms.ChoiceField(label=gettext_lazy("Team member"), required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("prefix", "details")
         super().__init__(*args, **kwargs)
         self.fields["channel"].choices = _choices_with_blank(_("not recorded yet"), list(Channel.choices))  # type: ignore[attr-defined]
         self.fields["tls_version"].choices = _choices_with_blank("—", list(TlsVersion.choices))  # type: ignore[attr-defined]
-        self.fields["assignee"].choices = _choices_with_blank(  # type: ignore[attr-defined]
-            _("not assigned"), [(str(user.pk), user.get_full_name() or user.username) for user in team_members()]
-        )
 
 
 def connection_details_form(connection: Connection) -> ConnectionDetailsForm:
@@ -140,7 +135,6 @@ def connection_details_form(connection: Connection) -> ConnectionDetailsForm:
             "tls_version": connection.tls_version,
             "vpn_peer_address": connection.vpn_peer_address or "",
             "vpn_details": connection.vpn_details,
-            "assignee": str(connection.assigned_to_id or ""),
         }
     )
 
@@ -148,7 +142,7 @@ def connection_details_form(connection: Connection) -> ConnectionDetailsForm:
 @require_POST
 @team_required
 def connection_details_view(request: HttpRequest, connection_id: int) -> HttpResponse:
-    """The connection's channel and team member, from the form on its page."""
+    """The connection's channel, from the form on its page."""
     get_object_or_404(Connection.objects.only("id"), pk=connection_id)
     form = ConnectionDetailsForm(request.POST)
     back = HttpResponseRedirect(reverse("connections:connection_detail", args=[connection_id]) + "#details-heading")
@@ -166,10 +160,9 @@ def connection_details_view(request: HttpRequest, connection_id: int) -> HttpRes
             tls_version=data["tls_version"],
             vpn_peer_address=data["vpn_peer_address"] or "",
             vpn_details=data["vpn_details"],
-            assignee_id=int(data["assignee"]) if data["assignee"] else None,
         )
     if outcome.ok:
-        messages.success(request, _("The connection's technical details and team member have been saved."))
+        messages.success(request, _("The connection's technical details have been saved."))
     return back
 
 
