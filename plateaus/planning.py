@@ -8,6 +8,7 @@ import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 
 from htg_migration.calendar import add_business_days, business_days_between, is_business_day
 
@@ -151,17 +152,27 @@ class PlateauDemand:
 
 @dataclass(frozen=True)
 class CapacityPlan:
-    """Slots needed against slots bookable before the deadline, and the team that takes."""
+    """Slots needed against the slots the team can run before the deadline, and the team that takes.
+
+    One computation gives both shortfalls, so they agree: `shortfall_slots` is 0 exactly when `shortfall_members` is.
+    """
 
     needs_slot: int
+    # Published slots not yet booked: what can be booked today (the team publishes more as it goes).
     bookable_slots: int
+    # Slots the added members of the what-if run on the working days left.
     added_slots: int
+    # Connections that would not get a slot before the deadline with this team.
     shortfall_slots: int
     slots_per_day_needed: float
     members: int
     # None: some plateau has no working day left before the deadline, so no team is large enough.
     members_needed: int | None
     shortfall_members: int | None
+
+    @property
+    def is_enough(self) -> bool:
+        return self.shortfall_slots == 0
 
 
 def capacity_plan(
@@ -174,35 +185,63 @@ def capacity_plan(
     slots_per_member_per_day: int,
     added_members: int = 0,
 ) -> CapacityPlan:
-    """Capacity against demand.
+    """Capacity against demand, in exact fractions so that the two shortfalls cannot disagree by a rounding.
 
-    Slots: every connection that still needs a slot against the free slots published before the deadline, plus what
-    the added members could open (each `slots_per_member_per_day` on every working day left).
-    Members: each plateau books its remaining connections evenly between its start (or `as_of`, when later) and the
-    deadline, and the plateaus run at once, so the daily need is the sum of their rates; the team needed is that need
-    over one member's daily slots. A plateau whose start moves later has fewer days, so it needs more people.
+    Each plateau books its remaining connections evenly between its start (or `as_of`, when later) and the deadline,
+    and the plateaus run at once, so the daily need is the sum of their rates; the team needed is that need over one
+    member's daily slots (each member runs `slots_per_member_per_day` on every working day). A team smaller than
+    that runs only its share of each plateau's daily need; the connections left over are the shortfall in slots. A
+    plateau with no working day left before the deadline gets no slot at all. A plateau whose start moves later has
+    fewer days, so it needs more people.
     """
     if min(bookable_slots, members, added_members) < 0 or slots_per_member_per_day <= 0:
         raise ValueError("counts must not be negative and a member must have slots")
     days_left = working_days_left(as_of=as_of, deadline=deadline)
     needs_slot = sum(demand.needs_slot for demand in demands)
-    added_slots = added_members * slots_per_member_per_day * days_left
-    per_day = 0.0
+    team = members + added_members
+    per_day = Fraction(0)
+    schedulable = 0
+    impossible = 0
     for demand in demands:
         if demand.needs_slot == 0:
             continue
         days = working_days_left(as_of=max(as_of, demand.start), deadline=deadline)
-        # A plateau that cannot start before the deadline needs its slots in no time at all.
-        per_day += demand.needs_slot / days if days else math.inf
-    members_needed = math.ceil(per_day / slots_per_member_per_day - 1e-9) if math.isfinite(per_day) else None
-    team = members + added_members
+        if days == 0:
+            impossible += demand.needs_slot
+            continue
+        per_day += Fraction(demand.needs_slot, days)
+        schedulable += demand.needs_slot
+    daily = Fraction(team * slots_per_member_per_day)
+    served = Fraction(1) if per_day == 0 else min(Fraction(1), daily / per_day)
+    members_needed = math.ceil(per_day / slots_per_member_per_day) if impossible == 0 else None
     return CapacityPlan(
         needs_slot=needs_slot,
         bookable_slots=bookable_slots,
-        added_slots=added_slots,
-        shortfall_slots=max(needs_slot - bookable_slots - added_slots, 0),
-        slots_per_day_needed=per_day,
+        added_slots=added_members * slots_per_member_per_day * days_left,
+        shortfall_slots=impossible + math.ceil(schedulable * (1 - served)),
+        slots_per_day_needed=math.inf if impossible else float(per_day),
         members=team,
         members_needed=members_needed,
         shortfall_members=max(members_needed - team, 0) if members_needed is not None else None,
+    )
+
+
+def added_rates(
+    *, demands: Sequence[PlateauDemand], added_members: int, slots_per_member_per_day: int
+) -> dict[int, float]:
+    """The go-lives per working day the what-if's added members add to each plateau (by number): their slots, shared
+    between the plateaus in proportion to the connections that still need one."""
+    needs = sum(demand.needs_slot for demand in demands)
+    if added_members <= 0 or needs == 0:
+        return {demand.number: 0.0 for demand in demands}
+    daily = added_members * slots_per_member_per_day
+    return {demand.number: daily * demand.needs_slot / needs for demand in demands}
+
+
+def rate_raised(rate: RateEstimate, *, by: float) -> RateEstimate:
+    """The recent rate with `by` go-lives per working day added to it and to its band (the what-if's added team)."""
+    if by <= 0:
+        return rate
+    return RateEstimate(
+        rate=rate.rate + by, low=rate.low + by, high=rate.high + by, window_days=rate.window_days, count=rate.count
     )

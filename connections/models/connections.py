@@ -324,9 +324,14 @@ CONFIRMATION_STATE = {
 }
 
 
+# The timeline event of giving a connection to a team member (or to nobody): not a state change.
+ASSIGN_EVENT = "assign"
+
+
 class ConnectionEvent(models.Model):
     """One step in a connection's timeline: who moved it, when, from where to where, and why. A company's
-    confirmation (`CompanyConfirmation`) is an event too, with the same state before and after."""
+    confirmation (`CompanyConfirmation`) and an assignment (`ASSIGN_EVENT`, with `assignee`) are events too, with the
+    same state before and after: whatever reads states from the timeline skips events where from = to."""
 
     connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="events")
     transition = models.CharField(_("step"), max_length=50)
@@ -341,6 +346,15 @@ class ConnectionEvent(models.Model):
         verbose_name=_("by"),
     )
     note = models.TextField(_("note"), blank=True)
+    # For an assignment: to whom (None: the assignment was removed).
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("assigned to"),
+    )
     created_at = models.DateTimeField(_("when"), default=timezone.now)
 
     class Meta:
@@ -355,6 +369,10 @@ class ConnectionEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.transition}: {self.from_state} → {self.to_state}"
+
+    @property
+    def is_assignment(self) -> bool:
+        return self.transition == ASSIGN_EVENT
 
     @property
     def company_confirmation(self) -> str:

@@ -1,11 +1,24 @@
-"""Bulk jobs as the team's pages show them."""
+"""Bulk jobs as the team's pages show them, and what a bulk action would do before it is started."""
 
-from django.db.models import QuerySet
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, QuerySet
 from django.shortcuts import get_object_or_404
 
-from connections.models import BulkJob, BulkJobItem
+from connections import permissions
+from connections.models import HAPPY_PATH, BulkJob, BulkJobItem, Connection, ConnectionState
+from connections.services.transitions import (
+    FINAL_TRANSITIONS,
+    transition_label,
+    transition_permission,
+    transition_sources,
+)
 
 SKIPPED_SHOWN = 500
+# Side roads after the road itself, in this order.
+SIDE_ROADS = ("reschedule", "record_no_show", "hold", "resume", "withdraw", "mark_missed")
 
 
 def bulk_job_get(*, job_id: int) -> BulkJob:
@@ -20,3 +33,71 @@ def bulk_job_skipped(*, job: BulkJob) -> QuerySet[BulkJobItem]:
         .select_related("connection__customer", "connection__flow")
         .order_by("id")[:SKIPPED_SHOWN]
     )
+
+
+@dataclass(frozen=True)
+class BulkStep:
+    """A step the bulk form offers: once, with the states it leaves from (for the page's script)."""
+
+    name: str
+    label: str
+    sources: tuple[str, ...]
+    is_final: bool
+
+
+def _order(name: str, sources: frozenset[str]) -> tuple[int, int]:
+    if name in SIDE_ROADS:
+        return (1, SIDE_ROADS.index(name))
+    return (0, min(HAPPY_PATH.index(ConnectionState(state)) for state in sources))
+
+
+def _may(name: str, user: Any) -> bool:
+    """Whether this team member may take the step at all (a bulk job runs as the one who starts it)."""
+    if transition_permission(name) is permissions.core_team_may:
+        return permissions.is_core_team(user)
+    return permissions.is_team_member(user)
+
+
+def bulk_steps(*, states: Iterable[str], user: Any) -> list[BulkStep]:
+    """Each step once, in the process's order, when it leaves from one of `states` and the user may take it."""
+    present = set(states)
+    steps = [
+        BulkStep(
+            name=name,
+            label=transition_label(name),
+            sources=tuple(sorted(sources)),
+            is_final=name in FINAL_TRANSITIONS,
+        )
+        for name, sources in transition_sources().items()
+        if sources & present and _may(name, user)
+    ]
+    return sorted(steps, key=lambda step: _order(step.name, frozenset(step.sources)))
+
+
+def connection_state_counts(*, connections: QuerySet[Connection]) -> dict[str, int]:
+    """How many of these connections are in each state: one query (the list's count and its steps at once)."""
+    rows = connections.order_by().values_list("state").annotate(count=Count("pk"))
+    return dict(rows)
+
+
+@dataclass(frozen=True)
+class BulkSummary:
+    """What a bulk action would touch: the count, per state, and how many of them the step applies to."""
+
+    total: int
+    by_state: list[tuple[str, int, bool]]  # state label, count, whether the step applies
+    applicable: int
+
+
+def bulk_selection_summary(*, connections: QuerySet[Connection], limit: int | None, transition: str) -> BulkSummary:
+    """The connections a bulk job would get (the first `limit` in the list's order), counted per state: one query."""
+    chosen = connections.values("pk")[:limit] if limit else connections.values("pk")
+    counts = connection_state_counts(connections=Connection.objects.filter(pk__in=chosen))
+    sources = transition_sources().get(transition, frozenset()) if transition else None
+    by_state = [
+        (str(ConnectionState(state).label), count, sources is None or state in sources)
+        for state, count in sorted(counts.items(), key=lambda item: list(ConnectionState.values).index(item[0]))
+    ]
+    total = sum(counts.values())
+    applicable = total if sources is None else sum(count for state, count in counts.items() if state in sources)
+    return BulkSummary(total=total, by_state=by_state, applicable=applicable)

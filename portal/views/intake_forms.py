@@ -12,6 +12,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext as _
 
+from htg_migration.forms import HtgForm
 from portal.selectors.intake import IntakeContext
 from portal.services.intake import MAX_CLIENTS, MAX_CONTACTS
 
@@ -26,27 +27,27 @@ def _text(max_length: int) -> forms.CharField:
     return forms.CharField(required=False, max_length=max_length)
 
 
-class CompanyForm(forms.Form):
+class CompanyForm(HtgForm):
     legal_name = _text(NAME_LENGTH)
     kvk_number = _text(IDENTIFIER_LENGTH)
     eori = _text(IDENTIFIER_LENGTH)
     role = _text(20)
 
 
-class ClientRowForm(forms.Form):
+class ClientRowForm(HtgForm):
     legal_name = _text(NAME_LENGTH)
     kvk_number = _text(IDENTIFIER_LENGTH)
     eori = _text(IDENTIFIER_LENGTH)
 
 
-class ContactRowForm(forms.Form):
+class ContactRowForm(HtgForm):
     name = _text(NAME_LENGTH)
     email = _text(EMAIL_LENGTH)
     phone = _text(PHONE_LENGTH)
     language = _text(2)
 
 
-class FlowForm(forms.Form):
+class FlowForm(HtgForm):
     used = forms.BooleanField(required=False)
     channel = _text(20)
     tls_version = _text(10)

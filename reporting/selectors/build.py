@@ -16,9 +16,11 @@ from plateaus.planning import (
     Forecast,
     PlateauDemand,
     RateEstimate,
+    added_rates,
     capacity_plan,
     forecast_completion,
     plan_values,
+    rate_raised,
     recent_rate,
     required_rate,
     working_days_left,
@@ -103,9 +105,14 @@ class PlateauFigures:
     start_moved: bool
     flows: list[FlowFigures]
     series: list[BurnupPoint]
-    rate: RateEstimate
+    rate: RateEstimate  # the rate the forecast uses: the recent rate, plus the what-if's added team
     required: float
     forecast: Forecast
+    recent_rate: RateEstimate | None = None  # the rate measured, before the what-if
+
+    @property
+    def rate_raised(self) -> bool:
+        return self.recent_rate is not None and self.recent_rate != self.rate
 
     @property
     def total(self) -> int:
@@ -215,8 +222,18 @@ class Dashboard:
         return sum(plateau.rate.rate for plateau in self.plateaus)
 
     @property
-    def on_track(self) -> bool:
+    def forecasts_in_time(self) -> bool:
         return all(plateau.forecast.meets_deadline for plateau in self.plateaus)
+
+    @property
+    def capacity_enough(self) -> bool:
+        return self.capacity is None or self.capacity.is_enough
+
+    @property
+    def on_track(self) -> bool:
+        """The headline verdict: every plateau's forecast is in time and the team can run every slot still needed,
+        both from the same plan (with the what-if, if any)."""
+        return self.forecasts_in_time and self.capacity_enough
 
 
 def _window_days(as_of: datetime.date) -> list[datetime.date]:
@@ -342,7 +359,11 @@ def _assemble(
     deadline = programme.deadline if programme else as_of
     days_left = working_days_left(as_of=as_of, deadline=deadline)
     window = _window_days(as_of)
-    plateaus: list[PlateauFigures] = []
+    per_day: int = settings.HTG_SLOTS_PER_MEMBER_PER_DAY
+    # First what each plateau has and needs, then one plan (capacity and the what-if's added rates) from those
+    # demands, then each plateau's forecast from that plan: the verdict, forecasts and shortfalls come from one
+    # computation, so they agree with each other under any what-if.
+    parts = []
     demands: list[PlateauDemand] = []
     for plateau in reference.plateaus:
         flows = [
@@ -361,10 +382,31 @@ def _assemble(
         moved = what_if.plateau_number == plateau.number and what_if.move_working_days != 0
         if moved:
             start = shift_business_days(start, what_if.move_working_days)
+        parts.append((plateau, flows, start, moved))
+        demands.append(
+            PlateauDemand(number=plateau.number, needs_slot=sum(flow.needs_slot for flow in flows), start=start)
+        )
+    capacity = (
+        capacity_plan(
+            as_of=as_of,
+            deadline=deadline,
+            demands=demands,
+            bookable_slots=free_slots,
+            members=members,
+            slots_per_member_per_day=per_day,
+            added_members=what_if.added_members,
+        )
+        if programme
+        else None
+    )
+    extra = added_rates(demands=demands, added_members=what_if.added_members, slots_per_member_per_day=per_day)
+    plateaus: list[PlateauFigures] = []
+    for plateau, flows, start, moved in parts:
         total = sum(flow.total for flow in flows)
         live = sum(flow.live for flow in flows)
         daily = go_lives.get(plateau.pk, {})
-        rate = recent_rate([daily.get(day, 0) for day in window if day >= start])
+        recent = recent_rate([daily.get(day, 0) for day in window if day >= start])
+        rate = rate_raised(recent, by=extra[plateau.number])
         plateau_days = working_days_left(as_of=max(as_of, start), deadline=deadline)
         plateaus.append(
             PlateauFigures(
@@ -382,23 +424,9 @@ def _assemble(
                 forecast=forecast_completion(
                     as_of=max(as_of, start), remaining=total - live, rate=rate, deadline=deadline
                 ),
+                recent_rate=recent,
             )
         )
-        demands.append(PlateauDemand(number=plateau.number, needs_slot=plateaus[-1].needs_slot, start=start))
-    per_day: int = settings.HTG_SLOTS_PER_MEMBER_PER_DAY
-    capacity = (
-        capacity_plan(
-            as_of=as_of,
-            deadline=deadline,
-            demands=demands,
-            bookable_slots=free_slots,
-            members=members,
-            slots_per_member_per_day=per_day,
-            added_members=what_if.added_members,
-        )
-        if programme
-        else None
-    )
     risks = [
         RiskRow(
             connection_id=row[0],

@@ -164,7 +164,8 @@ def _states(reference: Reference, *, materialized: bool | None = None) -> tuple[
 
     `materialized` True where a query refers to it twice and working out a state is dear (a past day), so it is done
     once; False where reading the table twice is cheaper than storing it (today); None leaves it to the planner. A past
-    day takes each connection's last event before the day's end: a LATERAL index lookup.
+    day takes each connection's last state change before the day's end (events that change no state, a company's
+    confirmation or an assignment, are not one): a LATERAL index lookup.
     """
     connection, event = _table(Connection), _table(ConnectionEvent)
     flows = _placeholders(reference.flow_ids)
@@ -180,7 +181,8 @@ def _states(reference: Reference, *, materialized: bool | None = None) -> tuple[
         f"s AS {hint}(SELECT c.id, c.flow_id, c.customer_id, COALESCE(e.to_state, %s) AS state, "  # noqa: S608 - table names and placeholders only
         f"COALESCE(e.created_at, c.created_at) AS entered_at FROM {connection} c "
         f"LEFT JOIN LATERAL (SELECT ev.to_state, ev.created_at FROM {event} ev WHERE ev.connection_id = c.id "
-        f"AND ev.created_at < %s ORDER BY ev.created_at DESC, ev.id DESC LIMIT 1) e ON TRUE "
+        f"AND ev.from_state <> ev.to_state AND ev.created_at < %s "
+        f"ORDER BY ev.created_at DESC, ev.id DESC LIMIT 1) e ON TRUE "
         f"WHERE c.flow_id IN ({flows}) AND c.created_at < %s)"
     )
     return sql, [S.PLANNED.value, end, *reference.flow_ids, end]
@@ -217,6 +219,7 @@ def burnup_query(reference: Reference) -> Aggregate:
         queryset=ConnectionEvent.objects.filter(
             to_state=S.LIVE.value, created_at__lt=reference.day_end, connection__flow_id__in=reference.flow_ids
         )
+        .exclude(from_state=S.LIVE.value)  # an event on a live connection that changes no state (an assignment)
         .annotate(day=TruncDate("created_at", tzinfo=reference.zone))
         .order_by()
         .values("connection__flow__plateau_id", "day")

@@ -81,3 +81,29 @@ def test_the_dashboard_answers_will_we_make_it_and_what_if(page, live_server, te
     assert "plateau=1" in page.url and "flow=AGS" in page.url and "state=invited" in page.url
     expect(page.get_by_text(f"{invited} connection", exact=False).first).to_be_visible()
     expect(page.get_by_label("State")).to_have_value("invited")
+
+
+def _scrolls_sideways(page):
+    return page.evaluate("document.scrollingElement.scrollWidth > document.scrollingElement.clientWidth")
+
+
+@pytest.mark.parametrize("language", ["en", "nl"])
+def test_the_dashboard_fits_a_laptop_and_a_phone_in_both_languages(page, live_server, tessa, language):
+    # given: the demo programme, and the dashboard with a what-if (the longest verdict)
+    demo_seed(customers=60, seed=8, as_of=SEED_DAY)
+    page.set_viewport_size({"width": 1366, "height": 768})
+    sign_in(page, live_server, "tessa", PASSWORD)
+    if language == "nl":
+        page.get_by_role("button", name="Nederlands").click()
+    page.goto(f"{live_server.url}/team/dashboard/?added_members=2")
+    expect(page.locator("html")).to_have_attribute("lang", language)
+    for width, height in ((1366, 768), (390, 844)):
+        # when: the page is shown at that width
+        page.set_viewport_size({"width": width, "height": height})
+        # then: it never scrolls sideways (the funnel scrolls inside its own box), and axe-core finds nothing
+        assert not _scrolls_sideways(page), (width, page.evaluate("document.scrollingElement.scrollWidth"))
+        funnel = page.locator("table.funnel").locator("xpath=..")
+        box = funnel.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width
+        expect(page.locator('[data-figure="verdict"]')).to_be_visible()
+        assert_accessible(page)

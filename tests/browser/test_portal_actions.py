@@ -105,7 +105,7 @@ def test_a_company_confirms_test_messages_then_ready_for_production(page, live_s
     page.get_by_role("button", name="Confirm: test messages sent").click()
 
     # then
-    expect(page.get_by_text("Thank you. Recorded: Company confirmed: test messages sent.")).to_be_visible()
+    expect(page.get_by_text("Thank you: we have recorded that you sent your test messages.")).to_be_visible()
     expect(page.get_by_role("region", name="Confirmations")).to_contain_text("Company confirmed: test messages sent")
     assert_accessible(page)
 
@@ -115,7 +115,7 @@ def test_a_company_confirms_test_messages_then_ready_for_production(page, live_s
     page.get_by_role("button", name="Confirm: ready for production").click()
 
     # then
-    expect(page.get_by_text("Thank you. Recorded: Company confirmed: ready for production.")).to_be_visible()
+    expect(page.get_by_text("Thank you: we have recorded that you are ready for production.")).to_be_visible()
     assert list(
         ConnectionEvent.objects.filter(connection=connection, actor=contact.user).values_list("transition", flat=True)
     ) == ["confirm_test_messages_sent", "confirm_ready_for_production"]

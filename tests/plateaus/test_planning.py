@@ -149,10 +149,27 @@ def test_capacity_shortfall_in_slots_and_members():
     plan = capacity_plan(
         as_of=as_of, deadline=DEADLINE, demands=demands, bookable_slots=100, members=2, slots_per_member_per_day=6
     )
-    # then: 800 slots short; 30 slots a day needed = 5 members, 3 more than there are
-    assert (plan.needs_slot, plan.shortfall_slots) == (900, 800)
+    # then: 30 slots a day needed = 5 members, 3 more than there are; the 2 run 12 of the 30 a day, so 3/5 of the
+    # 900 connections (540) get no slot: both shortfalls from one computation
+    assert (plan.needs_slot, plan.bookable_slots, plan.shortfall_slots) == (900, 100, 540)
     assert plan.slots_per_day_needed == pytest.approx(30.0)
     assert (plan.members, plan.members_needed, plan.shortfall_members) == (2, 5, 3)
+
+
+def test_the_slot_and_team_shortfalls_agree_when_published_slots_run_out():
+    # given: the team (5 members, 30 slots a day) can run the 900 slots still needed, though only 100 are published
+    # (the defect: "slot shortfall 800" next to "team shortfall 0")
+    plan = capacity_plan(
+        as_of=datetime.date(2020, 5, 15),
+        deadline=DEADLINE,
+        demands=[PlateauDemand(number=1, needs_slot=900, start=datetime.date(2020, 2, 3))],
+        bookable_slots=100,
+        members=5,
+        slots_per_member_per_day=6,
+    )
+    # then: neither shortfall
+    assert (plan.shortfall_slots, plan.members_needed, plan.shortfall_members) == (0, 5, 0)
+    assert plan.is_enough
 
 
 def test_what_if_more_members_and_a_later_start():
@@ -171,8 +188,8 @@ def test_what_if_more_members_and_a_later_start():
         slots_per_member_per_day=6,
         added_members=3,
     )
-    # then: they open 3 x 6 x 30 slots and the member shortfall drops by three
-    assert (base.shortfall_slots, more.shortfall_slots) == (900, 900 - 540)
+    # then: they open 3 x 6 x 30 slots, enough: both shortfalls drop to zero
+    assert (base.shortfall_slots, more.shortfall_slots, more.added_slots) == (540, 0, 540)
     assert (base.shortfall_members, more.shortfall_members) == (3, 0)
     # when: the plateau starts 15 working days from now instead
     later = capacity_plan(
@@ -195,7 +212,50 @@ def test_what_if_more_members_and_a_later_start():
         members=2,
         slots_per_member_per_day=6,
     )
-    assert (never.members_needed, never.shortfall_members) == (None, None)
+    assert (never.members_needed, never.shortfall_members, never.shortfall_slots) == (None, None, 1)
+    assert not never.is_enough
+
+
+@given(
+    needs=st.lists(st.integers(min_value=0, max_value=5000), min_size=1, max_size=4),
+    start_offsets=st.lists(st.integers(min_value=-60, max_value=40), min_size=4, max_size=4),
+    bookable=st.integers(min_value=0, max_value=5000),
+    members=st.integers(min_value=0, max_value=40),
+    added=st.integers(min_value=0, max_value=40),
+    per_member=st.integers(min_value=1, max_value=8),
+)
+def test_capacity_shortfalls_always_agree(needs, start_offsets, bookable, members, added, per_member):
+    # given: any demand, any team, any published slots
+    as_of = datetime.date(2020, 5, 15)
+    demands = [
+        PlateauDemand(number=index + 1, needs_slot=count, start=shift_business_days(as_of, start_offsets[index]))
+        for index, count in enumerate(needs)
+    ]
+
+    def plan_for(added_members):
+        return capacity_plan(
+            as_of=as_of,
+            deadline=DEADLINE,
+            demands=demands,
+            bookable_slots=bookable,
+            members=members,
+            slots_per_member_per_day=per_member,
+            added_members=added_members,
+        )
+
+    # when
+    plan, more = plan_for(0), plan_for(added)
+    # then: no shortfall in slots exactly when the team is large enough, and never more slots short than needed
+    for each in (plan, more):
+        assert 0 <= each.shortfall_slots <= each.needs_slot
+        if each.members_needed is None:
+            assert each.shortfall_members is None and each.shortfall_slots > 0
+        else:
+            assert (each.shortfall_slots == 0) == (each.shortfall_members == 0)
+            assert (each.shortfall_members == 0) == (each.members >= each.members_needed)
+    # and more members never make it worse
+    assert more.shortfall_slots <= plan.shortfall_slots
+    assert more.members == plan.members + added
 
 
 def test_capacity_refuses_nonsense():

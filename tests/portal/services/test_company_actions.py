@@ -77,19 +77,19 @@ def test_confirming_test_messages_while_testing_writes_one_event_and_a_second_ti
         (
             TEST_MESSAGES,
             "technical_data_sent",
-            "“Company confirmed: test messages sent” is possible only while the connection is “Testing”; "
+            "You can confirm that you sent your test messages only while the connection is “Testing”; "
             "it is now “Technical data sent”. Nothing was recorded.",
         ),
         (
             READY,
             "testing",
-            "“Company confirmed: ready for production” is possible only while the connection is “Test passed”; "
+            "You can confirm that you are ready for production only once the connection is “Test passed”; "
             "it is now “Testing”. Nothing was recorded.",
         ),
         (
             TEST_MESSAGES,
             "test_passed",
-            "“Company confirmed: test messages sent” is possible only while the connection is “Testing”; "
+            "You can confirm that you sent your test messages only while the connection is “Testing”; "
             "it is now “Test passed”. Nothing was recorded.",
         ),
     ],
