@@ -6,7 +6,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
 from django.utils import formats, timezone
@@ -71,6 +71,18 @@ class ContactSelect(forms.Select):
         return option
 
 
+class FilledFromContactInput(forms.TextInput):
+    """A required text field that a chosen contact on record fills in on the server when it is left empty: no
+    `required` attribute, so that the browser does not stop a form sent without JavaScript."""
+
+    def use_required_attribute(self, initial: Any) -> bool:
+        return False
+
+
+NAME_MISSING = gettext_lazy("Choose a contact on record or type the name of the person to call.")
+PHONE_MISSING = gettext_lazy("Choose a contact on record or type the phone number to call.")
+
+
 class CallbackRequestForm(HtgForm):
     connection = forms.ChoiceField(label=gettext_lazy("About"), required=False)
     urgency = forms.ChoiceField(
@@ -87,9 +99,10 @@ class CallbackRequestForm(HtgForm):
         ),
         help_text=gettext_lazy("Fills in the name and phone number below; or type those of someone else."),
     )
-    # Not required as such: a chosen contact fills in what is left empty (clean), else they are asked for.
-    contact_name = forms.CharField(label=gettext_lazy("Contact person"), max_length=200, required=False)
-    contact_phone = forms.CharField(label=gettext_lazy("Phone number to call"), max_length=30, required=False)
+    contact_name = forms.CharField(label=gettext_lazy("Contact person"), max_length=200, widget=FilledFromContactInput)
+    contact_phone = forms.CharField(
+        label=gettext_lazy("Phone number to call"), max_length=30, widget=FilledFromContactInput
+    )
     reason = forms.CharField(label=gettext_lazy("Reason"), max_length=4000, widget=forms.Textarea)
 
     def __init__(self, *args: Any, connections: list[Connection], contacts: list[Contact], **kwargs: Any) -> None:
@@ -111,22 +124,30 @@ class CallbackRequestForm(HtgForm):
             for key, contact in self.contacts.items()
         ]
         contact_field.widget.contacts = self.contacts
+        self.fields["contact_name"].error_messages["required"] = NAME_MISSING
+        self.fields["contact_phone"].error_messages["required"] = PHONE_MISSING
+        self.chosen_contact = (
+            self.contacts.get(str(self.data.get(self.add_prefix("contact")) or "")) if self.is_bound else None
+        )
+        if self.chosen_contact is not None:
+            # The chosen contact fills in what was left empty; what was typed wins (the caller may give another
+            # number than the one on record).
+            data = QueryDict(mutable=True)
+            data.update(self.data)
+            for name, value in (
+                ("contact_name", self.chosen_contact.name),
+                ("contact_phone", self.chosen_contact.phone),
+            ):
+                if not str(data.get(self.add_prefix(name)) or "").strip():
+                    data[self.add_prefix(name)] = value
+            self.data = data
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        contact = self.contacts.get(cleaned.get("contact") or "")
-        if contact is not None:
-            # What was typed wins: the caller may give another number than the one on record.
-            cleaned["contact_name"] = cleaned.get("contact_name") or contact.name
-            cleaned["contact_phone"] = cleaned.get("contact_phone") or contact.phone
-        if "contact_name" in cleaned and not cleaned["contact_name"]:
-            self.add_error("contact_name", _("Choose a contact on record or type the name of the person to call."))
-        if "contact_phone" in cleaned and not cleaned["contact_phone"]:
-            if contact is not None:
-                message = _("%(name)s has no phone number on record: type the number to call.") % {"name": contact.name}
-            else:
-                message = _("Choose a contact on record or type the phone number to call.")
-            self.add_error("contact_phone", message)
+        contact = self.chosen_contact
+        if contact is not None and not contact.phone and self.has_error("contact_phone", "required"):
+            message = _("%(name)s has no phone number on record: type the number to call.") % {"name": contact.name}
+            self.errors["contact_phone"] = self.error_class([message])
         return cleaned
 
 
