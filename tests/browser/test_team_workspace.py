@@ -234,3 +234,15 @@ def test_the_list_and_the_connection_page_pass_axe_in_both_languages_on_a_deskto
             assert_accessible(page)
         page.set_viewport_size(DESKTOP)
     expect(page.get_by_role("heading", name="Teamlid" if language == "nl" else "Team member")).to_be_visible()
+
+    # when: a final step on a selected row: its confirmation page
+    page.goto(f"{live_server.url}/team/connections/")
+    page.locator("input[name='connection']").first.check()
+    page.locator("#bulk-action").select_option("transition:withdraw")
+    page.locator("#bulk-form button[type='submit']").click()
+    confirmation = "Bulkactie bevestigen" if language == "nl" else "Confirm the bulk action"
+    expect(page.get_by_role("heading", name=confirmation, level=1)).to_be_visible()
+    for viewport in (DESKTOP, PHONE):
+        page.set_viewport_size(viewport)
+        assert_accessible(page)
+    assert not BulkJob.objects.exists()
