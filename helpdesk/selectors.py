@@ -38,7 +38,9 @@ from connections.models import (
 from connections.selectors.contacts import contacts_with_suppression
 from connections.services.htg_numbers import htg_number_normalise
 from connections.validators import normalise_identifier
+from notifications.models import OutboxEmail
 from notifications.selectors import emails_for_addresses
+from plateaus.models import Programme
 
 LOOKUP_LIMIT = 50
 RECENT_CONTACTS = 10
@@ -211,13 +213,16 @@ class ConnectionSummary:
 
 
 RECENT_EMAILS = 10
+UNDELIVERED_STATUSES = {OutboxEmail.Status.FAILED, OutboxEmail.Status.SUPPRESSED, OutboxEmail.Status.BOUNCED}
 
 
 def customer_overview(*, customer_id: int, today: datetime.date) -> dict[str, Any]:
     """Everything the helpdesk's customer screen shows, in a fixed number of queries."""
     customer = get_object_or_404(Customer.objects.select_related("hub"), pk=customer_id)
     connections = list(
-        Connection.objects.filter(customer=customer).select_related("flow", "assigned_to").order_by("flow__code", "id")
+        Connection.objects.filter(customer=customer)
+        .select_related("flow__plateau__programme", "assigned_to")
+        .order_by("flow__plateau__number", "flow__code", "id")
     )
     escalations = {
         escalation.connection_id: escalation
@@ -245,11 +250,21 @@ def customer_overview(*, customer_id: int, today: datetime.date) -> dict[str, An
     )
     contacts = contacts_with_suppression(customer.contacts.order_by(*CONTACT_ORDER))
     addresses = [contact.email for contact in contacts]
+    emails = emails_for_addresses(addresses, limit=RECENT_EMAILS)
+    plateaus = sorted({connection.flow.plateau for connection in connections}, key=lambda plateau: plateau.number)
+    programmes = sorted({plateau.programme for plateau in plateaus}, key=lambda programme: programme.deadline)
+    if not programmes:  # a company without flows yet: the programme that is running
+        programmes = list(Programme.objects.filter(deadline__gte=today).order_by("deadline")[:1])
     return {
         "customer": customer,
+        "plateaus": plateaus,
+        "programme": programmes[0] if programmes else None,
+        "callback_contacts": [contact for contact in contacts if contact.anonymised_at is None],
         "clients_count": customer.clients.count() if customer.role == Customer.Role.HUB else None,
         "contacts": contacts,
-        "emails": emails_for_addresses(addresses, limit=RECENT_EMAILS),
+        "emails": emails,
+        # Folded away with the history, so the card says on its summary line how many did not arrive.
+        "undelivered_emails": sum(1 for email in emails if email.status in UNDELIVERED_STATUSES),
         "summaries": summaries,
         "connections": connections,
         "helpdesk_contacts": list(
@@ -286,3 +301,9 @@ def customer_connections(*, customer_id: int) -> list[Connection]:
     unknown company."""
     get_object_or_404(Customer.objects.only("id"), pk=customer_id)
     return list(Connection.objects.filter(customer_id=customer_id).select_related("flow").order_by("flow__code"))
+
+
+def customer_callback_contacts(*, customer_id: int) -> list[Contact]:
+    """The contacts a callback request may name (its form fills in the chosen one's name and phone number): the
+    company's own, not anonymised ones, primary first."""
+    return list(Contact.objects.filter(customer_id=customer_id, anonymised_at__isnull=True).order_by(*CONTACT_ORDER))

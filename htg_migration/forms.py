@@ -62,7 +62,13 @@ def required_message(field: forms.Field) -> Any:
 
 class HtgForm(forms.Form):
     """The base of every form of ours (tests/test_form_rendering.py walks them): labels without Django's colon, and a
-    required field's message names the field. Drawn by `HtgFormRenderer`."""
+    required field's message names the field. Drawn by `HtgFormRenderer`.
+
+    No `required` attribute on the inputs: the browser's own check would stop the form with a bubble in the
+    browser's language that names nothing; the server's message, in the reader's language, names the field and
+    stays on the page. The labels mark the optional fields instead."""
+
+    use_required_attribute = False
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")

@@ -151,6 +151,8 @@ def test_a_field_renders_with_its_label_hint_and_error_tied_to_the_input_and_a_c
     assert 'aria-describedby="id_name_helptext id_name_error"' in html
     assert 'aria-invalid="true"' in html
     assert '<label for="id_note">Note <span class="optional">(optional)</span></label>' in html
+    # no browser check in the browser's language before the server's in the reader's (the labels mark optional ones)
+    assert " required" not in html
     # the checkbox first, then its label, in the full-size choice layout (.choice: 1.25rem box, 44px target)
     assert re.search(
         r'<div class="choice"><input type="checkbox" name="urgent"[^>]*><label for="id_urgent">Urgent', html
@@ -200,3 +202,20 @@ def test_no_page_falls_back_to_djangos_default_form_rendering(route, world):  # 
 
     # then
     assert found == []
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", ["Fill in “Username”.", "Fill in “Password”."]),
+        ("nl", ["Vul “Gebruikersnaam” in.", "Vul “Wachtwoord” in."]),
+    ],
+)
+def test_the_staff_sign_in_sent_empty_says_which_fields_are_missing(client, language, expected):
+    # when: both fields left empty (the page used to show nothing at all: it drew only the form-wide errors)
+    response = client.post("/accounts/login/", {}, HTTP_ACCEPT_LANGUAGE=language)
+
+    # then
+    html = response.content.decode()
+    assert [message for message in expected if message in html] == expected
+    assert 'id="id_username_error"' in html

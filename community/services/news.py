@@ -20,6 +20,7 @@ from community.selectors.segments import segment_check, segment_recipients
 from connections.services.submit_tokens import submit_owner_user, submit_token_claim, submit_token_record
 from htg_migration import clock
 from htg_migration.errors import ConflictError
+from htg_migration.queueing import task_queue_on_commit
 from notifications.services import EmailDraft, address_normalise, email_enqueue_many
 
 NEWS_TEMPLATE = "news.item"
@@ -138,7 +139,7 @@ def news_sending_start(
     from community.tasks import news_sending_run_task
 
     sending_id = sending.pk
-    transaction.on_commit(lambda: news_sending_run_task.delay(sending_id))
+    task_queue_on_commit(lambda: news_sending_run_task.delay(sending_id))
     return sending
 
 

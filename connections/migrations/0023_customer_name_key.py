@@ -11,7 +11,7 @@ The trigram GiST index on the key replaces the one on UPPER(legal_name) (0008), 
 helpdesk's lookup used. The GIN index on UPPER(legal_name) (0005) stays: the team's connection list searches with it.
 """
 
-from django.contrib.postgres.operations import TrigramExtension, UnaccentExtension
+from django.contrib.postgres.operations import UnaccentExtension
 from django.db import migrations
 
 FUNCTION = """
@@ -54,7 +54,6 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        TrigramExtension(),
-        UnaccentExtension(),
+        UnaccentExtension(),  # pg_trgm is there since 0005
         migrations.RunPython(create_name_key, drop_name_key),
     ]

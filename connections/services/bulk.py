@@ -23,6 +23,7 @@ from connections.services.transitions import (
     transition_sources,
 )
 from htg_migration.errors import ApplicationError
+from htg_migration.queueing import task_queue_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -126,7 +127,7 @@ def bulk_job_create(
     submit_token_record(token=submit_token, owner=owner, created=job)
     from connections.tasks import bulk_job_run_task
 
-    transaction.on_commit(lambda: bulk_job_run_task.delay(job.pk))
+    task_queue_on_commit(lambda: bulk_job_run_task.delay(job.pk))
     return job
 
 

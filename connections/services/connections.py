@@ -80,6 +80,17 @@ def connection_channel_set(
     return connection
 
 
+@transaction.atomic
+def connection_tls_upgrade_record(*, connection_id: int, expected_on: Any) -> Connection:
+    """The company still uses TLS 1.1 or older and expects TLS 1.2 by `expected_on`: no channel is recorded yet (HTG
+    takes none older than TLS 1.2), only the date; the connection waits in "awaiting_tls" until it confirms."""
+    connection = Connection.objects.select_for_update().get(pk=connection_id)
+    fields = _channel_apply(connection, NO_CHANNEL, "")
+    connection.tls_upgrade_on = expected_on
+    connection.save(update_fields=[*fields, "tls_upgrade_on"])
+    return connection
+
+
 def assignee_validate(*, assignee_id: int | None) -> None:
     """A connection is given to an active member of the connection team or core team, or to nobody (None)."""
     if assignee_id is None:

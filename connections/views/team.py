@@ -15,8 +15,9 @@ from connections.selectors.bulk import (
     bulk_job_get,
     bulk_job_skipped,
     bulk_selection_summary,
+    bulk_step_source_states,
     bulk_steps,
-    connection_state_counts,
+    connection_states_present,
 )
 from connections.selectors.connection_detail import connection_detail
 from connections.selectors.connection_list import (
@@ -48,18 +49,16 @@ def connection_list_view(request: HttpRequest) -> HttpResponse:
     for error in search.errors:
         messages.error(request, error)
     queryset = connection_list(filters=filters, today=clock.today())
-    # One query counts the list per state: the page's count, and which steps the bulk form offers.
-    state_counts = connection_state_counts(connections=queryset)
-    paginator = Paginator(queryset, PAGE_SIZE)
-    paginator.count = sum(state_counts.values())
-    page = paginator.get_page(request.GET.get("page"))
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    # The bulk form offers the steps that leave from a state some connection of the list is in.
+    states = connection_states_present(connections=queryset, candidates=bulk_step_source_states(filters=filters))
     hub = connection_list_hub(hub_id=filters.hub)
     context = {
         "nav_active": "connections",
         "filters": filters,
         "page": page,
         "hub": hub,
-        "bulk_steps": bulk_steps(states=state_counts, user=request.user),
+        "bulk_steps": bulk_steps(states=states, user=request.user),
         **connection_filter_options(),
     }
     return render(request, "connections/connection_list.html", context, status=400 if search.errors else 200)

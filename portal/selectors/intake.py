@@ -52,7 +52,7 @@ class IntakeContext:
 
 def intake_context(*, email: str, customer: Customer | None) -> IntakeContext:
     flows = list(
-        MessageFlow.objects.select_related("plateau").prefetch_related(
+        MessageFlow.objects.select_related("plateau__programme").prefetch_related(
             Prefetch("parties", queryset=GovernmentParty.objects.order_by("code"))
         )
     )
@@ -149,6 +149,8 @@ def portal_status(*, customer_id: int) -> PortalStatus:
         guide = step_guide(connection.state)
         confirmed = confirmations_of(connection)
         due_on = None if connection_confirmed(state=connection.state, confirmed=confirmed) else connection.due_on
+        if connection.state == S.AWAITING_TLS:
+            due_on = connection.tls_upgrade_on  # the company's own date for TLS 1.2
         rows.append(
             StatusRow(
                 connection=connection,

@@ -45,10 +45,11 @@ from portal.services.company_actions import (
     connection_problem_report,
     problem_reference,
 )
+from portal.views.tls import TLS_CONFIRM_CHOICES
 
 S = ConnectionState
 # The session with the team is over once the technical data is on its way (on hold or withdrawn: it may not be).
-SLOT_COMING = (S.PLANNED, S.INVITED, S.INTAKE_RECEIVED)
+SLOT_COMING = (S.PLANNED, S.INVITED, S.AWAITING_TLS, S.INTAKE_RECEIVED)
 SLOT_BEHIND = (S.TECHNICAL_DATA_SENT, S.TESTING, S.TEST_PASSED, S.LIVE, S.DIGIPOORT_CLOSED)
 
 
@@ -88,6 +89,8 @@ def connection_view(request: HttpRequest, connection_id: int) -> HttpResponse:
         "next_step": company_next_step(state=connection.state, confirmed=set(confirmed)),
         "due_on": None if confirmed_now else connection.due_on,
         "facts": programme_facts_for_flows([connection.flow]),
+        "awaiting_tls": connection.state == S.AWAITING_TLS,
+        "tls_choices": TLS_CONFIRM_CHOICES,
     }
     return render(request, "portal/connection_actions.html", context)
 

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from htg_migration.forms import HtgForm
 from portal.selectors.intake import IntakeContext
-from portal.services.intake import MAX_CLIENTS, MAX_CONTACTS
+from portal.services.intake import MAX_CLIENTS, MAX_CONTACTS, intake_flow_row_clean
 
 NAME_LENGTH = 200
 EMAIL_LENGTH = 254
@@ -51,6 +51,7 @@ class FlowForm(HtgForm):
     used = forms.BooleanField(required=False)
     channel = _text(20)
     tls_version = _text(10)
+    tls_upgrade_on = _text(10)  # YYYY-MM-DD, as a date field sends it
     vpn_peer_address = _text(45)
     vpn_details = _text(VPN_DETAILS_LENGTH)
 
@@ -119,7 +120,8 @@ def contacts_step_read(post: Any) -> StepInput:
 
 
 def flows_step_read(post: Any, context: IntakeContext) -> StepInput:
-    """Each open flow's form (`flow-<code>-...`); a flow the company must keep is used whatever was posted."""
+    """Each open flow's form (`flow-<code>-...`); a flow the company must keep is used whatever was posted. Only the
+    answers its channel asks are kept (a page without JavaScript posts the hidden ones too)."""
     flows: dict[str, dict[str, Any]] = {}
     errors: dict[str, list[str]] = {}
     for flow in context.flows:
@@ -127,6 +129,6 @@ def flows_step_read(post: Any, context: IntakeContext) -> StepInput:
             continue
         values, flow_errors = _form_values(FlowForm(post, prefix=f"flow-{flow.code}"))
         values["used"] = values["used"] or context.flow_is_required(flow.code)
-        flows[flow.code] = values
+        flows[flow.code] = intake_flow_row_clean(values)
         errors.update(flow_errors)
     return StepInput(values={"flows": flows}, errors=errors)

@@ -43,10 +43,18 @@ LIVE_STATES = (S.LIVE.value, S.DIGIPOORT_CLOSED.value)
 # Not yet live and still going somewhere: what the risk list and the capacity look at.
 PENDING_STATES = (*(state.value for state in OPEN_STATES), S.ON_HOLD.value)
 # A connection in these states still needs a slot booked (on hold: where it was is not in the timeline's state).
-NEEDS_SLOT_STATES = (S.PLANNED.value, S.INVITED.value, S.INTAKE_RECEIVED.value, S.SLOT_OFFERED.value, S.ON_HOLD.value)
+NEEDS_SLOT_STATES = (
+    S.PLANNED.value,
+    S.INVITED.value,
+    S.AWAITING_TLS.value,
+    S.INTAKE_RECEIVED.value,
+    S.SLOT_OFFERED.value,
+    S.ON_HOLD.value,
+)
 # Steps still to take before live; on hold counts as from the start (it may be anywhere, and it is stuck).
 STEPS_LEFT = {state.value: HAPPY_PATH.index(S.LIVE) - index for index, state in enumerate(HAPPY_PATH[:-2])}
 STEPS_LEFT[S.ON_HOLD.value] = STEPS_LEFT[S.PLANNED.value]
+STEPS_LEFT[S.AWAITING_TLS.value] = STEPS_LEFT[S.INTAKE_RECEIVED.value] + 1  # confirming TLS 1.2 is a step more
 
 
 @dataclass(frozen=True)

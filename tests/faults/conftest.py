@@ -328,7 +328,9 @@ def app_environment(*, database: FaultDatabase, redis: OwnRedis, sink: Sink | No
 
 
 @pytest.fixture
-def worker_factory(fault_database, own_redis, broker_for_this_process, tmp_path) -> Iterator[Callable[..., CeleryWorker]]:
+def worker_factory(
+    fault_database, own_redis, broker_for_this_process, tmp_path
+) -> Iterator[Callable[..., CeleryWorker]]:
     """Start worker processes (solo pool) on the own database and Redis, taking the default and the long queue."""
     workers: list[CeleryWorker] = []
 

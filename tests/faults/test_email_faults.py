@@ -108,6 +108,7 @@ def test_a_worker_killed_during_a_batch_and_started_again_loses_nothing_and_repe
     assert 0 < arrived_at_kill < 400
     assert outbox_statuses(email_ids) == Counter({"sent": 400})
     _assert_nothing_lost_nothing_duplicated(sink, email_ids, repeats_allowed=1)
+    assert set(OutboxEmail.objects.filter(pk__in=email_ids).values_list("attempts", flat=True)) == {1}
     assert _worker_answers()
 
 

@@ -36,6 +36,7 @@ class Company:
     offered: Any  # a connection in "slot offered"
     testing: Any  # a connection in "testing"
     live: Any  # a connection live on HTG
+    awaiting: Any  # a connection waiting for TLS 1.2
     callback: Any  # its problem report's callback request
 
 
@@ -58,6 +59,7 @@ def _company(contact, walker) -> Company:
     offered = walk_to(ConnectionFactory(customer=contact.customer, flow=flows["AGS"]), "slot_offered", walker)
     testing = walk_to(ConnectionFactory(customer=contact.customer, flow=flows["CID"]), "testing", walker)
     live = walk_to(ConnectionFactory(customer=contact.customer, flow=flows["EMCS"]), "live", walker)
+    awaiting = walk_to(ConnectionFactory(customer=contact.customer, flow=flows["NCTS"]), "awaiting_tls", walker)
     report = connection_problem_report(
         connection_id=live.pk,
         actor=contact.user,
@@ -66,7 +68,9 @@ def _company(contact, walker) -> Company:
         contact_phone="010 1234567",
         urgent=False,
     )
-    return Company(contact=contact, offered=offered, testing=testing, live=live, callback=report.callback)
+    return Company(
+        contact=contact, offered=offered, testing=testing, live=live, awaiting=awaiting, callback=report.callback
+    )
 
 
 @pytest.fixture
@@ -141,6 +145,12 @@ MATRIX: dict[str, Entry] = {
         ("post",),
         lambda w, c: {"connection_id": c.testing.pk},
         lambda w, c: {"kind": "confirm_test_messages_sent"},
+    ),
+    "portal:connection_tls_confirm": Entry(
+        "owned",
+        ("post",),
+        lambda w, c: {"connection_id": c.awaiting.pk},
+        lambda w, c: {"tls_version": "1.2"},
     ),
     "portal:problem_report": Entry(
         "owned",
