@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('connections', '0022_audit_entries'),
+        ('connections', '0025_slot_capacity'),
     ]
 
     operations = [
