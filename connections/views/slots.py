@@ -70,7 +70,7 @@ WEEKDAY_CHOICES = [
 PATTERN_PREFIX = "pattern"  # its fields beside the single day's form on one page: their ids must differ
 
 
-class SlotPatternForm(forms.Form):
+class SlotPatternForm(HtgForm):
     """The same hours on chosen weekdays over a date range (connections.services.slot_patterns)."""
 
     weekdays = forms.TypedMultipleChoiceField(
@@ -78,7 +78,6 @@ class SlotPatternForm(forms.Form):
         choices=WEEKDAY_CHOICES,
         coerce=int,
         widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": gettext_lazy("Choose at least one weekday, Monday to Friday.")},
     )
     start_time = forms.TimeField(
         label=gettext_lazy("Start time"),
