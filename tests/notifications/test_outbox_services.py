@@ -255,6 +255,7 @@ def test_the_sweep_runs_every_minute_from_the_one_schedule():
     from htg_migration.celery import app
 
     entry = app.conf.beat_schedule["emails-sweep"]
+    app.loader.import_default_modules()  # what a worker does when it starts: autodiscovery of the apps' tasks
 
     assert (entry["task"], entry["schedule"]) == ("notifications.tasks.emails_sweep_task", 60.0)
     assert entry["task"] in app.tasks
