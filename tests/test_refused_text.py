@@ -122,8 +122,10 @@ def test_escalation_notes_with_a_nul_are_refused_and_the_notes_stay(client):
         follow=True,
     )
 
+    # then: refused beside the escalation's row
     escalation.refresh_from_db()
-    assert NUL_EN in _messages(response)
+    (row,) = response.context["rows"]
+    assert NUL_EN in [str(message) for message in row.messages]
     assert escalation.notes == "Called twice."
 
 

@@ -78,7 +78,8 @@ def _back(request: HttpRequest, escalation_id: int) -> HttpResponseRedirect:
 
 
 def _act(request: HttpRequest, escalation_id: int, action: Callable[[], object], success: str) -> HttpResponse:
-    get_object_or_404(Escalation.objects.only("id"), pk=escalation_id)
+    """Run the row's action; its confirmation (naming the escalation, as it shows at the top of the page when the
+    row has left the list, say after "assign to me" on the unassigned ones) or refusal goes beside the row."""
     with refusals_as_messages(request, row=_row(escalation_id)) as outcome:
         action()
     if outcome.ok:
@@ -87,10 +88,12 @@ def _act(request: HttpRequest, escalation_id: int, action: Callable[[], object],
 
 
 def _name(escalation_id: int) -> str:
-    escalation = (
-        Escalation.objects.select_related("connection__customer", "connection__flow")
-        .only("connection__customer__legal_name", "connection__flow__code")
-        .get(pk=escalation_id)
+    """The escalation's company and flow, for its confirmation; 404 for an unknown id."""
+    escalation = get_object_or_404(
+        Escalation.objects.select_related("connection__customer", "connection__flow").only(
+            "connection__customer__legal_name", "connection__flow__code"
+        ),
+        pk=escalation_id,
     )
     return f"{escalation.connection.customer.legal_name} · {escalation.connection.flow.code}"
 
@@ -111,7 +114,7 @@ def escalation_assign_view(request: HttpRequest, escalation_id: int) -> HttpResp
         request,
         escalation_id,
         lambda: escalation_assign(escalation_id=escalation_id, owner_id=owner_id, actor=request.user),
-        _("Owner saved."),
+        _("Owner saved: %(name)s.") % {"name": _name(escalation_id)},
     )
 
 
@@ -124,7 +127,7 @@ def escalation_note_view(request: HttpRequest, escalation_id: int) -> HttpRespon
         lambda: escalation_note(
             escalation_id=escalation_id, notes=posted_text(request.POST, "notes"), actor=request.user
         ),
-        _("Notes saved."),
+        _("Notes saved: %(name)s.") % {"name": _name(escalation_id)},
     )
 
 
@@ -132,8 +135,6 @@ def escalation_note_view(request: HttpRequest, escalation_id: int) -> HttpRespon
 @core_team_required
 def escalation_close_view(request: HttpRequest, escalation_id: int) -> HttpResponse:
     outcome = request.POST.get("outcome", "")
-    get_object_or_404(Escalation.objects.only("id"), pk=escalation_id)
-    # A closed escalation leaves the open list: its confirmation names it, for the top of the page.
     return _act(
         request,
         escalation_id,

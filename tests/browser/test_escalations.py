@@ -46,7 +46,7 @@ def test_the_core_team_takes_notes_on_and_closes_an_escalation(page, live_server
     # when: she takes it; the confirmation is beside the row
     row.get_by_role("button", name="Assign to me").click()
     feedback = page.locator(f"#escalation-{escalated.pk} + tr.row-feedback")
-    expect(feedback.get_by_text("Owner saved.")).to_be_visible()
+    expect(feedback.get_by_text("Owner saved: Van Dam Logistiek B.V. · AGS.")).to_be_visible()
     expect(row.get_by_role("cell", name="Karin Kern")).to_be_visible()
     assert page.url.endswith(f"#escalation-{escalated.pk}")
     assert_accessible(page)
@@ -54,7 +54,7 @@ def test_the_core_team_takes_notes_on_and_closes_an_escalation(page, live_server
     # when: she writes what was agreed (the row's actions are open beside their confirmation)
     row.get_by_label("Notes").fill("Called Anna; the intake follows today.")
     row.get_by_role("button", name="Save notes").click()
-    expect(feedback.get_by_text("Notes saved.")).to_be_visible()
+    expect(feedback.get_by_text("Notes saved: Van Dam Logistiek B.V. · AGS.")).to_be_visible()
     row.get_by_label("Outcome").select_option("reached")
     row.get_by_role("button", name="Close escalation").click()
 

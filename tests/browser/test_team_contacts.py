@@ -56,18 +56,24 @@ def test_a_team_member_adds_changes_and_removes_a_contact_and_sets_the_channel(p
         ("Bram Jansen", True)
     ]
 
-    # when: back on the connection page, in Dutch, the channel and the team member
+    # when: back on the connection page, in Dutch, the channel
     page.get_by_role("link", name="Back to Van Dam B.V.").click()
     page.get_by_role("button", name="Nederlands").click()
     page.get_by_label("Kanaal", exact=True).select_option("smtp_msa_pop3")
     page.get_by_label("TLS-versie (SMTP-MSA/POP3)").select_option("1.2")
-    page.get_by_label("Teamlid", exact=True).select_option(str(tessa.pk))
     page.get_by_role("button", name="Gegevens opslaan").click()
 
     # then
-    expect(
-        page.get_by_text("De technische gegevens en het teamlid van de aansluiting zijn opgeslagen.")
-    ).to_be_visible()
+    expect(page.get_by_text("De technische gegevens van de aansluiting zijn opgeslagen.")).to_be_visible()
+    assert_accessible(page)
+
+    # when: and the team member, in the form of its own (a timeline event)
+    page.get_by_label("Toewijzen aan", exact=True).select_option(str(tessa.pk))
+    page.get_by_role("button", name="Toewijzen", exact=True).click()
+
+    # then
+    expect(page.get_by_text("Tessa werkt nu aan deze aansluiting.")).to_be_visible()
+    expect(page.get_by_role("region", name="Tijdlijn").get_by_text("Toegewezen aan Tessa")).to_be_visible()
     assert_accessible(page)
     connection = Connection.objects.get(pk=connection.pk)
     assert (connection.channel, connection.tls_version, connection.assigned_to_id) == ("smtp_msa_pop3", "1.2", tessa.pk)

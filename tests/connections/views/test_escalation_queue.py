@@ -198,12 +198,13 @@ def test_an_action_comes_back_to_the_same_list_page_and_row_with_the_confirmatio
 
     # then: the confirmation is beside that row, not at the top of the page
     assert on_page_two.pk in _rows(page)
-    assert "Notes saved." in _row_html(html, on_page_two.pk)
-    assert html.count("Notes saved.") == 1
+    name = on_page_two.connection.customer.legal_name
+    assert f"Notes saved: {name} · AGS." in _row_html(html, on_page_two.pk)
+    assert html.count("Notes saved: ") == 1
     assert 'class="messages"' not in html
 
     # when: it is shown once
-    assert "Notes saved." not in core_client.get(f"{QUEUE}?plateau=1&sort=company&page=2").content.decode()
+    assert "Notes saved" not in core_client.get(f"{QUEUE}?plateau=1&sort=company&page=2").content.decode()
 
 
 def test_a_refusal_is_beside_its_row_and_a_closed_escalation_is_confirmed_at_the_top(core_client):
@@ -244,3 +245,16 @@ def test_a_hostile_way_back_gives_the_plain_list(core_client, back):
         else (f"{QUEUE}#escalation-{open_escalation.pk}")
     )
     assert response["Location"] == expected
+
+
+def test_a_confirmation_whose_row_left_the_list_is_at_the_top_naming_the_escalation(core_client):
+    # given: the unassigned ones
+    open_escalation = escalation(name="Alfa B.V.")
+
+    # when: she takes one; it is no longer unassigned
+    response = core_client.post(f"{QUEUE}{open_escalation.pk}/assign/", {"owner": "me", "back": "owner=none"})
+    html = core_client.get(response["Location"].split("#")[0]).content.decode()
+
+    # then
+    assert response["Location"] == f"{QUEUE}?owner=none#escalation-{open_escalation.pk}"
+    assert "Owner saved: Alfa B.V. · AGS." in html[: html.index("escalation-count")]
