@@ -227,6 +227,7 @@ def _world() -> World:
             "availability_id": TeamAvailability.objects.get().pk,
             "escalation_id": escalation.pk,
             "step": "company",
+            "kind": "confirm_test_messages_sent",
             "token": "a-guessed-token",
             "uidb64": "MQ",
             "slot": slot.pk,

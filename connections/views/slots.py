@@ -70,7 +70,7 @@ WEEKDAY_CHOICES = [
 PATTERN_PREFIX = "pattern"  # its fields beside the single day's form on one page: their ids must differ
 
 
-class SlotPatternForm(forms.Form):
+class SlotPatternForm(HtgForm):
     """The same hours on chosen weekdays over a date range (connections.services.slot_patterns)."""
 
     weekdays = forms.TypedMultipleChoiceField(
