@@ -36,6 +36,7 @@ REQUIRED_CHOICE = gettext_lazy("Choose a value for “%(field)s”.")
 REQUIRED_CHECKBOX = gettext_lazy("Tick “%(field)s”.")
 REQUIRED_FILE = gettext_lazy("Choose a file for “%(field)s”.")
 REQUIRED_UNLABELLED = gettext_lazy("Fill in this field.")
+DJANGO_REQUIRED = forms.Field.default_error_messages["required"]
 
 
 def _required_message_text(message: Promise, label: Any) -> str:
@@ -74,7 +75,8 @@ class HtgForm(forms.Form):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
-            field.error_messages["required"] = required_message(field)
+            if field.error_messages.get("required") is DJANGO_REQUIRED:  # a field's own message stays
+                field.error_messages["required"] = required_message(field)
 
 
 SEARCH_MAX_LENGTH = 200

@@ -219,3 +219,14 @@ def test_the_staff_sign_in_sent_empty_says_which_fields_are_missing(client, lang
     html = response.content.decode()
     assert [message for message in expected if message in html] == expected
     assert 'id="id_username_error"' in html
+
+
+def test_a_fields_own_required_message_is_kept():
+    # given: a field that says in its own words what is missing
+    class Own(HtgForm):
+        weekdays = forms.MultipleChoiceField(
+            label="Weekdays", choices=[("1", "Monday")], error_messages={"required": "Choose at least one weekday."}
+        )
+
+    # when / then
+    assert Own({}).errors == {"weekdays": ["Choose at least one weekday."]}

@@ -10,13 +10,14 @@ from django.views.decorators.http import require_POST
 from connections.models import TlsVersion
 from connections.views.access import company_required, portal_connection_get
 from connections.views.feedback import refusals_as_messages
+from htg_migration.forms import HtgForm
 from portal.services.tls_upgrade import connection_tls_confirm
 
 # What the confirm form offers (the versions HTG takes), newest first.
 TLS_CONFIRM_CHOICES = [(TlsVersion.TLS_1_3.value, "TLS 1.3"), (TlsVersion.TLS_1_2.value, "TLS 1.2")]
 
 
-class TlsConfirmForm(forms.Form):
+class TlsConfirmForm(HtgForm):
     tls_version = forms.ChoiceField(choices=TLS_CONFIRM_CHOICES)
 
 
