@@ -269,6 +269,9 @@ def test_reporting_a_problem_gives_a_reference_and_reaches_the_callback_queue(cl
     # then
     assert refused.status_code == 400
     assert "Your report was not sent: correct the fields below." in refused.content.decode()
+    # the summary's link says the message once: it names its field already
+    summary = refused.content.decode().split("error-summary", 1)[1].split("</ul>", 1)[0]
+    assert "Fill in “What goes wrong?”." in summary and "What goes wrong?:" not in summary, summary
     callback = CallbackRequest.objects.get()
     assert response.redirect_chain == [(reverse("portal:problem_reported", args=[callback.pk]), 302)]
     assert response.context["reference"] == f"P-{callback.pk:06d}"
