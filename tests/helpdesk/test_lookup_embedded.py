@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from htg_migration.embedded_db import embedded_database_start, embedded_database_stop
+from htg_migration.embedded_db import _postmaster, embedded_database_start, embedded_database_stop
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -33,7 +33,13 @@ def embedded_url(tmp_path):
     data = tmp_path / "postgres"
     url, _started = embedded_database_start(data=data)
     yield url
-    embedded_database_stop(data=data)
+    try:
+        embedded_database_stop(data=data)
+    except subprocess.CalledProcessError:
+        # On a loaded machine pg_ctl may stop waiting before the server has finished its shutdown: wait for it.
+        server = _postmaster(data)
+        if server is not None:
+            server.wait(timeout=600)
 
 
 def _manage(url: str, *arguments: str) -> str:
