@@ -85,9 +85,7 @@ def test_time_travel_and_what_if_change_the_figures(member_client):
     assert past.as_of == datetime.date(2020, 3, 16) and past.live < today.live
     assert more.capacity.members == today.capacity.members + 3
     assert more.capacity.shortfall_slots <= today.capacity.shortfall_slots
-    assert all(
-        after.rate.rate >= before.rate.rate for before, after in zip(today.plateaus, more.plateaus, strict=True)
-    )
+    assert all(after.rate.rate >= before.rate.rate for before, after in zip(today.plateaus, more.plateaus, strict=True))
 
 
 @pytest.mark.parametrize(
