@@ -16,6 +16,7 @@ from connections.models import BulkJob, BulkJobItem, Connection
 from connections.services.connections import assignee_validate, connection_assign
 from connections.services.submit_tokens import submit_owner_user, submit_token_claim, submit_token_record
 from connections.services.transitions import TRANSITION_NAMES, connection_transition
+from htg_migration import clock
 from htg_migration.errors import ApplicationError
 
 logger = logging.getLogger(__name__)
@@ -71,6 +72,9 @@ def bulk_job_create(
         note=note.strip()[:2000],
         selection=selection[:4000],
         total=len(ids),
+        # When it happened on the programme's clock (shown); its progress on the real one (the sweep's timing).
+        created_at=clock.now(),
+        progressed_at=timezone.now(),
     )
     for start in range(0, len(ids), ITEM_BATCH):
         BulkJobItem.objects.bulk_create(
@@ -102,7 +106,7 @@ def _process_item(*, job: BulkJob, item_id: int) -> None:
             status, message = BulkJobItem.Status.SKIPPED, error.message
         except PermissionDenied as error:
             status, message = BulkJobItem.Status.SKIPPED, str(error)
-        item.status, item.message, item.processed_at = status, message, timezone.now()
+        item.status, item.message, item.processed_at = status, message, clock.now()
         item.save(update_fields=["status", "message", "processed_at"])
         counter = "done_count" if status == BulkJobItem.Status.DONE else "skipped_count"
         BulkJob.objects.filter(pk=job.pk).update(**{counter: F(counter) + 1}, progressed_at=timezone.now())
@@ -113,13 +117,13 @@ def bulk_job_run(*, job_id: int) -> BulkJob:
     job = BulkJob.objects.select_related("created_by").get(pk=job_id)
     if job.status == BulkJob.Status.FINISHED:
         return job
-    BulkJob.objects.filter(pk=job.pk, started_at__isnull=True).update(started_at=timezone.now())
+    BulkJob.objects.filter(pk=job.pk, started_at__isnull=True).update(started_at=clock.now())
     BulkJob.objects.filter(pk=job.pk).update(status=BulkJob.Status.RUNNING, progressed_at=timezone.now())
     pending = BulkJobItem.objects.filter(job=job, status=BulkJobItem.Status.PENDING).order_by("id")
     for item_id in list(pending.values_list("id", flat=True)):
         _process_item(job=job, item_id=item_id)
     if not BulkJobItem.objects.filter(job=job, status=BulkJobItem.Status.PENDING).exists():
-        BulkJob.objects.filter(pk=job.pk).update(status=BulkJob.Status.FINISHED, finished_at=timezone.now())
+        BulkJob.objects.filter(pk=job.pk).update(status=BulkJob.Status.FINISHED, finished_at=clock.now())
     job.refresh_from_db()
     return job
 
