@@ -47,6 +47,6 @@ def date_text(value: datetime.date | datetime.datetime, format_string: str) -> s
 
 
 @register.filter(expects_localtime=True, is_safe=False)
-def date(value: object, arg: str | None = None) -> str:
+def date(value: datetime.date | datetime.datetime | str | None, arg: str | None = None) -> str:
     """Django's `date` filter, with the month abbreviation in lower case in Dutch."""
     return defaultfilters.date(value, date_pattern(arg))
