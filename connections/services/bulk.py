@@ -17,7 +17,7 @@ from connections.services.connections import assignee_validate, connection_assig
 from connections.services.submit_tokens import submit_owner_user, submit_token_claim, submit_token_record
 from connections.services.transitions import TRANSITION_NAMES, connection_transition
 from htg_migration import clock
-from htg_migration.errors import ApplicationError
+from htg_migration.errors import ApplicationError, ConflictError
 
 logger = logging.getLogger(__name__)
 
@@ -87,6 +87,19 @@ def bulk_job_create(
     return job
 
 
+def _skip_reason(*, job: BulkJob, item: BulkJobItem, error: ApplicationError) -> tuple[str, dict[str, Any], str]:
+    """Why the item was skipped, as (code, details, message): codes, so that the page shows the reason in the
+    reader's language; the error's text only for a refusal that has no code."""
+    reasons = BulkJobItem.SkipReason
+    if isinstance(error, ConflictError) and error.extra.get("state"):
+        return reasons.NOT_POSSIBLE, {"step": job.transition, "state": error.extra["state"]}, ""
+    if error.extra.get("conditions"):
+        return reasons.CONDITIONS_UNMET, {"step": job.transition, "conditions": list(error.extra["conditions"])}, ""
+    if not Connection.objects.filter(pk=item.connection_id).exists():
+        return reasons.GONE, {}, ""
+    return "", {}, error.message
+
+
 def _process_item(*, job: BulkJob, item_id: int) -> None:
     """One item, in its own transaction: the work and the item's outcome commit together, or neither does."""
     with transaction.atomic():
@@ -94,6 +107,8 @@ def _process_item(*, job: BulkJob, item_id: int) -> None:
         if item is None:  # done by another run of this job meanwhile
             return
         status, message = BulkJobItem.Status.DONE, ""
+        reason: str = ""
+        details: dict[str, Any] = {}
         try:
             with transaction.atomic():
                 if job.action == BulkJob.Action.TRANSITION:
@@ -103,11 +118,17 @@ def _process_item(*, job: BulkJob, item_id: int) -> None:
                 else:
                     connection_assign(connection_id=item.connection_id, assignee_id=job.assignee_id)
         except ApplicationError as error:
-            status, message = BulkJobItem.Status.SKIPPED, error.message
-        except PermissionDenied as error:
-            status, message = BulkJobItem.Status.SKIPPED, str(error)
+            status = BulkJobItem.Status.SKIPPED
+            reason, details, message = _skip_reason(job=job, item=item, error=error)
+        except PermissionDenied:
+            status, reason, details = (
+                BulkJobItem.Status.SKIPPED,
+                BulkJobItem.SkipReason.NOT_ALLOWED,
+                {"step": job.transition},
+            )
         item.status, item.message, item.processed_at = status, message, clock.now()
-        item.save(update_fields=["status", "message", "processed_at"])
+        item.skip_reason, item.skip_details = reason, details
+        item.save(update_fields=["status", "message", "skip_reason", "skip_details", "processed_at"])
         counter = "done_count" if status == BulkJobItem.Status.DONE else "skipped_count"
         BulkJob.objects.filter(pk=job.pk).update(**{counter: F(counter) + 1}, progressed_at=timezone.now())
 

@@ -1,0 +1,94 @@
+"""Text the app stores and shows later is stored as a code and written in the reader's language when shown (issue 14
+item 16): a bulk item's skip reason. Before, it was frozen in whatever language the worker spoke (Dutch)."""
+
+import importlib
+
+import pytest
+from django.apps import apps
+from django.urls import reverse
+from django.utils import translation
+
+from connections.models import BulkJob, BulkJobItem
+from connections.services.bulk import bulk_job_run
+from connections.services.staff import staff_groups_sync
+from tests.connections.factories import ConnectionFactory, UserFactory, team_member, walk_to
+from tests.submit_tokens import fresh_submit_token
+
+pytestmark = pytest.mark.django_db
+skip_migration = importlib.import_module("connections.migrations.0023_bulk_item_skip_reason_code")
+
+
+@pytest.fixture
+def team_client(client):
+    staff_groups_sync()
+    user = team_member()
+    client.force_login(user)
+    client.user = user
+    return client
+
+
+def test_a_skip_reason_is_stored_as_a_code_and_shown_in_the_readers_language(
+    team_client, django_capture_on_commit_callbacks
+):
+    # given: a live connection and one of another team's flow nobody may take the step for
+    live = walk_to(ConnectionFactory(), "live", UserFactory(is_superuser=True))
+    with django_capture_on_commit_callbacks(execute=False):
+        team_client.post(
+            reverse("connections:bulk_job_create"),
+            {
+                "scope": "selected",
+                "connection": [live.pk],
+                "action": "transition:invite",
+                "submit_token": fresh_submit_token(),
+            },
+        )
+    job = BulkJob.objects.get()
+    # when: the worker runs the job speaking Dutch
+    with translation.override("nl"):
+        bulk_job_run(job_id=job.pk)
+    # then: a code is stored, no text
+    item = BulkJobItem.objects.get(job=job)
+    assert (item.status, item.skip_reason, item.skip_details, item.message) == (
+        "skipped",
+        "not_possible",
+        {"step": "invite", "state": "live"},
+        "",
+    )
+    # and each reader sees the reason in their own language
+    url = reverse("connections:bulk_job_detail", args=[job.pk])
+    english = team_client.get(url).content.decode()
+    team_client.cookies["django_language"] = "nl"
+    dutch = team_client.get(url).content.decode()
+    assert "“Invite” is not possible while the connection is “Live on HTG”. Nothing was changed." in english
+    with translation.override("nl"):
+        expected = item.get_skip_reason_text()
+    assert expected in dutch and expected not in english and "Live on HTG" not in expected
+
+
+@pytest.mark.parametrize("language", ["nl", "en"])
+def test_reasons_stored_as_text_become_codes(language):
+    # given: items skipped before, their reasons stored as text in the worker's language
+    job = BulkJob.objects.create(created_by=UserFactory(), action="transition", transition="invite", total=4)
+    texts = {}
+    with translation.override(language):
+        for reason, details in (
+            ("not_possible", {"step": "invite", "state": "live"}),
+            ("not_allowed", {"step": "invite"}),
+            ("gone", {}),
+        ):
+            texts[reason] = BulkJobItem.objects.create(
+                job=job,
+                connection=ConnectionFactory(),
+                status="skipped",
+                message=BulkJobItem(skip_reason=reason, skip_details=details).get_skip_reason_text(),
+            )
+    other = BulkJobItem.objects.create(job=job, connection=ConnectionFactory(), status="skipped", message="Disk full")
+    # when: the data migration runs
+    skip_migration.skip_reasons_to_codes(apps, None)
+    # then: the known reasons are codes, the unknown one stays text
+    for reason, item in texts.items():
+        item.refresh_from_db()
+        assert (item.skip_reason, item.message) == (reason, ""), reason
+    assert BulkJobItem.objects.get(pk=texts["not_possible"].pk).skip_details == {"step": "invite", "state": "live"}
+    other.refresh_from_db()
+    assert (other.skip_reason, other.message) == ("", "Disk full")
