@@ -66,7 +66,7 @@ def news_sending_start(
 ) -> NewsSending:
     """Record a sending of the item to the segment and queue its task once the transaction commits."""
     item = NewsItem.objects.select_for_update().get(pk=news_item_id)
-    description = segment_check(segment=segment, plateau=plateau, flow=flow)
+    segment_check(segment=segment, plateau=plateau, flow=flow)
     total = segment_recipients(segment=segment, plateau=plateau, flow=flow).count()
     if total == 0:
         raise ValidationError({"segment": [_("Nobody is in this group: there is no one to send the news to.")]})
@@ -74,7 +74,6 @@ def news_sending_start(
     sending = NewsSending.objects.create(
         news_item=item,
         segment={"segment": segment, "plateau": plateau, "flow": flow},
-        segment_description=description[:255],
         total=total,
         started_by=started_by,
         started_at=now,

@@ -92,3 +92,53 @@ def test_reasons_stored_as_text_become_codes(language):
     assert BulkJobItem.objects.get(pk=texts["not_possible"].pk).skip_details == {"step": "invite", "state": "live"}
     other.refresh_from_db()
     assert (other.skip_reason, other.message) == ("", "Disk full")
+
+
+# --- news sendings: who they went to ------------------------------------------------------------------------------
+
+
+segment_migration = importlib.import_module("community.migrations.0002_sending_segment_code_only")
+
+
+def test_a_sendings_group_is_shown_in_the_readers_language(team_client):
+    # given: a sending to plateau 2, recorded while the sender spoke Dutch
+    from community.models import NewsItem, NewsSending
+
+    item = NewsItem.objects.create(
+        title_nl="Plateau 3", title_en="Plateau 3", body_nl="Tekst", body_en="Text", created_by=team_client.user
+    )
+    with translation.override("nl"):
+        sending = NewsSending.objects.create(
+            news_item=item, segment={"segment": "plateau", "plateau": 2, "flow": None}, total=3
+        )
+    # when: the news page is read in English, then in Dutch
+    url = reverse("community:news_detail", args=[item.pk])
+    english = team_client.get(url).content.decode()
+    team_client.cookies["django_language"] = "nl"
+    dutch = team_client.get(url).content.decode()
+    # then
+    assert "Companies with a connection in plateau 2" in english
+    with translation.override("nl"):
+        label = sending.segment_label
+    assert label != "Companies with a connection in plateau 2" and label in dutch
+
+
+@pytest.mark.parametrize("language", ["nl", "en"])
+@pytest.mark.parametrize(
+    "codes",
+    [
+        {"segment": "everyone", "plateau": None, "flow": None},
+        {"segment": "plateau", "plateau": 3, "flow": None},
+        {"segment": "flow", "plateau": None, "flow": "NVWA"},
+        {"segment": "hubs_and_suppliers", "plateau": None, "flow": None},
+    ],
+)
+def test_a_group_stored_as_text_becomes_codes(language, codes):
+    # given: the description a sending stored as text, in the sender's language
+    from community.selectors.segments import segment_label
+
+    with translation.override(language):
+        description = segment_label(**codes)
+    # when / then: the migration reads the codes back from it
+    assert segment_migration._codes(description) == codes
+    assert segment_migration._codes("Somebody else") is None
