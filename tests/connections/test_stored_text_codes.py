@@ -142,3 +142,72 @@ def test_a_group_stored_as_text_becomes_codes(language, codes):
     # when / then: the migration reads the codes back from it
     assert segment_migration._codes(description) == codes
     assert segment_migration._codes("Somebody else") is None
+
+
+# --- a problem reported in the portal ----------------------------------------------------------------------------
+
+
+portal_migration = importlib.import_module("connections.migrations.0024_portal_report_codes")
+
+
+def test_a_problem_reported_in_the_portal_in_dutch_reads_in_english_for_the_team(team_client):
+    # given: a Dutch-speaking company reports a problem in the portal (the request speaks Dutch)
+    from connections.models import CallbackRequest, HelpdeskContact
+    from portal.services.company_actions import connection_problem_report
+    from tests.connections.portal_factories import company_contact
+
+    contact = company_contact()
+    connection = walk_to(ConnectionFactory(customer=contact.customer), "live", UserFactory(is_superuser=True))
+    with translation.override("nl"):
+        connection_problem_report(
+            connection_id=connection.pk,
+            actor=contact.user,
+            description="Berichten komen niet aan",
+            contact_name="Anna de Boer",
+            contact_phone="0201234567",
+            urgent=False,
+        )
+    # then: stored as a code and the company's own words
+    callback = CallbackRequest.objects.get()
+    logged = HelpdeskContact.objects.get()
+    assert (callback.reason_code, callback.reason_details, callback.reason) == (
+        "portal_problem",
+        {"flow": "AGS"},
+        "Berichten komen niet aan",
+    )
+    assert (logged.origin, logged.notes) == ("portal", "Berichten komen niet aan")
+    # and the team reads it in English on the connection's page
+    page = team_client.get(reverse("connections:connection_detail", args=[connection.pk])).content.decode()
+    assert "Problem after migration (AGS), reported in the portal: Berichten komen niet aan" in page
+    assert "Reported in the portal: Berichten komen niet aan" in page
+
+
+@pytest.mark.parametrize("language", ["nl", "en"])
+def test_portal_reports_stored_as_text_become_codes(language):
+    # given: a contact and a callback the portal wrote as text, and a callback a person wrote
+    from connections.models import CallbackRequest, HelpdeskContact
+
+    connection = ConnectionFactory()
+    with translation.override(language):
+        notes = translation.gettext(portal_migration.NOTES) % {"description": "Niets komt aan"}
+        reason = translation.gettext(portal_migration.REASON) % {"flow": "AGS", "description": "Niets komt aan"}
+    logged = HelpdeskContact.objects.create(
+        customer=connection.customer, channel="other", topic="problem_after_migration", notes=notes
+    )
+    due = connection.created_at
+    common = {"customer": connection.customer, "contact_name": "A", "contact_phone": "1", "due_at": due}
+    callback = CallbackRequest.objects.create(reason=reason, **common)
+    personal = CallbackRequest.objects.create(reason="Bel na 14:00", **common)
+    # when
+    portal_migration.portal_texts_to_codes(apps, None)
+    # then
+    logged.refresh_from_db()
+    callback.refresh_from_db()
+    personal.refresh_from_db()
+    assert (logged.origin, logged.notes) == ("portal", "Niets komt aan")
+    assert (callback.reason_code, callback.reason_details, callback.reason) == (
+        "portal_problem",
+        {"flow": "AGS"},
+        "Niets komt aan",
+    )
+    assert (personal.reason_code, personal.reason) == ("", "Bel na 14:00")
