@@ -81,3 +81,14 @@ def test_an_import_says_the_programme_date_and_its_companies_exist_from_that_day
     # and the pages say so, in the reader's language
     for url in (reverse("imports:import_list"), reverse("imports:import_detail", args=[batch.pk])):
         assert shown in team_client.get(url).content.decode(), url
+
+
+def test_a_suppressed_address_is_dated_on_the_programme_clock(settings):
+    # given: the programme's clock on 15 May 2020
+    from notifications.services.outbox import email_bounce_record
+
+    settings.HTG_CLOCK_DATE = PROGRAMME_DAY
+    # when: a hard bounce comes back
+    suppressed = email_bounce_record(address="Anna@Example.com", detail="550 no such user")
+    # then: it is dated on the programme's day (the contacts page shows that date)
+    assert _local_day(suppressed.created_at) == PROGRAMME_DAY
