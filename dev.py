@@ -111,13 +111,22 @@ def run(arguments: list[str]) -> None:
             embedded_database_stop()
 
 
+# The demo loader, in order (tests/test_demo_loader.py runs the same steps on an empty database): the companies with
+# the team's workspace (slots in every open booking window, escalations, callback requests, portal contacts), the
+# community area's news and documents, a weekly report, and the sign-in details of the staff and portal users.
+DEMO_COMMANDS: list[list[str]] = [
+    ["seed_demo", "--customers", "500", "--seed", "1", "--as-of", DEMO_DATE, "--if-empty"],
+    ["demo_community"],
+    ["weekly_report", "--as-of", DEMO_DATE],
+    ["demo_users"],
+]
+
+
 def serve(environment: dict[str, str], *, port: int) -> None:
     """Migrate, load the demo, and run the app with a worker and the scheduler until Ctrl-C."""
     manage("migrate", "--no-input", "-v", "0", environment=environment)
-    manage(
-        "seed_demo", "--customers", "500", "--seed", "1", "--as-of", DEMO_DATE, "--if-empty", environment=environment
-    )
-    manage("demo_users", environment=environment)
+    for command in DEMO_COMMANDS:
+        manage(*command, environment=environment)
     print(f"E-mails are written as files to {VAR / 'mail'}", flush=True)
     worker = subprocess.Popen(
         [

@@ -37,6 +37,17 @@ STEP_GUIDES: dict[str, StepGuide] = {
             "we can resend it to the contact on file."
         ),
     ),
+    S.AWAITING_TLS: StepGuide(
+        _(
+            "Have your mail software upgraded to TLS 1.2 or later, then confirm it on the connection's page in the "
+            "portal."
+        ),
+        _("Waits until the company confirms TLS 1.2, then offers a time slot."),
+        _(
+            "We have your intake form, but HTG accepts only TLS 1.2 or later. Once your mail software uses it, "
+            "please confirm it in the portal; the connection team then offers you a time slot."
+        ),
+    ),
     S.INTAKE_RECEIVED: StepGuide(
         _("Nothing: wait for the offer of a time slot."),
         _("Offers a one-hour slot with the connection team."),

@@ -52,11 +52,28 @@ class CalendarEvent:
     organizer_email: str = ""
     attendee_name: str = ""
     attendee_email: str = ""
+    # An invitation's revision (RFC 5545 section 3.8.7.4): a calendar app applies a message with the same UID only if
+    # its SEQUENCE is higher than the one it holds. None in a feed.
+    sequence: int | None = None
+    cancelled: bool = False
 
 
 def slot_booking_uid(booking_id: int) -> str:
-    """One UID per booking, the same in the team's feed and in the company's invitation."""
+    """One UID per booking, in the team member's feed."""
     return f"slot-booking-{booking_id}@htg-migration-tracker"
+
+
+def slot_invitation_uid(connection_id: int) -> str:
+    """One UID per connection in the company's calendar: every booking, reschedule and cancellation of its session
+    is the same appointment there, told apart by SEQUENCE (`slot_invitation_sequence`)."""
+    return f"slot-connection-{connection_id}@htg-migration-tracker"
+
+
+def slot_invitation_sequence(*, bookings_before: int, cancelled: bool) -> int:
+    """The SEQUENCE of an invitation for the connection's booking that has `bookings_before` bookings before it:
+    2n for the booking, 2n + 1 for its cancellation, so each message outranks every earlier one without a counter
+    stored anywhere (a reschedule is the next booking: 2n + 2)."""
+    return 2 * bookings_before + (1 if cancelled else 0)
 
 
 def escape_text(value: str) -> str:
@@ -101,6 +118,7 @@ def _event_lines(event: CalendarEvent) -> list[str]:
     lines = [
         "BEGIN:VEVENT",
         f"UID:{event.uid}",
+        *([f"SEQUENCE:{event.sequence}"] if event.sequence is not None else []),
         f"DTSTAMP:{utc_stamp(event.stamp)}",
         f"DTSTART:{utc_stamp(event.starts_at)}",
         f"DTEND:{utc_stamp(event.ends_at)}",
@@ -117,7 +135,8 @@ def _event_lines(event: CalendarEvent) -> list[str]:
     if event.attendee_email:
         extra = ";ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=FALSE"
         lines.append(_address("ATTENDEE", event.attendee_name, event.attendee_email, extra))
-    lines += ["STATUS:CONFIRMED", "TRANSP:OPAQUE", "END:VEVENT"]
+    status = "CANCELLED" if event.cancelled else "CONFIRMED"
+    lines += [f"STATUS:{status}", "TRANSP:OPAQUE", "END:VEVENT"]
     return lines
 
 
@@ -141,11 +160,13 @@ def calendar_render(*, name: str, events: Iterable[CalendarEvent]) -> str:
 
 
 def calendar_invitation_render(*, event: CalendarEvent) -> str:
-    """One event as an invitation to attach to an e-mail (iTIP METHOD:REQUEST, RFC 5546): calendar apps offer to
-    add it, and a later invitation with the same UID updates it. The event needs an organizer."""
+    """One event as an invitation to attach to an e-mail (iTIP, RFC 5546): METHOD:REQUEST, which calendar apps offer
+    to add, and which updates the appointment a later invitation with the same UID and a higher SEQUENCE; or, for a
+    cancelled event, METHOD:CANCEL, which removes it. The event needs an organizer."""
     if not event.organizer_email:
         raise ValueError("An invitation needs an organizer.")
-    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{PRODUCT_ID}", "CALSCALE:GREGORIAN", "METHOD:REQUEST"]
+    method = "CANCEL" if event.cancelled else "REQUEST"
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{PRODUCT_ID}", "CALSCALE:GREGORIAN", f"METHOD:{method}"]
     lines += _event_lines(event)
     lines.append("END:VCALENDAR")
     return _calendar(lines)

@@ -13,15 +13,16 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     FloatField,
+    Func,
     IntegerField,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
+    TextField,
     Value,
     When,
 )
-from django.db.models.functions import Upper
 from django.shortcuts import get_object_or_404
 
 from connections.helpdesk_scripts import step_guide
@@ -37,7 +38,9 @@ from connections.models import (
 from connections.selectors.contacts import contacts_with_suppression
 from connections.services.htg_numbers import htg_number_normalise
 from connections.validators import normalise_identifier
+from notifications.models import OutboxEmail
 from notifications.selectors import emails_for_addresses
+from plateaus.models import Programme
 
 LOOKUP_LIMIT = 50
 RECENT_CONTACTS = 10
@@ -48,6 +51,21 @@ MIN_PHONE_DIGITS = 6
 # pg_trgm's own defaults for `%>` (word similarity) and `%` (similarity): below both, a name is not what was typed.
 MIN_WORD_SIMILARITY = 0.6
 MIN_SIMILARITY = 0.3
+
+
+class CustomerNameKey(Func):
+    """A name as the lookup compares it: without accents and in upper case ("Müller" -> "MULLER"), by the database's
+    `customer_name_key` (connections migration 0023: `unaccent`, IMMUTABLE, so that a trigram GiST index holds it).
+    Applied to the typed text and to `legal_name` alike, so the two sides are folded by one and the same rule."""
+
+    function = "customer_name_key"
+    output_field = TextField()
+
+
+def _name_key(text: str) -> Any:
+    """The key of the typed text, computed by the database as the names' are. (Typed Any: django-stubs declare the
+    trigram functions' text argument a str, where Django takes an expression as well.)"""
+    return CustomerNameKey(Value(text, output_field=TextField()))
 
 
 def _connections_prefetch() -> Prefetch:
@@ -90,7 +108,7 @@ def _base(text: str) -> tuple[QuerySet[Customer], Q, Q]:
         .prefetch_related(_connections_prefetch())
         .annotate(
             is_exact=ExpressionWrapper(exact, output_field=BooleanField()),
-            name_upper=Upper("legal_name"),
+            name_key=CustomerNameKey("legal_name"),
         )
     )
     return queryset, exact, partial
@@ -101,7 +119,6 @@ def _candidate_ids(text: str) -> QuerySet[Any, Any]:
     HTG number, KvK, EORI and contact e-mail; trigram GIN indexes (migrations 0005, 0008, 0009) for names and for
     partial KvK, EORI, e-mail and phone digits. One OR over all of them would make PostgreSQL read every customer."""
     compact = normalise_identifier(text)
-    upper = text.upper()
     parts: list[QuerySet[Any, Any]] = []
 
     def add(condition: Q) -> None:
@@ -132,10 +149,11 @@ def _candidate_ids(text: str) -> QuerySet[Any, Any]:
     if phone_digits:  # the trigram GIN index on the stored digits (migration 0009)
         add_contacts(Q(phone_digits__contains=phone_digits))
     if long_enough and any(character.isalpha() for character in text):
-        # The nearest names by trigram word distance, from the GiST index (migration 0008): typo-tolerant, and a
-        # text that is part of a longer name is at distance 0. How near is near enough is decided on these only.
+        # The nearest names by trigram word distance, from the GiST index on the name key (migration 0023):
+        # typo- and accent-tolerant, and a text that is part of a longer name is at distance 0. How near is near
+        # enough is decided on these only.
         nearest = (
-            Customer.objects.annotate(distance=TrigramWordDistance(upper, Upper("legal_name")))
+            Customer.objects.annotate(distance=TrigramWordDistance(_name_key(text), CustomerNameKey("legal_name")))
             .order_by("distance")
             .values("pk")[:LOOKUP_LIMIT]
         )
@@ -149,20 +167,22 @@ def customer_lookup(*, text: str) -> list[Customer]:
 
     An HTG number (with or without prefix, dashes or spaces), EORI, KvK number or a contact's e-mail address that
     matches exactly comes first; then partial matches on those and on phone numbers; then names by trigram
-    similarity, which forgives a typo ("Van Dma Logistiek"). The candidates come from index-friendly parts
-    (`_candidate_ids`); only they are scored.
+    similarity of their keys (no accents, upper case), which forgives a typo ("Bakkr Forwarding"), an accent
+    ("Muller" for "Müller"), and words in another order or left out ("nedship veghel"). The candidates come from
+    index-friendly parts (`_candidate_ids`); only they are scored.
     """
     text = text.strip()[:200]
     if not text:
         return []
     queryset, exact, partial = _base(text)
-    upper = text.upper()
     if len(text) >= MIN_NAME_LENGTH:
         # Word similarity finds the text inside a longer name; whole-name similarity then prefers the closer name.
-        word: Any = TrigramWordSimilarity(upper, "name_upper")
-        whole: Any = TrigramSimilarity("name_upper", upper)
+        # Both compare name keys (no accents, upper case): "Muller" is as near to "Müller" as to "Muller".
+        key = _name_key(text)
+        word: Any = TrigramWordSimilarity(key, "name_key")
+        whole: Any = TrigramSimilarity("name_key", key)
         name_match = (
-            Q(name_upper__contains=upper) | Q(word_score__gte=MIN_WORD_SIMILARITY) | Q(whole_score__gte=MIN_SIMILARITY)
+            Q(name_key__contains=key) | Q(word_score__gte=MIN_WORD_SIMILARITY) | Q(whole_score__gte=MIN_SIMILARITY)
         )
     else:
         word = whole = Value(0.0, output_field=FloatField())
@@ -193,13 +213,16 @@ class ConnectionSummary:
 
 
 RECENT_EMAILS = 10
+UNDELIVERED_STATUSES = {OutboxEmail.Status.FAILED, OutboxEmail.Status.SUPPRESSED, OutboxEmail.Status.BOUNCED}
 
 
 def customer_overview(*, customer_id: int, today: datetime.date) -> dict[str, Any]:
     """Everything the helpdesk's customer screen shows, in a fixed number of queries."""
     customer = get_object_or_404(Customer.objects.select_related("hub"), pk=customer_id)
     connections = list(
-        Connection.objects.filter(customer=customer).select_related("flow", "assigned_to").order_by("flow__code", "id")
+        Connection.objects.filter(customer=customer)
+        .select_related("flow__plateau__programme", "assigned_to")
+        .order_by("flow__plateau__number", "flow__code", "id")
     )
     escalations = {
         escalation.connection_id: escalation
@@ -227,11 +250,21 @@ def customer_overview(*, customer_id: int, today: datetime.date) -> dict[str, An
     )
     contacts = contacts_with_suppression(customer.contacts.order_by(*CONTACT_ORDER))
     addresses = [contact.email for contact in contacts]
+    emails = emails_for_addresses(addresses, limit=RECENT_EMAILS)
+    plateaus = sorted({connection.flow.plateau for connection in connections}, key=lambda plateau: plateau.number)
+    programmes = sorted({plateau.programme for plateau in plateaus}, key=lambda programme: programme.deadline)
+    if not programmes:  # a company without flows yet: the programme that is running
+        programmes = list(Programme.objects.filter(deadline__gte=today).order_by("deadline")[:1])
     return {
         "customer": customer,
+        "plateaus": plateaus,
+        "programme": programmes[0] if programmes else None,
+        "callback_contacts": [contact for contact in contacts if contact.anonymised_at is None],
         "clients_count": customer.clients.count() if customer.role == Customer.Role.HUB else None,
         "contacts": contacts,
-        "emails": emails_for_addresses(addresses, limit=RECENT_EMAILS),
+        "emails": emails,
+        # Folded away with the history, so the card says on its summary line how many did not arrive.
+        "undelivered_emails": sum(1 for email in emails if email.status in UNDELIVERED_STATUSES),
         "summaries": summaries,
         "connections": connections,
         "helpdesk_contacts": list(
@@ -268,3 +301,9 @@ def customer_connections(*, customer_id: int) -> list[Connection]:
     unknown company."""
     get_object_or_404(Customer.objects.only("id"), pk=customer_id)
     return list(Connection.objects.filter(customer_id=customer_id).select_related("flow").order_by("flow__code"))
+
+
+def customer_callback_contacts(*, customer_id: int) -> list[Contact]:
+    """The contacts a callback request may name (its form fills in the chosen one's name and phone number): the
+    company's own, not anonymised ones, primary first."""
+    return list(Contact.objects.filter(customer_id=customer_id, anonymised_at__isnull=True).order_by(*CONTACT_ORDER))

@@ -6,7 +6,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
 from django.utils import formats, timezone
@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from connections.models import CallbackRequest, Connection, Customer, HelpdeskContact, LookupAudit
+from connections.models import CallbackRequest, Connection, Contact, Customer, HelpdeskContact, LookupAudit
 from connections.permissions import is_team_member
 from connections.services.callbacks import callback_request_close, callback_request_create, helpdesk_contact_record
 from connections.services.submit_tokens import SUBMIT_TOKEN_FIELD, submit_token_parse
@@ -23,13 +23,14 @@ from connections.views.feedback import form_errors_add, refusals_as_messages
 from helpdesk.selectors import (
     CALLBACK_SCOPES,
     callback_queue,
+    customer_callback_contacts,
     customer_connections,
     customer_lookup,
     customer_overview,
 )
 from helpdesk.services import helpdesk_htg_number_lookup, lookup_audit_record
 from htg_migration import clock
-from htg_migration.forms import posted_text, search_text
+from htg_migration.forms import HtgForm, posted_text, search_text
 from htg_migration.parsing import parse_id
 
 
@@ -39,7 +40,7 @@ def _connection_choices(connections: list[Connection]) -> list[tuple[str, Any]]:
     ]
 
 
-class HelpdeskContactForm(forms.Form):
+class HelpdeskContactForm(HtgForm):
     channel = forms.ChoiceField(label=gettext_lazy("Channel"), choices=HelpdeskContact.Channel.choices)
     topic = forms.ChoiceField(label=gettext_lazy("Topic"), choices=HelpdeskContact.Topic.choices)
     connection = forms.ChoiceField(label=gettext_lazy("About"), required=False)
@@ -53,21 +54,101 @@ class HelpdeskContactForm(forms.Form):
         connection_field.choices = _connection_choices(connections)
 
 
-class CallbackRequestForm(forms.Form):
+class ContactSelect(forms.Select):
+    """The contact choice of the callback form: each option carries the contact's name and phone number, which
+    static/js/helpdesk.js copies into the form's fields when the contact is chosen (the server fills in what is still
+    empty, so the choice works without JavaScript too)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.contacts: dict[str, Contact] = {}
+
+    def create_option(self, name: str, value: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        option = super().create_option(name, value, *args, **kwargs)
+        contact = self.contacts.get(str(value))
+        if contact is not None:
+            option["attrs"].update({"data-name": contact.name, "data-phone": contact.phone})
+        return option
+
+
+class FilledFromContactInput(forms.TextInput):
+    """A required text field that a chosen contact on record fills in on the server when it is left empty: no
+    `required` attribute, so that the browser does not stop a form sent without JavaScript."""
+
+    def use_required_attribute(self, initial: Any) -> bool:
+        return False
+
+
+NAME_MISSING = gettext_lazy("Choose a contact on record or type the name of the person to call.")
+PHONE_MISSING = gettext_lazy("Choose a contact on record or type the phone number to call.")
+
+
+class CallbackRequestForm(HtgForm):
     connection = forms.ChoiceField(label=gettext_lazy("About"), required=False)
     urgency = forms.ChoiceField(
         label=gettext_lazy("Urgency"), choices=CallbackRequest.Urgency.choices, initial=CallbackRequest.Urgency.NORMAL
     )
-    contact_name = forms.CharField(label=gettext_lazy("Contact person"), max_length=200)
-    contact_phone = forms.CharField(label=gettext_lazy("Phone number to call"), max_length=30)
+    contact = forms.ChoiceField(
+        label=gettext_lazy("Contact on record"),
+        required=False,
+        widget=ContactSelect(
+            attrs={
+                "data-fills-name": "id_callback-contact_name",
+                "data-fills-phone": "id_callback-contact_phone",
+            }
+        ),
+        help_text=gettext_lazy("Fills in the name and phone number below; or type those of someone else."),
+    )
+    contact_name = forms.CharField(label=gettext_lazy("Contact person"), max_length=200, widget=FilledFromContactInput)
+    contact_phone = forms.CharField(
+        label=gettext_lazy("Phone number to call"), max_length=30, widget=FilledFromContactInput
+    )
     reason = forms.CharField(label=gettext_lazy("Reason"), max_length=4000, widget=forms.Textarea)
 
-    def __init__(self, *args: Any, connections: list[Connection], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, connections: list[Connection], contacts: list[Contact], **kwargs: Any) -> None:
         kwargs.setdefault("prefix", "callback")
         super().__init__(*args, **kwargs)
         connection_field = self.fields["connection"]
         assert isinstance(connection_field, forms.ChoiceField)
         connection_field.choices = _connection_choices(connections)
+        self.contacts = {str(contact.pk): contact for contact in contacts}
+        contact_field = self.fields["contact"]
+        assert isinstance(contact_field, forms.ChoiceField) and isinstance(contact_field.widget, ContactSelect)
+        contact_field.choices = [("", gettext_lazy("Someone else (type the name and number)"))] + [
+            (
+                key,
+                f"{contact.name} · {contact.phone}"
+                if contact.phone
+                else _("%(name)s (no phone number)") % {"name": contact.name},
+            )
+            for key, contact in self.contacts.items()
+        ]
+        contact_field.widget.contacts = self.contacts
+        self.fields["contact_name"].error_messages["required"] = NAME_MISSING
+        self.fields["contact_phone"].error_messages["required"] = PHONE_MISSING
+        self.chosen_contact = (
+            self.contacts.get(str(self.data.get(self.add_prefix("contact")) or "")) if self.is_bound else None
+        )
+        if self.chosen_contact is not None:
+            # The chosen contact fills in what was left empty; what was typed wins (the caller may give another
+            # number than the one on record).
+            data = QueryDict(mutable=True)
+            data.update(self.data)
+            for name, value in (
+                ("contact_name", self.chosen_contact.name),
+                ("contact_phone", self.chosen_contact.phone),
+            ):
+                if not str(data.get(self.add_prefix(name)) or "").strip():
+                    data[self.add_prefix(name)] = value
+            self.data = data
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        contact = self.chosen_contact
+        if contact is not None and not contact.phone and self.has_error("contact_phone", "required"):
+            message = _("%(name)s has no phone number on record: type the number to call.") % {"name": contact.name}
+            self.errors["contact_phone"] = self.error_class([message])
+        return cleaned
 
 
 @staff_required
@@ -111,7 +192,8 @@ def _customer_page(
         "nav_active": "helpdesk",
         **overview,
         "contact_form": contact_form or HelpdeskContactForm(connections=connections),
-        "callback_form": callback_form or CallbackRequestForm(connections=connections),
+        "callback_form": callback_form
+        or CallbackRequestForm(connections=connections, contacts=overview["callback_contacts"]),
         "may_open_connections": is_team_member(request.user),
         "now": clock.now(),
     }
@@ -154,7 +236,11 @@ def helpdesk_contact_create_view(request: HttpRequest, customer_id: int) -> Http
 @require_POST
 @staff_required
 def callback_request_create_view(request: HttpRequest, customer_id: int) -> HttpResponse:
-    form = CallbackRequestForm(request.POST, connections=_customer_connections(customer_id))
+    form = CallbackRequestForm(
+        request.POST,
+        connections=_customer_connections(customer_id),
+        contacts=customer_callback_contacts(customer_id=customer_id),
+    )
     if form.is_valid():
         try:
             callback = callback_request_create(

@@ -1,13 +1,22 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from connections.views.staff_sign_in import StaffLoginView, StaffPasswordResetDoneView, StaffPasswordResetView
+from connections.views.staff_sign_in import (
+    StaffLoginView,
+    StaffPasswordChangeView,
+    StaffPasswordResetConfirmView,
+    StaffPasswordResetDoneView,
+    StaffPasswordResetView,
+)
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/login/", StaffLoginView.as_view(), name="login"),
     path("accounts/password_reset/", StaffPasswordResetView.as_view(), name="password_reset"),
     path("accounts/password_reset/done/", StaffPasswordResetDoneView.as_view(), name="password_reset_done"),
+    # Django's views with the project's forms (drawn by the project's templates, tests/test_form_rendering.py).
+    path("accounts/password_change/", StaffPasswordChangeView.as_view(), name="password_change"),
+    path("accounts/reset/<uidb64>/<token>/", StaffPasswordResetConfirmView.as_view(), name="password_reset_confirm"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("portal/", include("portal.urls")),

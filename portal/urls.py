@@ -4,7 +4,7 @@ Community area (news, newsletters, documents) is the community app's, under /por
 
 from django.urls import URLPattern, URLResolver
 
-from portal.views import account, actions, clients, intake, status
+from portal.views import account, actions, clients, intake, status, tls
 
 app_name = "portal"
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -14,5 +14,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     *status.urlpatterns,
     # Company actions, a hub's clients.
     *actions.urlpatterns,
+    *tls.urlpatterns,
     *clients.urlpatterns,
 ]

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from connections.models import ConnectionState
 from connections.views.access import team_required
 from htg_migration import clock
+from htg_migration.forms import HtgForm
 from plateaus.selectors import plateau_numbers
 from reporting.charts import burnup_chart, chart_svg, forecast_sentence
 from reporting.selectors import WhatIf, dashboard_build
@@ -29,7 +30,7 @@ MAX_ADDED_MEMBERS = 500
 MAX_MOVE_DAYS = 250
 
 
-class DashboardForm(forms.Form):
+class DashboardForm(HtgForm):
     """The day to show and the what-if; every field may be left empty."""
 
     as_of = forms.DateField(

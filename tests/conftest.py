@@ -107,8 +107,17 @@ class CeleryWorker:
     """A worker process of its own on a queue of its own (solo pool, so the process is the worker), that a test can
     kill outright (SIGKILL, as the kernel's OOM killer or a pulled plug would) and start again on the same queue."""
 
-    def __init__(self, queue: str, log_path: Path) -> None:
+    def __init__(
+        self,
+        queue: str,
+        log_path: Path,
+        *,
+        broker_url: str = BROKER_URL,
+        environment: dict[str, str] | None = None,
+    ) -> None:
         self.queue = queue
+        self.broker_url = broker_url
+        self.environment = environment or {}  # more settings for the worker's environment (the fault tests')
         self.long_queue = f"{queue}-long"  # the long jobs' queue (settings.CELERY_TASK_ROUTES), of its own too
         self.log_path = log_path
         self.process: subprocess.Popen[bytes] | None = None
@@ -119,9 +128,10 @@ class CeleryWorker:
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "htg_migration.settings.test",
             "DATABASE_URL": _database_url(),
-            "CELERY_BROKER_URL": BROKER_URL,
+            "CELERY_BROKER_URL": self.broker_url,
             "CELERY_TASK_ALWAYS_EAGER": "false",
             "HTG_CELERY_LONG_QUEUE": self.long_queue,
+            **self.environment,
         }
         self.process = subprocess.Popen(
             [

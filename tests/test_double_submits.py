@@ -1,7 +1,8 @@
-"""Double submits are idempotent (security issue 12, item 5): the five forms whose submit creates a row (the intake,
-a problem report, a callback request, a news item, a bulk job) carry a submit token, so the same page sent three
-times at once makes one row and shows the same confirmation three times; a new page (a new token) makes a new row;
-a missing or garbled token, or someone else's, is refused in the reader's language and writes nothing.
+"""Double submits are idempotent (security issue 12, item 5): the forms whose submit creates a row (the intake,
+a problem report, a callback request, a news item, a news item's sending, a bulk job) carry a submit token, so the
+same page sent three times at once makes one row and shows the same confirmation three times; a new page (a new
+token) makes a new row; a missing or garbled token, or someone else's, is refused in the reader's language and
+writes nothing.
 
 The parallel tests run real requests in threads, each with its own database connection, on PostgreSQL. The three
 requests meet at the form's service (a barrier around the view's call of it), so all three are inside the view,
@@ -20,7 +21,8 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
-from community.models import NewsItem
+from community.models import NewsItem, NewsSending
+from community.services.news import news_item_create, news_item_digest
 from connections.models import (
     BulkJob,
     BulkJobItem,
@@ -34,7 +36,14 @@ from connections.services.staff import staff_groups_sync
 from notifications.models import OutboxEmail
 from portal.services.intake import intake_draft_save
 from tests.conftest import run_in_threads
-from tests.connections.factories import ConnectionFactory, UserFactory, helpdesk_member, team_member, walk_to
+from tests.connections.factories import (
+    ConnectionFactory,
+    ContactFactory,
+    UserFactory,
+    helpdesk_member,
+    team_member,
+    walk_to,
+)
 from tests.connections.portal_factories import company_contact
 from tests.portal.services.test_intake import valid_intake
 from tests.portal.views.test_portal_account_views import _sign_in
@@ -141,6 +150,21 @@ def _news_sender(index: int) -> Sender:
     )
 
 
+def _news_sending_sender(index: int) -> Sender:
+    staff_groups_sync()
+    member = team_member()
+    item = news_item_create(
+        title_nl=f"Nieuws {index}", title_en=f"News {index}", body_nl="Tekst.", body_en="Text.", created_by=member
+    )
+    ContactFactory(email=f"reader{index}@company.example")
+    return Sender(
+        browser=_signed_in(member),
+        page=reverse("community:news_confirm", args=[item.pk]) + "?segment=everyone",
+        url=reverse("community:news_send", args=[item.pk]),
+        data={"segment": "everyone", "plateau": "", "flow": "", "digest": news_item_digest(item)},
+    )
+
+
 def _bulk_sender(index: int) -> Sender:
     staff_groups_sync()
     connections = [ConnectionFactory(), ConnectionFactory()]
@@ -195,6 +219,16 @@ FORMS = [
         sender=_news_sender,
         confirmation=lambda item: reverse("community:news_detail", args=[item.pk]),
         rows=lambda: (NewsItem.objects.count(),),
+        per_submit=(1,),
+    ),
+    Form(
+        name="news sending",
+        view_module="community.views.news",
+        service="news_sending_start",
+        model=NewsSending,
+        sender=_news_sending_sender,
+        confirmation=lambda sending: reverse("community:news_detail", args=[sending.news_item_id]) + "#sendings",
+        rows=lambda: (NewsSending.objects.count(),),
         per_submit=(1,),
     ),
     Form(

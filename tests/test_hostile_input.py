@@ -182,6 +182,7 @@ def _world() -> World:
     offered = walk_to(ConnectionFactory(customer=contact.customer, flow=flows["AGS"]), "slot_offered", walker)
     testing = walk_to(ConnectionFactory(customer=contact.customer, flow=flows["CID"]), "testing", walker)
     live = walk_to(ConnectionFactory(customer=contact.customer, flow=flows["EMCS"]), "live", walker)
+    awaiting = walk_to(ConnectionFactory(customer=contact.customer, flow=flows["NCTS"]), "awaiting_tls", walker)
     report = connection_problem_report(
         connection_id=live.pk,
         actor=contact.user,
@@ -227,6 +228,7 @@ def _world() -> World:
             "availability_id": TeamAvailability.objects.get().pk,
             "escalation_id": escalation.pk,
             "step": "company",
+            "kind": "confirm_test_messages_sent",
             "token": "a-guessed-token",
             "uidb64": "MQ",
             "slot": slot.pk,
@@ -234,6 +236,8 @@ def _world() -> World:
         by_route={
             "portal/connections/<int:connection_id>/confirm/": {"connection_id": testing.pk},
             "portal/connections/<int:connection_id>/problem/": {"connection_id": live.pk},
+            "portal/connections/<int:connection_id>/confirmed/<slug:kind>/": {"connection_id": testing.pk},
+            "portal/connections/<int:connection_id>/tls/": {"connection_id": awaiting.pk},
             "team/calendar/<str:token>.ics": {"token": calendar_token(user=member)},
         },
     )
@@ -248,6 +252,7 @@ def _base_post(route: str, world: World) -> dict[str, str]:
             "expected_state": "slot_offered",
         },
         "portal/connections/<int:connection_id>/confirm/": {"kind": "confirm_test_messages_sent"},
+        "portal/connections/<int:connection_id>/tls/": {"tls_version": "1.2"},
         "portal/connections/<int:connection_id>/problem/": {
             "description": "x",
             "contact_name": "Eve",

@@ -7,6 +7,7 @@ from django.db.models import Count, QuerySet
 from django.shortcuts import get_object_or_404
 
 from community.models import NewsItem, NewsSending
+from community.selectors.segments import segment_check, segment_recipients
 from plateaus.models import MessageFlow
 from plateaus.selectors import plateau_numbers
 
@@ -32,6 +33,13 @@ def segment_options() -> tuple[list[int], list[MessageFlow]]:
     plateaus = plateau_numbers()
     flows = list(MessageFlow.objects.select_related("plateau").order_by("plateau__number", "code"))
     return plateaus, flows
+
+
+def news_sending_preview(*, segment: str, plateau: int | None, flow: str | None) -> tuple[str, int]:
+    """What the confirmation step shows before a sending: the segment's description and how many addresses it
+    reaches now. ValidationError when the segment does not exist."""
+    description = segment_check(segment=segment, plateau=plateau, flow=flow)
+    return description, segment_recipients(segment=segment, plateau=plateau, flow=flow).count()
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ running it again, or a second sending of the item to an overlapping segment neve
 """
 
 import datetime
+import hashlib
 import uuid
 from typing import Any
 
@@ -18,6 +19,8 @@ from community.models import NewsItem, NewsSending
 from community.selectors.segments import segment_check, segment_recipients
 from connections.services.submit_tokens import submit_owner_user, submit_token_claim, submit_token_record
 from htg_migration import clock
+from htg_migration.errors import ConflictError
+from htg_migration.queueing import task_queue_on_commit
 from notifications.services import EmailDraft, address_normalise, email_enqueue_many
 
 NEWS_TEMPLATE = "news.item"
@@ -60,12 +63,61 @@ def news_item_create(
     return item
 
 
+def news_item_digest(item: NewsItem) -> str:
+    """A fingerprint of what the item says, in both languages: the confirmation step carries it, so that a sending
+    goes out only with the text the sender saw."""
+    text = "\x1f".join((item.title_nl, item.title_en, item.body_nl, item.body_en))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def news_item_is_sent(item: NewsItem) -> bool:
+    return item.published_at is not None
+
+
+@transaction.atomic
+def news_item_update(
+    *, news_item_id: int, title_nl: str, title_en: str, body_nl: str, body_en: str, updated_by: Any
+) -> NewsItem:
+    """Change a saved item's text, as long as it has not been sent. After its first sending the companies have it
+    as it was: ConflictError, nothing changed. The row lock makes an edit and a sending of the item take turns."""
+    item = NewsItem.objects.select_for_update().get(pk=news_item_id)
+    if news_item_is_sent(item):
+        raise ConflictError(
+            _("This news item has been sent, so it can no longer be changed. Nothing was changed."),
+            {"news_item_id": item.pk},
+        )
+    item.title_nl, item.title_en = title_nl.strip(), title_en.strip()
+    item.body_nl, item.body_en = body_nl.strip(), body_en.strip()
+    item.full_clean()
+    item.save(update_fields=["title_nl", "title_en", "body_nl", "body_en"])
+    return item
+
+
 @transaction.atomic
 def news_sending_start(
-    *, news_item_id: int, segment: str, plateau: int | None, flow: str | None, started_by: Any
+    *,
+    news_item_id: int,
+    segment: str,
+    plateau: int | None,
+    flow: str | None,
+    started_by: Any,
+    submit_token: uuid.UUID | None = None,
+    expected_digest: str | None = None,
 ) -> NewsSending:
-    """Record a sending of the item to the segment and queue its task once the transaction commits."""
+    """Record a sending of the item to the segment and queue its task once the transaction commits.
+
+    The confirmation page sent again with the same `submit_token` (a double click) writes nothing and returns the
+    first sending. With `expected_digest` (what the confirmation showed), a text changed since is a ConflictError
+    and nothing is sent."""
+    earlier = submit_token_claim(token=submit_token, owner=submit_owner_user(started_by), model=NewsSending)
+    if earlier is not None:
+        return earlier
     item = NewsItem.objects.select_for_update().get(pk=news_item_id)
+    if expected_digest is not None and expected_digest != news_item_digest(item):
+        raise ConflictError(
+            _("This news item was changed after you opened the confirmation. Check it again. Nothing was sent."),
+            {"news_item_id": item.pk},
+        )
     segment_check(segment=segment, plateau=plateau, flow=flow)
     total = segment_recipients(segment=segment, plateau=plateau, flow=flow).count()
     if total == 0:
@@ -82,10 +134,11 @@ def news_sending_start(
     if item.published_at is None:
         item.published_at = now
         item.save(update_fields=["published_at"])
+    submit_token_record(token=submit_token, owner=submit_owner_user(started_by), created=sending)
     from community.tasks import news_sending_run_task
 
     sending_id = sending.pk
-    transaction.on_commit(lambda: news_sending_run_task.delay(sending_id))
+    task_queue_on_commit(lambda: news_sending_run_task.delay(sending_id))
     return sending
 
 

@@ -16,10 +16,11 @@ from community.selectors.documents import document_get, document_list
 from community.services.documents import EXTENSIONS, document_content_type, document_delete, document_upload
 from connections.views.access import team_required
 from connections.views.feedback import form_errors_add
+from htg_migration.forms import HtgForm
 from plateaus.selectors import plateau_numbers
 
 
-class DocumentForm(forms.Form):
+class DocumentForm(HtgForm):
     title_nl = forms.CharField(label=gettext_lazy("Title (Dutch)"), max_length=200)
     title_en = forms.CharField(label=gettext_lazy("Title (English)"), max_length=200)
     kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=Document.Kind.choices)
@@ -33,7 +34,7 @@ class DocumentForm(forms.Form):
     )
 
     def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        super().__init__(*args, **kwargs)
         field = self.fields["plateau_number"]
         assert isinstance(field, forms.ChoiceField)
         field.choices = [("", _("All plateaus"))] + [(str(number), str(number)) for number in plateau_numbers()]

@@ -3,6 +3,7 @@
 from connections.models.accounts import Refusal, StaffPasswordReset
 from connections.models.audit import AuditEntry
 from connections.models.connections import (
+    ASSIGN_EVENT,
     CONFIRMATION_STATE,
     FINAL_STATES,
     HAPPY_PATH,
@@ -20,15 +21,17 @@ from connections.models.escalations import Escalation
 from connections.models.health import Heartbeat
 from connections.models.helpdesk import CallbackRequest, HelpdeskContact, LookupAudit
 from connections.models.jobs import BulkJob, BulkJobItem
-from connections.models.slots import Slot, SlotBooking, TeamAvailability
+from connections.models.slots import SLOT_CAPACITY_MAX, Slot, SlotBooking, TeamAvailability
 from connections.models.submit_tokens import SubmitToken
 
 __all__ = [
+    "ASSIGN_EVENT",
     "CONFIRMATION_STATE",
     "CONTACT_ORDER",
     "FINAL_STATES",
     "HAPPY_PATH",
     "OPEN_STATES",
+    "SLOT_CAPACITY_MAX",
     "WAITING_ON_CUSTOMER",
     "AuditEntry",
     "BulkJob",

@@ -15,6 +15,8 @@ from plateaus.models import MessageFlow
 class ConnectionState(models.TextChoices):
     PLANNED = "planned", _("Planned")
     INVITED = "invited", _("Invited")
+    # The intake is in, but the company's mail software still speaks TLS 1.1 or older: it upgrades first.
+    AWAITING_TLS = "awaiting_tls", _("Intake received, waiting for TLS 1.2")
     INTAKE_RECEIVED = "intake_received", _("Intake received")
     SLOT_OFFERED = "slot_offered", _("Slot offered")
     SLOT_BOOKED = "slot_booked", _("Slot booked")
@@ -42,8 +44,8 @@ HAPPY_PATH = (
     S.LIVE,
     S.DIGIPOORT_CLOSED,
 )
-# Not yet live: may still be put on hold, withdrawn or missed.
-OPEN_STATES = HAPPY_PATH[: HAPPY_PATH.index(S.LIVE)]
+# Not yet live: may still be put on hold, withdrawn or missed (waiting for TLS 1.2 too: a side road of the intake).
+OPEN_STATES = (*HAPPY_PATH[: HAPPY_PATH.index(S.LIVE)], S.AWAITING_TLS)
 # Waiting on the customer: these steps have a due date, reminders and escalation.
 WAITING_ON_CUSTOMER = (S.INVITED, S.SLOT_OFFERED, S.TESTING)
 FINAL_STATES = (S.DIGIPOORT_CLOSED, S.WITHDRAWN, S.MISSED)
@@ -77,6 +79,15 @@ channel_is_configured.message = _(  # type: ignore[attr-defined]
 )
 
 
+def channel_is_recorded(connection: Any) -> bool:
+    return bool(connection.channel)
+
+
+channel_is_recorded.message = _(  # type: ignore[attr-defined]
+    "Record the channel first: SMTP-MSA/POP3 over TLS 1.2 or later, or SMTP-MTA over an IPsec VPN."
+)
+
+
 def slot_is_reserved(connection: Any) -> bool:
     return bool(connection.bookings.filter(cancelled_at__isnull=True).exists())
 
@@ -97,6 +108,9 @@ class Connection(ConcurrentTransitionMixin, models.Model):
     tls_version = models.CharField(_("TLS version"), max_length=3, choices=TlsVersion.choices, blank=True)
     vpn_peer_address = models.GenericIPAddressField(_("IPsec VPN peer address"), null=True, blank=True)
     vpn_details = models.TextField(_("IPsec VPN details"), blank=True)
+    # The date the company expects to use TLS 1.2 or later, given at the intake while it still uses an older version
+    # (state "awaiting_tls"); its channel is recorded when it confirms TLS 1.2.
+    tls_upgrade_on = models.DateField(_("TLS 1.2 expected by"), null=True, blank=True)
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -172,6 +186,28 @@ class Connection(ConcurrentTransitionMixin, models.Model):
         custom={"label": _("Receive intake")},
     )
     def receive_intake(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=[S.PLANNED, S.INVITED],
+        target=S.AWAITING_TLS,
+        conditions=[flow_is_open_for_migration],
+        permission=permissions.company_or_team_may,
+        custom={"label": _("Receive intake, waiting for TLS 1.2")},
+    )
+    def receive_intake_awaiting_tls(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=S.AWAITING_TLS,
+        target=S.INTAKE_RECEIVED,
+        conditions=[channel_is_recorded],
+        permission=permissions.company_or_team_may,
+        custom={"label": _("Confirm TLS 1.2")},
+    )
+    def confirm_tls(self) -> None:
         pass
 
     @transition(
@@ -324,9 +360,14 @@ CONFIRMATION_STATE = {
 }
 
 
+# The timeline event of giving a connection to a team member (or to nobody): not a state change.
+ASSIGN_EVENT = "assign"
+
+
 class ConnectionEvent(models.Model):
     """One step in a connection's timeline: who moved it, when, from where to where, and why. A company's
-    confirmation (`CompanyConfirmation`) is an event too, with the same state before and after."""
+    confirmation (`CompanyConfirmation`) and an assignment (`ASSIGN_EVENT`, with `assignee`) are events too, with the
+    same state before and after: whatever reads states from the timeline skips events where from = to."""
 
     connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="events")
     transition = models.CharField(_("step"), max_length=50)
@@ -341,6 +382,15 @@ class ConnectionEvent(models.Model):
         verbose_name=_("by"),
     )
     note = models.TextField(_("note"), blank=True)
+    # For an assignment: to whom (None: the assignment was removed).
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("assigned to"),
+    )
     created_at = models.DateTimeField(_("when"), default=timezone.now)
 
     class Meta:
@@ -355,6 +405,10 @@ class ConnectionEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.transition}: {self.from_state} → {self.to_state}"
+
+    @property
+    def is_assignment(self) -> bool:
+        return self.transition == ASSIGN_EVENT
 
     @property
     def company_confirmation(self) -> str:

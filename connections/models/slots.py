@@ -6,6 +6,9 @@ from django.utils.translation import gettext_lazy as _
 
 from connections.models.connections import Connection
 
+# How many connections one slot can take at once at most: a team member builds a few side by side, not a crowd.
+SLOT_CAPACITY_MAX = 10
+
 
 class TeamAvailability(models.Model):
     """A block of time in which a team member can run one-hour connection slots."""
@@ -16,6 +19,8 @@ class TeamAvailability(models.Model):
     date = models.DateField(_("date"))
     start_time = models.TimeField(_("from"))
     end_time = models.TimeField(_("until"))
+    # How many connections each of the block's slots takes (its slots are made with it).
+    capacity = models.PositiveSmallIntegerField(_("connections per slot"), default=1)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:
@@ -25,6 +30,9 @@ class TeamAvailability(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(end_time__gt=F("start_time")), name="availability_ends_after_start"),
             models.UniqueConstraint(fields=["team_member", "date", "start_time"], name="availability_unique_start"),
+            models.CheckConstraint(
+                condition=Q(capacity__gte=1, capacity__lte=SLOT_CAPACITY_MAX), name="availability_capacity_range"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -32,7 +40,8 @@ class TeamAvailability(models.Model):
 
 
 class Slot(models.Model):
-    """One hour with one team member, in which one connection is built together with the company."""
+    """One hour with one team member, in which up to `capacity` connections are built together with their
+    companies (each booking takes a seat: 1 .. capacity)."""
 
     team_member = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="slots", verbose_name=_("team member")
@@ -42,6 +51,7 @@ class Slot(models.Model):
     )
     starts_at = models.DateTimeField(_("starts"))
     ends_at = models.DateTimeField(_("ends"))
+    capacity = models.PositiveSmallIntegerField(_("connections per slot"), default=1)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:
@@ -51,6 +61,9 @@ class Slot(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["team_member", "starts_at"], name="slot_unique_per_member_and_start"),
             models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="slot_ends_after_start"),
+            models.CheckConstraint(
+                condition=Q(capacity__gte=1, capacity__lte=SLOT_CAPACITY_MAX), name="slot_capacity_range"
+            ),
         ]
         indexes = [models.Index(fields=["starts_at"], name="slot_start_idx")]
 
@@ -59,7 +72,8 @@ class Slot(models.Model):
 
 
 class SlotBooking(models.Model):
-    """A connection's booking of a slot. A slot has at most one active booking: the database guarantees it."""
+    """A connection's booking of a seat in a slot. A seat has at most one active booking: the database guarantees
+    it; the booking service gives out seats 1 .. the slot's capacity only, under the slot's row lock."""
 
     class EndReason(models.TextChoices):
         RESCHEDULED = "rescheduled", _("Rescheduled")
@@ -70,6 +84,7 @@ class SlotBooking(models.Model):
     connection = models.ForeignKey(
         Connection, on_delete=models.CASCADE, related_name="bookings", verbose_name=_("connection")
     )
+    seat = models.PositiveSmallIntegerField(_("seat"), default=1)
     booked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -83,7 +98,7 @@ class SlotBooking(models.Model):
         ordering = ["-booked_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["slot"], condition=Q(cancelled_at__isnull=True), name="slot_booked_at_most_once"
+                fields=["slot", "seat"], condition=Q(cancelled_at__isnull=True), name="slot_seat_booked_at_most_once"
             ),
             models.UniqueConstraint(
                 fields=["connection"], condition=Q(cancelled_at__isnull=True), name="connection_one_active_booking"

@@ -73,7 +73,9 @@ def connection_detail(*, connection_id: int, user: Any) -> dict[str, Any]:
         "clients_count": customer.clients.count() if customer.role == customer.Role.HUB else None,
         "parties": list(connection.flow.parties.all()),
         "timeline": list(
-            ConnectionEvent.objects.filter(connection=connection).select_related("actor").order_by("-created_at", "-id")
+            ConnectionEvent.objects.filter(connection=connection)
+            .select_related("actor", "assignee")
+            .order_by("-created_at", "-id")
         ),
         "steps": connection_steps(connection=connection, user=user),
         "booking": SlotBooking.objects.filter(connection=connection, cancelled_at__isnull=True)

@@ -7,8 +7,8 @@ from typing import Any
 
 from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
 
-from connections.models import WAITING_ON_CUSTOMER, Connection, ConnectionState, Customer, Escalation
-from connections.selectors.connections import team_members
+from connections.models import Connection, ConnectionState, Customer, Escalation
+from connections.selectors.connections import connection_overdue_q, team_members
 from connections.services.htg_numbers import htg_number_normalise
 from connections.validators import normalise_identifier
 from htg_migration.forms import search_text
@@ -120,9 +120,7 @@ def connection_list(*, filters: ConnectionFilters, today: datetime.date) -> Quer
     """Connections matching the filter, with everything a list row shows loaded in the same query."""
     queryset = Connection.objects.select_related(
         "customer", "customer__hub", "flow", "flow__plateau", "assigned_to"
-    ).annotate(
-        is_overdue=ExpressionWrapper(Q(due_on__lt=today, state__in=WAITING_ON_CUSTOMER), output_field=BooleanField())
-    )
+    ).annotate(is_overdue=ExpressionWrapper(connection_overdue_q(today=today), output_field=BooleanField()))
     if filters.plateau is not None:
         queryset = queryset.filter(flow__plateau__number=filters.plateau)
     if filters.flow:
@@ -138,7 +136,7 @@ def connection_list(*, filters: ConnectionFilters, today: datetime.date) -> Quer
     if filters.hub is not None:
         queryset = queryset.filter(customer__hub_id=filters.hub)
     if filters.overdue:
-        queryset = queryset.filter(due_on__lt=today, state__in=WAITING_ON_CUSTOMER)
+        queryset = queryset.filter(connection_overdue_q(today=today))
     if filters.escalated:
         queryset = queryset.filter(
             Exists(Escalation.objects.filter(connection_id=OuterRef("pk"), closed_at__isnull=True))

@@ -6,12 +6,23 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django_fsm import has_transition_perm
 
-from connections.models import Connection, ConnectionEvent, ConnectionState
+from connections.models import WAITING_ON_CUSTOMER, Connection, ConnectionEvent, ConnectionState
 from connections.permissions import CONNECTION_TEAM, CORE_TEAM
 from connections.services.transitions import transition_label
+
+
+def connection_waiting_on_company_q() -> Q:
+    """Connections at a step that waits on the company (invited, slot offered, testing): the company's move, due by
+    `due_on`, with reminders and escalation when it is late."""
+    return Q(state__in=WAITING_ON_CUSTOMER)
+
+
+def connection_overdue_q(*, today: datetime.date) -> Q:
+    """Connections whose company's step is past its due date."""
+    return Q(due_on__lt=today) & connection_waiting_on_company_q()
 
 
 def group_members(*groups: str) -> list[Any]:

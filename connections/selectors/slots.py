@@ -5,8 +5,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
-from django.db.models.functions import TruncDate
+from django.db.models import Case, Count, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, When
+from django.db.models.functions import Coalesce, TruncDate
 
 from connections.models import Connection, Slot, SlotBooking, TeamAvailability
 from connections.permissions import is_team_member
@@ -16,12 +16,21 @@ from connections.services.slots import booking_window_bounds, local_zone
 FREE_SLOTS_SHOWN = 60
 
 
-def _active_booking() -> Exists:
-    return Exists(SlotBooking.objects.filter(slot=OuterRef("pk"), cancelled_at__isnull=True))
+def _seats_taken() -> Coalesce:
+    """The slot's active bookings, counted (a slot takes up to its capacity)."""
+    counted = (
+        SlotBooking.objects.filter(slot=OuterRef("pk"), cancelled_at__isnull=True)
+        .order_by()
+        .values("slot")
+        .annotate(taken=Count("id"))
+        .values("taken")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
 def slot_free_list(*, connection: Connection, now: datetime.datetime, limit: int = FREE_SLOTS_SHOWN) -> list[Slot]:
-    """Published slots inside the connection's plateau booking window, still to come, not booked; earliest first.
+    """Published slots inside the connection's plateau booking window, still to come, with a seat free; earliest
+    first.
 
     `connection` needs its flow and plateau loaded (select_related) for this to be one query.
     """
@@ -35,7 +44,8 @@ def slot_free_list(*, connection: Connection, now: datetime.datetime, limit: int
             starts_at__gt=max(now, window_start),
             starts_at__lt=window_end,
         )
-        .exclude(_active_booking())
+        .annotate(seats_taken=_seats_taken())
+        .filter(seats_taken__lt=F("capacity"))
         .select_related("team_member")
         .order_by("starts_at", "team_member__first_name", "team_member__username")[:limit]
     )
@@ -43,7 +53,8 @@ def slot_free_list(*, connection: Connection, now: datetime.datetime, limit: int
 
 @dataclass(frozen=True)
 class DayCapacity:
-    """The team's slots on one day: how many there are, how many are booked and how many are still free."""
+    """The team's places on one day (a slot has `capacity` of them): how many there are, how many are booked and
+    how many are still free."""
 
     date: datetime.date
     slots: int
@@ -61,19 +72,25 @@ def slot_capacity_per_day(*, date_from: datetime.date, date_to: datetime.date) -
     """
     range_start, range_end = booking_window_bounds(start=date_from, end=date_to)
     rows = (
-        Slot.objects.annotate(is_booked=_active_booking())
-        .filter(Q(availability__isnull=False) | Q(is_booked=True), starts_at__gte=range_start, starts_at__lt=range_end)
+        Slot.objects.annotate(seats_taken=_seats_taken())
+        .filter(
+            Q(availability__isnull=False) | Q(seats_taken__gt=0), starts_at__gte=range_start, starts_at__lt=range_end
+        )
         .annotate(day=TruncDate("starts_at", tzinfo=local_zone()))
         .values("day")
-        .annotate(slot_count=Count("id"), booked_count=Count("id", filter=Q(is_booked=True)))
+        # A slot no longer published counts only its bookings (its free places are not offered).
+        .annotate(
+            slot_count=Sum(Case(When(availability__isnull=False, then=F("capacity")), default=F("seats_taken"))),
+            booked_count=Sum("seats_taken"),
+        )
         .order_by("day")
     )
     return [DayCapacity(date=row["day"], slots=row["slot_count"], booked=row["booked_count"]) for row in rows]
 
 
 def availability_list(*, team_member: Any, date_from: datetime.date) -> list[TeamAvailability]:
-    """A member's blocks from a day on, each with its slots (`slot.is_booked` set): two queries."""
-    slots = Slot.objects.annotate(is_booked=_active_booking()).order_by("starts_at")
+    """A member's blocks from a day on, each with its slots (`slot.seats_taken` set): two queries."""
+    slots = Slot.objects.annotate(seats_taken=_seats_taken()).order_by("starts_at")
     return list(
         TeamAvailability.objects.filter(team_member=team_member, date__gte=date_from)
         .prefetch_related(Prefetch("slots", queryset=slots))

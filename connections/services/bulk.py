@@ -15,14 +15,38 @@ from django.utils.translation import gettext as _
 from connections.models import BulkJob, BulkJobItem, Connection
 from connections.services.connections import assignee_validate, connection_assign
 from connections.services.submit_tokens import submit_owner_user, submit_token_claim, submit_token_record
-from connections.services.transitions import TRANSITION_NAMES, connection_transition
+from connections.services.transitions import (
+    FINAL_TRANSITIONS,
+    TRANSITION_NAMES,
+    connection_transition,
+    transition_label,
+    transition_sources,
+)
 from htg_migration import clock
 from htg_migration.errors import ApplicationError, ConflictError
+from htg_migration.queueing import task_queue_on_commit
 
 logger = logging.getLogger(__name__)
 
 BULK_MAX_ITEMS = 100_000
 ITEM_BATCH = 2_000
+
+
+def bulk_job_validate(*, action: str, transition: str, assignee_id: int | None, limit: int | None) -> None:
+    """The form's choices, checked before anything is counted or written (and before the confirmation step)."""
+    if action == BulkJob.Action.TRANSITION and transition not in TRANSITION_NAMES:
+        raise ValidationError({"action": [_("Choose a step to run.")]})
+    if action not in BulkJob.Action.values:
+        raise ValidationError({"action": [_("Choose an action.")]})
+    if action == BulkJob.Action.ASSIGN:
+        assignee_validate(assignee_id=assignee_id)
+    if limit is not None and not 0 < limit <= BULK_MAX_ITEMS:
+        raise ValidationError({"limit": [_("Choose a number from 1 to %(max)s.") % {"max": f"{BULK_MAX_ITEMS:,}"}]})
+
+
+def bulk_needs_confirmation(*, action: str, transition: str) -> bool:
+    """A final step (withdraw, missed) is run on many connections only after the team has seen how many."""
+    return action == BulkJob.Action.TRANSITION and transition in FINAL_TRANSITIONS
 
 
 @transaction.atomic
@@ -37,25 +61,25 @@ def bulk_job_create(
     selection: str = "",
     limit: int | None = None,
     submit_token: uuid.UUID | None = None,
+    confirmed_total: int | None = None,
 ) -> BulkJob:
     """Record a bulk job and its items, and queue it once the transaction commits. The form sent again with the
-    same `submit_token` writes and queues nothing and returns the first job."""
+    same `submit_token` writes and queues nothing and returns the first job.
+
+    `confirmed_total` is the count the team confirmed: required for a final step, and when given the job is made
+    only if the selection still holds exactly that many connections (what was confirmed is what is done). A step
+    that applies to none of the connections' states is refused."""
     owner = submit_owner_user(created_by)
     earlier = submit_token_claim(token=submit_token, owner=owner, model=BulkJob)
     if earlier is not None:
         return earlier
-    if action == BulkJob.Action.TRANSITION and transition not in TRANSITION_NAMES:
-        raise ValidationError({"action": [_("Choose a step to run.")]})
-    if action not in BulkJob.Action.values:
-        raise ValidationError({"action": [_("Choose an action.")]})
-    if action == BulkJob.Action.ASSIGN:
-        assignee_validate(assignee_id=assignee_id)
-    if limit is not None and not 0 < limit <= BULK_MAX_ITEMS:
-        raise ValidationError({"limit": [_("Choose a number from 1 to %(max)s.") % {"max": f"{BULK_MAX_ITEMS:,}"}]})
-    ids = list(connections.values_list("id", flat=True)[: limit or BULK_MAX_ITEMS + 1])
-    if not ids:
+    bulk_job_validate(action=action, transition=transition, assignee_id=assignee_id, limit=limit)
+    if bulk_needs_confirmation(action=action, transition=transition) and confirmed_total is None:
+        raise ValidationError({"selection": [_("Confirm the number of connections before a final step.")]})
+    rows = list(connections.values_list("id", "state")[: limit or BULK_MAX_ITEMS + 1])
+    if not rows:
         raise ValidationError({"selection": [_("Select at least one connection.")]})
-    if len(ids) > BULK_MAX_ITEMS:
+    if len(rows) > BULK_MAX_ITEMS:
         raise ValidationError(
             {
                 "selection": [
@@ -64,6 +88,30 @@ def bulk_job_create(
                 ]
             }
         )
+    if confirmed_total is not None and confirmed_total != len(rows):
+        raise ValidationError(
+            {
+                "selection": [
+                    _(
+                        "The selection changed after you confirmed it: it now holds %(count)s connections, not "
+                        "%(confirmed)s. Nothing was started; check the list and start again."
+                    )
+                    % {"count": len(rows), "confirmed": confirmed_total}
+                ]
+            }
+        )
+    if action == BulkJob.Action.TRANSITION:
+        sources = transition_sources()[transition]
+        if not any(state in sources for _id, state in rows):
+            raise ValidationError(
+                {
+                    "action": [
+                        _("“%(step)s” applies to none of the selected connections. Nothing was started.")
+                        % {"step": transition_label(transition)}
+                    ]
+                }
+            )
+    ids = [connection_id for connection_id, _state in rows]
     job = BulkJob.objects.create(
         created_by=created_by,
         action=action,
@@ -83,7 +131,7 @@ def bulk_job_create(
     submit_token_record(token=submit_token, owner=owner, created=job)
     from connections.tasks import bulk_job_run_task
 
-    transaction.on_commit(lambda: bulk_job_run_task.delay(job.pk))
+    task_queue_on_commit(lambda: bulk_job_run_task.delay(job.pk))
     return job
 
 
@@ -116,7 +164,12 @@ def _process_item(*, job: BulkJob, item_id: int) -> None:
                         connection_id=item.connection_id, transition=job.transition, actor=job.created_by, note=job.note
                     )
                 else:
-                    connection_assign(connection_id=item.connection_id, assignee_id=job.assignee_id)
+                    connection_assign(
+                        connection_id=item.connection_id,
+                        assignee_id=job.assignee_id,
+                        actor=job.created_by,
+                        note=job.note,
+                    )
         except ApplicationError as error:
             status = BulkJobItem.Status.SKIPPED
             reason, details, message = _skip_reason(job=job, item=item, error=error)
@@ -126,6 +179,8 @@ def _process_item(*, job: BulkJob, item_id: int) -> None:
                 BulkJobItem.SkipReason.NOT_ALLOWED,
                 {"step": job.transition},
             )
+        except ValidationError as error:  # say, the team member left the team after the job was started
+            status, message = BulkJobItem.Status.SKIPPED, " ".join(error.messages)
         item.status, item.message, item.processed_at = status, message, clock.now()
         item.skip_reason, item.skip_details = reason, details
         item.save(update_fields=["status", "message", "skip_reason", "skip_details", "processed_at"])

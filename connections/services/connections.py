@@ -3,17 +3,19 @@
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_ipv46_address
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from connections.models import Channel, Connection, Customer, TlsVersion
-from connections.permissions import is_team_member
+from connections.models import ASSIGN_EVENT, Channel, Connection, ConnectionEvent, Customer, TlsVersion
+from connections.permissions import CONNECTION_TEAM, CORE_TEAM, is_team_member
+from htg_migration import clock
 from htg_migration.errors import ApplicationError
 from plateaus.models import MessageFlow
 
 KNOWN_OLD_TLS_VERSIONS = {"1.0", "1.1", "SSL3", "SSLV3"}
+TEAM_GROUPS = (CONNECTION_TEAM, CORE_TEAM)
 
 
 @transaction.atomic
@@ -78,12 +80,24 @@ def connection_channel_set(
     return connection
 
 
+@transaction.atomic
+def connection_tls_upgrade_record(*, connection_id: int, expected_on: Any) -> Connection:
+    """The company still uses TLS 1.1 or older and expects TLS 1.2 by `expected_on`: no channel is recorded yet (HTG
+    takes none older than TLS 1.2), only the date; the connection waits in "awaiting_tls" until it confirms."""
+    connection = Connection.objects.select_for_update().get(pk=connection_id)
+    fields = _channel_apply(connection, NO_CHANNEL, "")
+    connection.tls_upgrade_on = expected_on
+    connection.save(update_fields=[*fields, "tls_upgrade_on"])
+    return connection
+
+
 def assignee_validate(*, assignee_id: int | None) -> None:
     """A connection is given to an active member of the connection team or core team, or to nobody (None)."""
     if assignee_id is None:
         return
-    assignee = get_user_model().objects.filter(pk=assignee_id, is_active=True).first()
-    if assignee is None or not is_team_member(assignee):
+    # A member of the groups (the people the pages offer), not any account that passes the permission check: an
+    # administrator is no team member to give work to.
+    if not get_user_model().objects.filter(pk=assignee_id, is_active=True, groups__name__in=TEAM_GROUPS).exists():
         raise ValidationError({"assignee": [_("Choose a member of the connection team.")]})
 
 
@@ -95,37 +109,43 @@ def connection_details_update(
     tls_version: str = "",
     vpn_peer_address: str = "",
     vpn_details: str = "",
-    assignee_id: int | None,
 ) -> Connection:
-    """The team records a connection's channel (or clears it: `channel` "") and who works on it, on the
-    connection's page. Not a state change, so no transition; any invalid field raises ValidationError and writes
-    nothing."""
-    errors: dict[str, list[str]] = {}
+    """The team records a connection's channel (or clears it: `channel` "") on the connection's page. Not a state
+    change, so no transition; any invalid field raises ValidationError and writes nothing. (Who works on it is
+    `connection_assign`: a timeline event.)"""
     values = NO_CHANNEL
     if channel:
-        try:
-            values = channel_validate(channel=channel, tls_version=tls_version, vpn_peer_address=vpn_peer_address)
-        except ValidationError as error:
-            errors.update(error.message_dict)
-    try:
-        assignee_validate(assignee_id=assignee_id)
-    except ValidationError as error:
-        errors.update(error.message_dict)
-    if errors:
-        raise ValidationError(errors)
+        values = channel_validate(channel=channel, tls_version=tls_version, vpn_peer_address=vpn_peer_address)
     connection = Connection.objects.select_for_update().filter(pk=connection_id).first()
     if connection is None:
         raise ApplicationError(_("This connection does not exist (any more)."))
-    fields = _channel_apply(connection, values, vpn_details)
-    connection.assigned_to_id = assignee_id
-    connection.save(update_fields=[*fields, "assigned_to"])
+    connection.save(update_fields=_channel_apply(connection, values, vpn_details))
     return connection
 
 
 @transaction.atomic
-def connection_assign(*, connection_id: int, assignee_id: int | None) -> Connection:
-    """Give a connection to a team member (or to nobody). Not a state change, so no transition."""
-    updated = Connection.objects.filter(pk=connection_id).update(assigned_to_id=assignee_id)
-    if not updated:
+def connection_assign(*, connection_id: int, assignee_id: int | None, actor: Any, note: str = "") -> Connection:
+    """Give a connection to a team member (or to nobody: None) under a row lock, and record it in the timeline: who
+    gave it to whom, when, and why. Not a state change, so no transition; the event's state before and after are
+    the same. Giving it to whoever has it already changes and records nothing. `actor` None is the system."""
+    if actor is not None and not is_team_member(actor):
+        raise PermissionDenied(_("Only the connection team assigns connections."))
+    assignee_validate(assignee_id=assignee_id)
+    connection = Connection.objects.select_for_update(of=("self",)).filter(pk=connection_id).first()
+    if connection is None:
         raise ApplicationError(_("This connection does not exist (any more)."))
-    return Connection.objects.get(pk=connection_id)
+    if connection.assigned_to_id == assignee_id:
+        return connection
+    connection.assigned_to_id = assignee_id
+    connection.save(update_fields=["assigned_to"])
+    ConnectionEvent.objects.create(
+        connection=connection,
+        transition=ASSIGN_EVENT,
+        from_state=connection.state,
+        to_state=connection.state,
+        actor=actor,
+        assignee_id=assignee_id,
+        note=note.strip()[:2000],
+        created_at=clock.now(),
+    )
+    return connection

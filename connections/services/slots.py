@@ -159,6 +159,7 @@ def availability_slots_generate(*, availability: TeamAvailability) -> list[Slot]
                 availability=availability,
                 starts_at=start,
                 ends_at=start + SLOT_LENGTH,
+                capacity=availability.capacity,
                 created_at=moment,
             )
             for start in starts
@@ -232,10 +233,12 @@ def _check_bookable(*, slot: Slot, connection: Connection) -> None:
 
 @transaction.atomic
 def slot_book(*, slot_id: int, connection_id: int, actor: Any, expected_state: str | None = None) -> SlotBooking:
-    """Book a free slot for a connection in "slot offered" and move it to "slot booked", in one transaction.
+    """Book a free seat of a slot for a connection in "slot offered" and move it to "slot booked", in one transaction.
 
-    The database's partial unique constraints decide a race: the second booking of a slot (or of a connection)
-    gets a ConflictError and nothing of it is written. Permissions are the book_slot step's.
+    Bookings of one slot take turns on its row lock and take the lowest free seat; the database's partial unique
+    constraints (one active booking per seat, one per connection) are the backstop. A booking of a full slot (or a
+    second one of a connection) gets a ConflictError and nothing of it is written. Permissions are the book_slot
+    step's.
     """
     slot = Slot.objects.filter(pk=slot_id).first()
     if slot is None:
@@ -244,10 +247,18 @@ def slot_book(*, slot_id: int, connection_id: int, actor: Any, expected_state: s
     if connection is None:
         raise ApplicationError(_("This connection does not exist (any more)."))
     _check_bookable(slot=slot, connection=connection)
+    # The slot's row lock makes bookings of one slot take turns, so the count of its seats taken is current.
+    Slot.objects.select_for_update().filter(pk=slot.pk).values_list("pk").first()
+    taken = set(
+        SlotBooking.objects.filter(slot=slot, cancelled_at__isnull=True).values_list("seat", flat=True).order_by()
+    )
+    free_seats = [seat for seat in range(1, slot.capacity + 1) if seat not in taken]
     try:
         with transaction.atomic():
+            if not free_seats:
+                raise IntegrityError("every seat of the slot is taken")
             booking = SlotBooking.objects.create(
-                slot=slot, connection=connection, booked_by=actor, booked_at=clock.now()
+                slot=slot, connection=connection, seat=free_seats[0], booked_by=actor, booked_at=clock.now()
             )
     except IntegrityError:
         # Which of the two constraints refused it: the savepoint is gone, so the question can be asked.
@@ -268,7 +279,8 @@ def slot_reschedule(*, connection_id: int, new_slot_id: int, actor: Any) -> Slot
     current = SlotBooking.objects.filter(connection_id=connection_id, cancelled_at__isnull=True).only("slot_id").first()
     if current is not None and current.slot_id == new_slot_id:
         raise ApplicationError(_("This is already the booked slot: choose another one to reschedule."))
-    connection_transition(connection_id=connection_id, transition="reschedule", actor=actor)
+    # No "book your session" e-mail and no cancellation: the new booking's invitation moves the same appointment.
+    connection_transition(connection_id=connection_id, transition="reschedule", actor=actor, step_email=False)
     return slot_book(
         slot_id=new_slot_id, connection_id=connection_id, actor=actor, expected_state=ConnectionState.SLOT_OFFERED
     )

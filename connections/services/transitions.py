@@ -26,10 +26,30 @@ from htg_migration.errors import ApplicationError, ConflictError
 
 
 def transition_names() -> list[str]:
-    return [transition.name for transition in Connection._meta.get_field("state").get_all_transitions(Connection)]
+    """Each transition's name once, in the order the model declares them (the process's order). django-fsm lists a
+    transition once per source state: "hold" leaves from eight states."""
+    return list(transition_sources())
+
+
+def transition_sources() -> dict[str, frozenset[str]]:
+    """Each transition's name with the states it leaves from."""
+    sources: dict[str, set[str]] = {}
+    for transition in Connection._meta.get_field("state").get_all_transitions(Connection):
+        sources.setdefault(transition.name, set()).add(str(transition.source))
+    return {name: frozenset(states) for name, states in sources.items()}
 
 
 TRANSITION_NAMES = frozenset(transition_names())
+# The steps that end a connection's road without it going live: the team confirms the count before running them on
+# many at once.
+FINAL_TRANSITIONS = frozenset({"withdraw", "mark_missed"})
+
+
+def transition_permission(name: str) -> Any:
+    """The permission callable of a transition (the same for each of its source states)."""
+    for meta_transition in getattr(Connection, name)._django_fsm.transitions.values():
+        return meta_transition.permission
+    return None
 
 
 def transition_label(name: str) -> str:
@@ -64,11 +84,14 @@ def connection_transition(
     note: str = "",
     expected_state: str | None = None,
     at: Any = None,
+    step_email: bool = True,
 ) -> Connection:
     """Run one transition under a row lock and record it in the timeline, in one transaction.
 
     `actor` is the user who acts, or None for the system itself (scheduled jobs). `expected_state` is the state
     the user saw: if someone else moved the connection since, ConflictError says so and nothing is written.
+    `step_email` False leaves the company's e-mail to the caller's next step (a reschedule books the new slot at
+    once, and that booking's e-mail says so).
     """
     if transition not in TRANSITION_NAMES:
         raise ApplicationError(_("Unknown step: %(name)s.") % {"name": transition})
@@ -125,7 +148,8 @@ def connection_transition(
         note=note.strip(),
         created_at=moment,
     )
-    connection_step_email_enqueue(connection=connection, event=event)
+    if step_email:
+        connection_step_email_enqueue(connection=connection, event=event)
     return connection
 
 

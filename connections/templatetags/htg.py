@@ -14,9 +14,14 @@ def filter_url(filters: Any, **changes: Any) -> str:
     return "?" + urlencode(filters.as_query(**changes))
 
 
+def _current_sort(filters: Any) -> str:
+    """The sort in force: a filter whose default depends on other values says it as `effective_sort`."""
+    return str(getattr(filters, "effective_sort", filters.sort))
+
+
 @register.simple_tag
 def sort_url(filters: Any, column: str) -> str:
-    current = filters.sort
+    current = _current_sort(filters)
     target = f"-{column}" if current == column else column
     return "?" + urlencode(filters.as_query(sort=target))
 
@@ -24,9 +29,10 @@ def sort_url(filters: Any, column: str) -> str:
 @register.simple_tag
 def sort_state(filters: Any, column: str) -> str:
     """aria-sort for a column header."""
-    if filters.sort == column:
+    current = _current_sort(filters)
+    if current == column:
         return "ascending"
-    if filters.sort == f"-{column}":
+    if current == f"-{column}":
         return "descending"
     return "none"
 

@@ -14,15 +14,15 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from connections.models import Channel, Connection, Contact, Customer, Language, TlsVersion
-from connections.selectors.connections import team_members
 from connections.selectors.contacts import contacts_with_suppression, customer_connections_by_flow, customer_contact_get
 from connections.services.connections import connection_details_update
 from connections.services.contacts import NAME_MAX_LENGTH, PHONE_MAX_LENGTH, contact_delete, contact_save
 from connections.views.access import team_required
 from connections.views.feedback import form_errors_add, refusals_as_messages
+from htg_migration.forms import HtgForm
 
 
-class ContactForm(forms.Form):
+class ContactForm(HtgForm):
     name = forms.CharField(label=gettext_lazy("Name"), max_length=NAME_MAX_LENGTH)
     email = forms.EmailField(label=gettext_lazy("E-mail address"), max_length=254)
     phone = forms.CharField(label=gettext_lazy("Phone"), max_length=PHONE_MAX_LENGTH, required=False)
@@ -32,10 +32,6 @@ class ContactForm(forms.Form):
     is_primary = forms.BooleanField(
         label=gettext_lazy("Primary contact: gets every e-mail first"), required=False, initial=False
     )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("label_suffix", "")
-        super().__init__(*args, **kwargs)
 
 
 def _contacts_page(
@@ -115,7 +111,7 @@ def _choices_with_blank(blank: str, choices: list[tuple[str, Any]]) -> list[tupl
     return [("", blank), *choices]
 
 
-class ConnectionDetailsForm(forms.Form):
+class ConnectionDetailsForm(HtgForm):
     channel = forms.ChoiceField(label=gettext_lazy("Channel"), required=False)
     tls_version = forms.ChoiceField(label=gettext_lazy("TLS version (SMTP-MSA/POP3)"), required=False)
     vpn_peer_address = forms.GenericIPAddressField(
@@ -124,17 +120,12 @@ class ConnectionDetailsForm(forms.Form):
     vpn_details = forms.CharField(
         label=gettext_lazy("IPsec VPN details (SMTP-MTA)"), required=False, max_length=4000, widget=forms.Textarea
     )
-    assignee = forms.ChoiceField(label=gettext_lazy("Team member"), required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("prefix", "details")
-        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.fields["channel"].choices = _choices_with_blank(_("not recorded yet"), list(Channel.choices))  # type: ignore[attr-defined]
         self.fields["tls_version"].choices = _choices_with_blank("—", list(TlsVersion.choices))  # type: ignore[attr-defined]
-        self.fields["assignee"].choices = _choices_with_blank(  # type: ignore[attr-defined]
-            _("not assigned"), [(str(user.pk), user.get_full_name() or user.username) for user in team_members()]
-        )
 
 
 def connection_details_form(connection: Connection) -> ConnectionDetailsForm:
@@ -144,7 +135,6 @@ def connection_details_form(connection: Connection) -> ConnectionDetailsForm:
             "tls_version": connection.tls_version,
             "vpn_peer_address": connection.vpn_peer_address or "",
             "vpn_details": connection.vpn_details,
-            "assignee": str(connection.assigned_to_id or ""),
         }
     )
 
@@ -152,7 +142,7 @@ def connection_details_form(connection: Connection) -> ConnectionDetailsForm:
 @require_POST
 @team_required
 def connection_details_view(request: HttpRequest, connection_id: int) -> HttpResponse:
-    """The connection's channel and team member, from the form on its page."""
+    """The connection's channel, from the form on its page."""
     get_object_or_404(Connection.objects.only("id"), pk=connection_id)
     form = ConnectionDetailsForm(request.POST)
     back = HttpResponseRedirect(reverse("connections:connection_detail", args=[connection_id]) + "#details-heading")
@@ -170,10 +160,9 @@ def connection_details_view(request: HttpRequest, connection_id: int) -> HttpRes
             tls_version=data["tls_version"],
             vpn_peer_address=data["vpn_peer_address"] or "",
             vpn_details=data["vpn_details"],
-            assignee_id=int(data["assignee"]) if data["assignee"] else None,
         )
     if outcome.ok:
-        messages.success(request, _("The connection's technical details and team member have been saved."))
+        messages.success(request, _("The connection's technical details have been saved."))
     return back
 
 

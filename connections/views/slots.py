@@ -21,7 +21,7 @@ from connections.ical import (
     calendar_token_user_id,
     slot_booking_uid,
 )
-from connections.models import Connection, ConnectionState, SlotBooking
+from connections.models import SLOT_CAPACITY_MAX, Connection, ConnectionState, SlotBooking
 from connections.selectors.slots import (
     availability_list,
     calendar_team_member,
@@ -30,6 +30,7 @@ from connections.selectors.slots import (
     slot_capacity_per_day,
     slot_free_list,
 )
+from connections.services.slot_patterns import slot_pattern_publish, slot_pattern_summary
 from connections.services.slots import (
     availability_publish,
     availability_withdraw,
@@ -39,9 +40,10 @@ from connections.services.slots import (
     slot_record_no_show,
 )
 from connections.views.access import team_required
-from connections.views.feedback import refusals_as_messages
+from connections.views.feedback import form_errors_add, refusals_as_messages
 from htg_migration import clock
 from htg_migration.errors import ApplicationError
+from htg_migration.forms import HtgForm
 
 CAPACITY_DAYS = 28  # the coming four weeks
 # The states in which a slot can be chosen: booked for the first time, or moved while booked.
@@ -50,21 +52,73 @@ BOOKING_STATES = (ConnectionState.SLOT_OFFERED, ConnectionState.SLOT_BOOKED)
 CALENDAR_HISTORY = datetime.timedelta(days=90)
 
 
-class AvailabilityForm(forms.Form):
+class AvailabilityForm(HtgForm):
     date = forms.DateField(label=gettext_lazy("Date"))
     start_time = forms.TimeField(label=gettext_lazy("From"))
     end_time = forms.TimeField(label=gettext_lazy("Until"))
+
+
+WEEKDAY_CHOICES = [
+    (0, gettext_lazy("Monday")),
+    (1, gettext_lazy("Tuesday")),
+    (2, gettext_lazy("Wednesday")),
+    (3, gettext_lazy("Thursday")),
+    (4, gettext_lazy("Friday")),
+]
+
+
+PATTERN_PREFIX = "pattern"  # its fields beside the single day's form on one page: their ids must differ
+
+
+class SlotPatternForm(forms.Form):
+    """The same hours on chosen weekdays over a date range (connections.services.slot_patterns)."""
+
+    weekdays = forms.TypedMultipleChoiceField(
+        label=gettext_lazy("Weekdays"),
+        choices=WEEKDAY_CHOICES,
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": gettext_lazy("Choose at least one weekday, Monday to Friday.")},
+    )
+    start_time = forms.TimeField(
+        label=gettext_lazy("Start time"),
+        help_text=gettext_lazy("A whole hour, for example 09:00"),
+        widget=forms.TimeInput(attrs={"type": "time", "step": 3600}, format="%H:%M"),
+    )
+    end_time = forms.TimeField(
+        label=gettext_lazy("End time"),
+        help_text=gettext_lazy("A whole hour, for example 12:00"),
+        widget=forms.TimeInput(attrs={"type": "time", "step": 3600}, format="%H:%M"),
+    )
+    capacity = forms.IntegerField(
+        label=gettext_lazy("Connections per slot"),
+        help_text=gettext_lazy("How many companies you can connect in one hour, side by side"),
+        initial=1,
+        min_value=1,
+        max_value=SLOT_CAPACITY_MAX,
+    )
+    date_from = forms.DateField(
+        label=gettext_lazy("First day"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    date_to = forms.DateField(
+        label=gettext_lazy("Last day"),
+        help_text=gettext_lazy("At most a year after the first day"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
 
 
 def _start_of_today() -> datetime.datetime:
     return datetime.datetime.combine(clock.today(), datetime.time.min, tzinfo=local_zone())
 
 
-def _planning_context(request: HttpRequest, form: AvailabilityForm) -> dict[str, Any]:
+def _planning_context(
+    request: HttpRequest, form: AvailabilityForm, pattern_form: SlotPatternForm | None = None
+) -> dict[str, Any]:
     today = clock.today()
     return {
         "nav_active": "slots",
         "form": form,
+        "pattern_form": pattern_form or SlotPatternForm(prefix=PATTERN_PREFIX),
         "availabilities": availability_list(team_member=request.user, date_from=today),
         "capacity": slot_capacity_per_day(date_from=today, date_to=today + datetime.timedelta(days=CAPACITY_DAYS - 1)),
         "capacity_until": today + datetime.timedelta(days=CAPACITY_DAYS - 1),
@@ -97,6 +151,23 @@ def slot_planning(request: HttpRequest) -> HttpResponse:
             )
             return HttpResponseRedirect(reverse("connections:slot_planning"))
     return render(request, "connections/slot_planning.html", _planning_context(request, form))
+
+
+@require_POST
+@team_required
+def slot_pattern_view(request: HttpRequest) -> HttpResponse:
+    pattern_form = SlotPatternForm(request.POST, prefix=PATTERN_PREFIX)
+    if pattern_form.is_valid():
+        try:
+            result = slot_pattern_publish(team_member=request.user, **pattern_form.cleaned_data)
+        except ValidationError as error:
+            form_errors_add(pattern_form, error)
+        else:
+            for line in slot_pattern_summary(result):
+                messages.success(request, line)
+            return HttpResponseRedirect(reverse("connections:slot_planning"))
+    context = _planning_context(request, AvailabilityForm(), pattern_form)
+    return render(request, "connections/slot_planning.html", context, status=400)
 
 
 @require_POST
@@ -209,6 +280,7 @@ def _calendar_event(request: HttpRequest, booking: SlotBooking) -> CalendarEvent
 
 urlpatterns = [
     path("team/slots/", slot_planning, name="slot_planning"),
+    path("team/slots/pattern/", slot_pattern_view, name="slot_pattern"),
     path(
         "team/slots/availability/<int:availability_id>/withdraw/",
         availability_withdraw_view,

@@ -9,8 +9,14 @@ import math
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
-from django.contrib.auth.views import LoginView, PasswordResetDoneView, PasswordResetView
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, PasswordResetForm, SetPasswordForm
+from django.contrib.auth.views import (
+    LoginView,
+    PasswordChangeView,
+    PasswordResetConfirmView,
+    PasswordResetDoneView,
+    PasswordResetView,
+)
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -21,7 +27,7 @@ from connections.selectors.company_access import is_contact_account
 from connections.services.accounts import staff_password_reset_request
 from connections.services.refusals import refusal_record
 from htg_migration.client_ip import client_ip
-from htg_migration.forms import UserNameLengthChecked
+from htg_migration.forms import HtgForm, UserNameLengthChecked
 
 
 class StaffAuthenticationForm(UserNameLengthChecked, AuthenticationForm):
@@ -50,10 +56,35 @@ def staff_sign_in_locked_out(
     return response
 
 
+# Django's password forms, with the project's labels and required messages (HtgForm).
+class StaffPasswordResetForm(HtgForm, PasswordResetForm):
+    pass
+
+
+class StaffSetPasswordForm(HtgForm, SetPasswordForm):
+    pass
+
+
+class StaffPasswordChangeForm(HtgForm, PasswordChangeForm):
+    pass
+
+
+class StaffPasswordResetConfirmView(PasswordResetConfirmView):
+    form_class = StaffSetPasswordForm
+
+
+class StaffPasswordChangeView(PasswordChangeView):
+    """A signed-in staff member changes their password, on the project's page (Django's is the admin's)."""
+
+    form_class = StaffPasswordChangeForm
+
+
 class StaffPasswordResetView(PasswordResetView):
     """Ask for a new password by e-mail address. The link goes through the outbox (`staff_password_reset_request`),
     rate-limited per address and per client IP address: over a limit, a 429 with Retry-After. Known and unknown
     addresses get the same answer."""
+
+    form_class = StaffPasswordResetForm
 
     def form_invalid(self, form: PasswordResetForm) -> HttpResponse:
         return self.render_to_response(self.get_context_data(form=form), status=400)

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.forms",  # Django's widget templates, for FORM_RENDERER (which finds templates through TEMPLATES)
     "axes",  # staff sign-in attempts, locked out after too many failures (AXES_* below)
     "csp",  # the Content-Security-Policy header (CONTENT_SECURITY_POLICY below)
     # Trigram similarity for the helpdesk lookup.
@@ -100,6 +101,9 @@ TEMPLATES = [
         },
     },
 ]
+
+# Every form is drawn by the project's own templates (templates/forms/), never Django's defaults.
+FORM_RENDERER = "htg_migration.forms.HtgFormRenderer"
 
 # PostgreSQL only. Where DATABASE_URL is unset, `dev.py run` sets it to an embedded server (htg_migration/embedded_db).
 DATABASES = {

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from htg_migration import clock, uploads
 from htg_migration.errors import ApplicationError
+from htg_migration.queueing import task_queue_on_commit
 from imports.models import ImportBatch
 from imports.services.apply import registration_plan_apply
 from imports.services.formats import count_data_rows
@@ -57,7 +58,7 @@ def import_batch_create(*, created_by: Any, uploaded_file: UploadedFile | None) 
     )
     from imports.tasks import import_batch_validate_task
 
-    transaction.on_commit(lambda: import_batch_validate_task.delay(batch.pk))
+    task_queue_on_commit(lambda: import_batch_validate_task.delay(batch.pk))
     return batch
 
 
@@ -104,7 +105,7 @@ def import_batch_apply_request(*, batch_id: int) -> ImportBatch:
     batch.save(update_fields=["status", "processed_rows", "progressed_at"])
     from imports.tasks import import_batch_apply_task
 
-    transaction.on_commit(lambda: import_batch_apply_task.delay(batch.pk))
+    task_queue_on_commit(lambda: import_batch_apply_task.delay(batch.pk))
     return batch
 
 
@@ -151,9 +152,9 @@ def import_batch_resume(*, batch_id: int) -> ImportBatch:
     from imports.tasks import import_batch_apply_task, import_batch_validate_task
 
     if batch.status in (S.UPLOADED, S.VALIDATING):
-        transaction.on_commit(lambda: import_batch_validate_task.delay(batch.pk))
+        task_queue_on_commit(lambda: import_batch_validate_task.delay(batch.pk))
     elif batch.status == S.APPLYING:
-        transaction.on_commit(lambda: import_batch_apply_task.delay(batch.pk))
+        task_queue_on_commit(lambda: import_batch_apply_task.delay(batch.pk))
     return batch
 
 

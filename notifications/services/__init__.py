@@ -4,6 +4,7 @@ from notifications.selectors import address_normalise
 from notifications.services.outbox import (
     ERROR_MAX_LENGTH,
     EmailDraft,
+    EnqueuedEmail,
     address_suppress,
     email_bounce_record,
     email_enqueue,
@@ -18,6 +19,7 @@ from notifications.services.sending import (
     RecoverResult,
     email_claims_recover,
     email_send,
+    email_sender,
     emails_send,
     emails_sweep,
 )
@@ -26,6 +28,7 @@ __all__ = [
     "CLAIM_LOCK_NAMESPACE",
     "ERROR_MAX_LENGTH",
     "EmailDraft",
+    "EnqueuedEmail",
     "RecoverResult",
     "address_normalise",
     "address_suppress",
@@ -35,6 +38,7 @@ __all__ = [
     "email_enqueue_many",
     "email_id_batches",
     "email_send",
+    "email_sender",
     "email_template_render",
     "emails_send",
     "emails_sweep",

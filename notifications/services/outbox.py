@@ -20,6 +20,7 @@ from django.db.models import JSONField
 from django.db.transaction import TransactionManagementError
 
 from htg_migration import clock
+from htg_migration.queueing import task_queue_on_commit
 from notifications.models import SUBJECT_MAX_LENGTH, OutboxEmail, SuppressedAddress
 from notifications.selectors import address_normalise, suppression_for_addresses
 from notifications.services.rendering import EmailRenderer, email_renderer
@@ -101,10 +102,10 @@ def _send_on_commit(email_ids: list[int]) -> None:
 
     if len(email_ids) == 1:
         email_id = email_ids[0]
-        transaction.on_commit(lambda: email_send_task.delay(email_id))
+        task_queue_on_commit(lambda: email_send_task.delay(email_id))
         return
     for chunk in email_id_batches(email_ids):
-        transaction.on_commit(functools.partial(email_send_many_task.delay, chunk))
+        task_queue_on_commit(functools.partial(email_send_many_task.delay, chunk))
 
 
 def email_id_batches(email_ids: Sequence[int]) -> Iterator[list[int]]:

@@ -4,6 +4,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.template import Context, Template
+from django.utils.html import conditional_escape
 from django.utils.translation import gettext as _
 
 from htg_migration.errors import ApplicationError
@@ -36,11 +37,32 @@ class EmailRenderer:
             )
             self.compiled[(template.key, template.language)] = parts
         subject, text, html = parts
+        stops = _values_ending_in_a_full_stop(context)
         return (
-            " ".join(subject.render(Context(context, autoescape=False)).split()),
-            text.render(Context(context, autoescape=False)),
-            html.render(Context(context, autoescape=True)) if html is not None else "",
+            _one_full_stop(" ".join(subject.render(Context(context, autoescape=False)).split()), stops),
+            _one_full_stop(text.render(Context(context, autoescape=False)), stops),
+            _one_full_stop(html.render(Context(context, autoescape=True)), stops, escape=True) if html else "",
         )
+
+
+def _values_ending_in_a_full_stop(value: Any) -> set[str]:
+    """The text values of a context (nested ones too) that end in a full stop, such as "Van Dam B.V."."""
+    if isinstance(value, str):
+        return {value} if value.endswith(".") and not value.endswith("..") else set()
+    if isinstance(value, dict):
+        value = value.values()
+    if isinstance(value, list | tuple | type({}.values())):
+        return set().union(*(_values_ending_in_a_full_stop(item) for item in value))
+    return set()
+
+
+def _one_full_stop(rendered: str, values: set[str], *, escape: bool = False) -> str:
+    """A template that ends a sentence after a value that itself ends in a full stop ("the intake of
+    {{ company_name }}.") says "the intake of Van Dam B.V.", not "B.V..": whatever the administrator writes."""
+    for value in values:
+        shown = str(conditional_escape(value)) if escape else value
+        rendered = rendered.replace(shown + ".", shown)
+    return rendered
 
 
 def email_renderer(template_keys: Iterable[str]) -> EmailRenderer:

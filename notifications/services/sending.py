@@ -23,6 +23,7 @@ import uuid
 from collections.abc import Iterator, Sequence
 from email import encoders
 from email.mime.base import MIMEBase
+from email.utils import formataddr, parseaddr
 from typing import Any
 
 from django.conf import settings
@@ -30,6 +31,8 @@ from django.core.mail import EmailMultiAlternatives
 from django.core.mail.message import SafeMIMEText
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, transaction
 from django.db.models import Q
+from django.utils import translation
+from django.utils.translation import gettext
 
 from htg_migration import clock
 from notifications.backends import DeliveryUnknownError, TlsRequiredError, email_connection, email_connection_drop
@@ -47,11 +50,19 @@ MARK_RETRY_LONGEST_WAIT = 10.0
 logger = logging.getLogger(__name__)
 
 
+def email_sender(language: str) -> str:
+    """The From header for an e-mail in this language: the address of DEFAULT_FROM_EMAIL under a display name in the
+    addressee's language ("HTG Migratie" or "HTG Migration")."""
+    _name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    with translation.override(language):
+        return formataddr((gettext("HTG Migration"), address))
+
+
 def _message(email: OutboxEmail) -> EmailMultiAlternatives:
     message = EmailMultiAlternatives(
         subject=email.subject,
         body=email.body_text,
-        from_email=settings.DEFAULT_FROM_EMAIL,
+        from_email=email_sender(email.language),
         to=[email.to_address],
         headers={"Message-ID": outbox_message_id(email)},
     )
@@ -67,15 +78,24 @@ def _attachment_part(attachment: dict[str, str]) -> MIMEBase:
     part: MIMEBase
     if maintype == "text":
         part = SafeMIMEText(attachment["content"], subtype, "utf-8")
-        if subtype == "calendar" and attachment["filename"].lower().endswith(".ics"):
-            # An invitation: mail clients offer "add to calendar" for text/calendar with the iTIP method.
-            part.set_param("method", "REQUEST")
+        method = _calendar_method(attachment["content"]) if subtype == "calendar" else ""
+        if method:
+            # An invitation or its cancellation: mail clients act on text/calendar by the iTIP method it names.
+            part.set_param("method", method)
     else:
         part = MIMEBase(maintype, subtype)
         part.set_payload(attachment["content"].encode("utf-8"))
         encoders.encode_base64(part)
     part.add_header("Content-Disposition", "attachment", filename=attachment["filename"])
     return part
+
+
+def _calendar_method(content: str) -> str:
+    """The iTIP METHOD of a calendar object ("REQUEST", "CANCEL", ...), or "" if it has none."""
+    for line in content.splitlines():
+        if line.startswith("METHOD:"):
+            return line.partition(":")[2].strip().upper()
+    return ""
 
 
 def _describe(error: BaseException) -> str:

@@ -3,14 +3,25 @@
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Prefetch
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy
 
 from connections.helpdesk_scripts import step_guide
-from connections.models import Connection, ConnectionState, Contact, Customer
+from connections.models import (
+    CONFIRMATION_STATE,
+    CompanyConfirmation,
+    Connection,
+    ConnectionEvent,
+    ConnectionState,
+    Contact,
+    Customer,
+)
 from htg_migration import clock
 from notifications.services import address_normalise
 from plateaus.models import GovernmentParty, MessageFlow
 from portal.models import IntakeDraft
+from portal.selectors.programme import ProgrammeFacts, programme_facts_for_flows
 
 S = ConnectionState
 # Connections the intake may still set the channel of and move to "intake received".
@@ -41,7 +52,7 @@ class IntakeContext:
 
 def intake_context(*, email: str, customer: Customer | None) -> IntakeContext:
     flows = list(
-        MessageFlow.objects.select_related("plateau").prefetch_related(
+        MessageFlow.objects.select_related("plateau__programme").prefetch_related(
             Prefetch("parties", queryset=GovernmentParty.objects.order_by("code"))
         )
     )
@@ -59,6 +70,55 @@ def intake_draft_get(*, email: str) -> IntakeDraft | None:
     return IntakeDraft.objects.filter(email=address_normalise(email)).first()
 
 
+# The company's next step once it has given the confirmation its state asks for: nothing, the team acts next.
+AFTER_CONFIRMATION = {
+    CompanyConfirmation.TEST_MESSAGES_SENT: gettext_lazy(
+        "Nothing for now: the connection team checks your test messages and tells you the result."
+    ),
+    CompanyConfirmation.READY_FOR_PRODUCTION: gettext_lazy(
+        "Nothing for now: the connection team switches your connection to production on HTG and tells you when."
+    ),
+}
+
+
+def connection_confirmed(*, state: str, confirmed: set[str]) -> str | None:
+    """The confirmation the company already gave for the step its connection is in, or None."""
+    for kind, confirm_state in CONFIRMATION_STATE.items():
+        if confirm_state == state and kind.value in confirmed:
+            return kind.value
+    return None
+
+
+def company_next_step(*, state: str, confirmed: set[str]) -> Promise:
+    """What the company does next: the step's own guide, unless it already confirmed what the step asks of it."""
+    done = connection_confirmed(state=state, confirmed=confirmed)
+    if done is not None:
+        return AFTER_CONFIRMATION[CompanyConfirmation(done)]
+    return step_guide(state).company_next
+
+
+def with_confirmations(connections: Any) -> Any:
+    """Connections annotated with the confirmations the company gave (`confirmed_test_messages_sent`,
+    `confirmed_ready_for_production`), in the same query."""
+    return connections.annotate(
+        **{
+            f"confirmed_{kind.value.removeprefix('confirm_')}": Exists(
+                ConnectionEvent.objects.filter(connection=OuterRef("pk"), transition=kind.value)
+            )
+            for kind in CompanyConfirmation
+        }
+    )
+
+
+def confirmations_of(connection: Connection) -> set[str]:
+    """The confirmations `with_confirmations` found for one connection."""
+    return {
+        kind.value
+        for kind in CompanyConfirmation
+        if getattr(connection, f"confirmed_{kind.value.removeprefix('confirm_')}", False)
+    }
+
+
 @dataclass(frozen=True)
 class StatusRow:
     connection: Connection
@@ -66,29 +126,41 @@ class StatusRow:
     customs_next: Any
     is_overdue: bool
     needs_intake: bool
+    due_on: Any = None  # what the company owes, by when: none once it confirmed what its step asks
 
 
 @dataclass(frozen=True)
 class PortalStatus:
     customer: Customer
     rows: list[StatusRow]
+    facts: ProgrammeFacts
 
 
 def portal_status(*, customer_id: int) -> PortalStatus:
-    """The company and each of its connections with the next step for both sides (two queries)."""
+    """The company and each of its connections with the next step for both sides, the deadline and the company's
+    plateaus (two queries; three for a company without connections)."""
     customer = Customer.objects.get(pk=customer_id)
     today = clock.today()
     rows = []
-    for connection in Connection.objects.filter(customer_id=customer_id).select_related("flow__plateau"):
+    connections = with_confirmations(
+        Connection.objects.filter(customer_id=customer_id).select_related("flow__plateau__programme")
+    )
+    for connection in connections:
         guide = step_guide(connection.state)
+        confirmed = confirmations_of(connection)
+        due_on = None if connection_confirmed(state=connection.state, confirmed=confirmed) else connection.due_on
+        if connection.state == S.AWAITING_TLS:
+            due_on = connection.tls_upgrade_on  # the company's own date for TLS 1.2
         rows.append(
             StatusRow(
                 connection=connection,
-                company_next=guide.company_next,
+                company_next=company_next_step(state=connection.state, confirmed=confirmed),
                 customs_next=guide.customs_next,
-                is_overdue=bool(connection.due_on and connection.due_on < today),
+                is_overdue=bool(due_on and due_on < today),
                 needs_intake=connection.state == S.INVITED,
+                due_on=due_on,
             )
         )
     rows.sort(key=lambda row: (row.connection.flow.plateau.number, row.connection.flow.code))
-    return PortalStatus(customer=customer, rows=rows)
+    facts = programme_facts_for_flows(row.connection.flow for row in rows)
+    return PortalStatus(customer=customer, rows=rows, facts=facts)

@@ -4,11 +4,13 @@ Booking and rescheduling are `connections.services.slots` (the same rules as for
 """
 
 import uuid
+import zoneinfo
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import formats, translation
 from django.utils.translation import gettext as _
 
 from connections.models import (
@@ -22,10 +24,13 @@ from connections.models import (
 )
 from connections.permissions import company_or_team_may
 from connections.services.callbacks import callback_request_create, helpdesk_contact_record
+from connections.services.step_emails import company_recipients, portal_link, time_zone_label
 from connections.services.submit_tokens import submit_owner_user, submit_token_claim, submit_token_record
 from htg_migration import clock
 from htg_migration.errors import ApplicationError
+from notifications.services import EmailDraft, email_enqueue_many
 
+PROBLEM_TEMPLATE = "connection.problem_reported"
 # A problem "after migration" is one with a connection that is on HTG; before that the team is already on it.
 PROBLEM_STATES = (ConnectionState.LIVE, ConnectionState.DIGIPOORT_CLOSED)
 
@@ -33,7 +38,7 @@ PROBLEM_STATES = (ConnectionState.LIVE, ConnectionState.DIGIPOORT_CLOSED)
 def _locked_connection(connection_id: int) -> Connection:
     connection = (
         Connection.objects.select_for_update(of=("self",))
-        .select_related("customer", "flow")
+        .select_related("customer", "flow__plateau__programme")
         .filter(pk=connection_id)
         .first()
     )
@@ -61,16 +66,18 @@ def connection_company_confirm(*, connection_id: int, kind: str, actor: Any) -> 
         return existing, False
     required = CONFIRMATION_STATE[confirmation]
     if connection.state != required:
-        raise ApplicationError(
-            _(
-                "“%(confirmation)s” is possible only while the connection is “%(required)s”; it is now “%(state)s”. "
-                "Nothing was recorded."
+        if confirmation == CompanyConfirmation.TEST_MESSAGES_SENT:
+            message = _(
+                "You can confirm that you sent your test messages only while the connection is “%(required)s”; it is "
+                "now “%(state)s”. Nothing was recorded."
             )
-            % {
-                "confirmation": confirmation.label,
-                "required": ConnectionState(required).label,
-                "state": ConnectionState(connection.state).label,
-            },
+        else:
+            message = _(
+                "You can confirm that you are ready for production only once the connection is “%(required)s”; it is "
+                "now “%(state)s”. Nothing was recorded."
+            )
+        raise ApplicationError(
+            message % {"required": ConnectionState(required).label, "state": ConnectionState(connection.state).label},
             {"state": connection.state},
         )
     event = ConnectionEvent.objects.create(
@@ -161,4 +168,37 @@ def connection_problem_report(
         connection_id=connection.pk,
     )
     submit_token_record(token=submit_token, owner=owner, created=callback)
+    _problem_email_enqueue(connection=connection, callback=callback, actor=actor, urgent=urgent)
     return ProblemReport(callback=callback)
+
+
+def _problem_email_enqueue(*, connection: Connection, callback: CallbackRequest, actor: Any, urgent: bool) -> None:
+    """The reference and what happens next, by e-mail, to whoever reported it and to the company's first contact
+    (a hub reporting for its client: both), each in their own language."""
+    zone = zoneinfo.ZoneInfo(connection.flow.plateau.programme.time_zone)
+    due_at = callback.due_at.astimezone(zone)
+    drafts = []
+    for contact in company_recipients(connection=connection, actor_id=actor.pk, with_bookers=False):
+        with translation.override(contact.language):
+            context = {
+                "contact_name": contact.name,
+                "company_name": connection.customer.legal_name,
+                "flow_name": connection.flow.name,
+                "reference": problem_reference(callback.pk),
+                "call_name": callback.contact_name,
+                "call_phone": callback.contact_phone,
+                "call_by": formats.date_format(due_at, "l j F Y H:i"),
+                "time_zone": time_zone_label(due_at),
+                "urgent": urgent,
+                "report_url": portal_link("portal:problem_reported", callback.pk),
+            }
+        drafts.append(
+            EmailDraft(
+                to_address=contact.email,
+                template_key=PROBLEM_TEMPLATE,
+                language=contact.language,
+                context=context,
+                dedupe_key=f"problem:{callback.pk}:{contact.pk}",
+            )
+        )
+    email_enqueue_many(emails=drafts)

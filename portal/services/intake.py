@@ -6,12 +6,16 @@ The draft (`IntakeDraft.data`) is plain JSON, exactly what the person typed:
     {"legal_name", "kvk_number", "eori", "role",
      "clients": [{"legal_name", "kvk_number", "eori"}],            # hubs only
      "contacts": [{"name", "email", "phone", "language"}],          # the first is the signed-in person
-     "flows": {"AGS": {"used", "channel", "tls_version", "vpn_peer_address", "vpn_details"}}}
+     "flows": {"AGS": {"used", "channel", "tls_version", "tls_upgrade_on", "vpn_peer_address", "vpn_details"}}}
+
+A flow's row keeps only what its channel asks (`intake_flow_row_clean`): TLS for SMTP-MSA/POP3 (and, for TLS 1.1 or
+older, the date by which it will be TLS 1.2: "tls_upgrade_on", YYYY-MM-DD), the IPsec VPN for SMTP-MTA.
 
 Errors are keyed by the form field they belong to ("eori", "contacts-1-email", "flow-AGS-tls_version"), so a page
 shows each next to its field and in the summary.
 """
 
+import datetime
 import json
 import re
 import uuid
@@ -20,15 +24,19 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
+from django.core.validators import validate_email, validate_ipv46_address
 from django.db import connection as database
 from django.db import transaction
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from connections.models import Channel, Contact, Customer, Language
+from connections.models import Channel, Contact, Customer, Language, TlsVersion
 from connections.selectors.customers import IdentifierHolders, customer_identifier_holders
-from connections.services.connections import channel_validate, connection_channel_set, connection_create
+from connections.services.connections import (
+    connection_channel_set,
+    connection_create,
+    connection_tls_upgrade_record,
+)
 from connections.services.customers import DUPLICATE, ContactInput, customer_create, customer_identifier_errors
 from connections.services.htg_numbers import customer_htg_number_issue
 from connections.services.submit_tokens import (
@@ -39,6 +47,7 @@ from connections.services.submit_tokens import (
 )
 from connections.services.transitions import connection_transition
 from connections.validators import normalise_identifier
+from htg_migration import clock
 from notifications.services import email_enqueue
 from portal.models import IntakeDraft
 from portal.selectors.intake import IntakeContext, intake_context
@@ -51,6 +60,10 @@ PHONE_PATTERN = re.compile(r"^\+?[0-9 ()\-]{6,25}$")
 HTG_NUMBER_TEMPLATE = "customer.htg_number_issued"
 DRAFT_FIELD = "intake"  # the key of a refusal of the whole draft (the intake's form has this id)
 INTAKE_LOCK_NAMESPACE = 7_340_105  # the first key of the intake's advisory locks (one per verified address)
+# TLS versions older than HTG takes: a company on one of them may submit with the date it expects TLS 1.2.
+OLD_TLS_VERSIONS = ("1.1", "1.0")
+# A flow's fields in the order of the form (the error summary follows it).
+FLOW_FIELDS = ("used", "channel", "tls_version", "tls_upgrade_on", "vpn_peer_address", "vpn_details")
 Errors = dict[str, list[str]]
 
 
@@ -205,26 +218,104 @@ def _contact_errors(data: dict[str, Any], context: IntakeContext, errors: Errors
             errors[f"{prefix}language"] = [_("Choose Dutch or English.")]
 
 
+def intake_flow_row_clean(row: dict[str, Any]) -> dict[str, Any]:
+    """A flow's answers without those its channel does not ask: no VPN for SMTP-MSA/POP3, no TLS for SMTP-MTA, no
+    upgrade date unless the TLS version is an old one. (A page without JavaScript posts hidden fields too.)"""
+    row = dict(row)
+    channel = row.get("channel")
+    if channel != Channel.SMTP_MSA_POP3:
+        row["tls_version"] = row["tls_upgrade_on"] = ""
+    if channel != Channel.SMTP_MTA_IPSEC:
+        row["vpn_peer_address"] = row["vpn_details"] = ""
+    if row.get("tls_version") not in OLD_TLS_VERSIONS:
+        row["tls_upgrade_on"] = ""
+    return row
+
+
+def intake_flow_is_upgrading(row: dict[str, Any]) -> bool:
+    """SMTP-MSA/POP3 still on TLS 1.1 or older, with the date by which it will be on TLS 1.2."""
+    return (
+        row.get("channel") == Channel.SMTP_MSA_POP3
+        and row.get("tls_version") in OLD_TLS_VERSIONS
+        and bool(_text(row.get("tls_upgrade_on")))
+    )
+
+
+def intake_upgrade_date(row: dict[str, Any]) -> datetime.date | None:
+    try:
+        return datetime.date.fromisoformat(_text(row.get("tls_upgrade_on"), 10))
+    except ValueError:
+        return None
+
+
+def _upgrade_errors(code: str, row: dict[str, Any], deadline: datetime.date, errors: Errors) -> None:
+    key = f"flow-{code}-tls_upgrade_on"
+    if not _text(row.get("tls_upgrade_on")):
+        errors[f"flow-{code}-tls_version"] = [
+            _(
+                "TLS %(version)s is no longer allowed for %(flow)s: HTG accepts SMTP-MSA/POP3 only over TLS 1.2 or "
+                "later. Choose TLS 1.2 or 1.3, or, if you are upgrading, enter the date by which %(flow)s will use "
+                "TLS 1.2."
+            )
+            % {"version": row.get("tls_version"), "flow": code}
+        ]
+        return
+    expected_on = intake_upgrade_date(row)
+    if expected_on is None:
+        errors[key] = [
+            _("Enter the date by which %(flow)s will use TLS 1.2 as a date, for example 2020-06-01.") % {"flow": code}
+        ]
+    elif expected_on < clock.today():
+        errors[key] = [_("The date by which %(flow)s will use TLS 1.2 cannot be in the past.") % {"flow": code}]
+    elif expected_on > deadline:
+        errors[key] = [
+            _("%(flow)s must use TLS 1.2 before the deadline: enter a date no later than %(deadline)s.")
+            % {"flow": code, "deadline": formats.date_format(deadline, "j F Y")}
+        ]
+
+
+def _flow_channel_errors(code: str, row: dict[str, Any], deadline: datetime.date, errors: Errors) -> None:
+    """The channel's problems of one flow, each message naming the flow."""
+    channel = row.get("channel")
+    tls_version = _text(row.get("tls_version"), 10)
+    if channel == Channel.SMTP_MSA_POP3:
+        if not tls_version:
+            errors[f"flow-{code}-tls_version"] = [
+                _("Choose the TLS version your mail software uses for %(flow)s.") % {"flow": code}
+            ]
+        elif tls_version in OLD_TLS_VERSIONS:
+            _upgrade_errors(code, row, deadline, errors)
+        elif tls_version not in TlsVersion.values:
+            errors[f"flow-{code}-tls_version"] = [_("Choose TLS 1.2 or TLS 1.3 for %(flow)s.") % {"flow": code}]
+    elif channel == Channel.SMTP_MTA_IPSEC:
+        try:
+            validate_ipv46_address(_text(row.get("vpn_peer_address"), 45))
+        except ValidationError:
+            errors[f"flow-{code}-vpn_peer_address"] = [
+                _("Enter the public IP address of your IPsec VPN peer for %(flow)s, for example 192.0.2.10.")
+                % {"flow": code}
+            ]
+        if len(str(row.get("vpn_details") or "")) > 2000:
+            errors[f"flow-{code}-vpn_details"] = [
+                _("Keep the IPsec VPN details for %(flow)s under 2,000 characters.") % {"flow": code}
+            ]
+    else:
+        errors[f"flow-{code}-channel"] = [
+            _("Choose the channel for %(flow)s: SMTP-MSA/POP3 (TLS) or SMTP-MTA (IPsec VPN).") % {"flow": code}
+        ]
+
+
 def _flow_errors(data: dict[str, Any], context: IntakeContext, errors: Errors) -> None:
     used = intake_used_flows(data, context)
     if not used:
         errors["flows"] = [_("Choose at least one message flow that your company uses.")]
     chosen = data.get("flows") or {}
+    flows = {flow.code: flow for flow in context.flows}
     for code in used:
         if context.flow_is_locked(code):
             continue
-        row = chosen.get(code) or {}
-        try:
-            channel_validate(
-                channel=_text(row.get("channel")),
-                tls_version=_text(row.get("tls_version")),
-                vpn_peer_address=_text(row.get("vpn_peer_address")),
-            )
-        except ValidationError as error:
-            for name, messages in error.message_dict.items():
-                errors[f"flow-{code}-{name}"] = messages
-        if len(str(row.get("vpn_details") or "")) > 2000:
-            errors[f"flow-{code}-vpn_details"] = [_("Keep the VPN details under 2,000 characters.")]
+        row = intake_flow_row_clean(chosen.get(code) or {})
+        _flow_channel_errors(code, row, flows[code].plateau.programme.deadline, errors)
 
 
 def intake_errors(*, data: dict[str, Any], context: IntakeContext, step: str | None = None) -> Errors:
@@ -318,17 +409,23 @@ def _connections_apply(*, customer: Customer, data: dict[str, Any], context: Int
     for code in intake_used_flows(data, context):
         if context.flow_is_locked(code):
             continue
-        row = chosen.get(code) or {}
+        row = intake_flow_row_clean(chosen.get(code) or {})
         connection = context.connections.get(code) or connection_create(customer=customer, flow=flows[code])
-        connection_channel_set(
-            connection_id=connection.pk,
-            channel=_text(row.get("channel")),
-            tls_version=_text(row.get("tls_version")),
-            vpn_peer_address=_text(row.get("vpn_peer_address")),
-            vpn_details=_text(row.get("vpn_details"), 2000) if row.get("channel") == Channel.SMTP_MTA_IPSEC else "",
-        )
+        if intake_flow_is_upgrading(row):
+            # Still on TLS 1.1 or older: no channel HTG would take yet; the connection waits for TLS 1.2.
+            connection_tls_upgrade_record(connection_id=connection.pk, expected_on=intake_upgrade_date(row))
+            transition = "receive_intake_awaiting_tls"
+        else:
+            connection_channel_set(
+                connection_id=connection.pk,
+                channel=_text(row.get("channel")),
+                tls_version=_text(row.get("tls_version")),
+                vpn_peer_address=_text(row.get("vpn_peer_address")),
+                vpn_details=_text(row.get("vpn_details"), 2000),
+            )
+            transition = "receive_intake"
         if flows[code].is_open_for_migration():
-            connection_transition(connection_id=connection.pk, transition="receive_intake", actor=user)
+            connection_transition(connection_id=connection.pk, transition=transition, actor=user)
 
 
 @transaction.atomic

@@ -26,6 +26,7 @@ from connections.views.access import View, portal_sign_in_redirect
 from htg_migration.client_ip import client_ip
 from htg_migration.errors import ApplicationError
 from htg_migration.sessions import COMPANY, session_begin
+from portal.selectors.programme import portal_programme_facts
 from portal.services.sign_in import (
     PortalAccountRefused,
     SignInLinkInvalid,
@@ -75,7 +76,9 @@ def verified_email_required(view: View) -> View:
     return wrapped
 
 
-def _link_request_page(request: HttpRequest, *, template: str, nav_active: str) -> HttpResponse:
+def _link_request_page(
+    request: HttpRequest, *, template: str, nav_active: str, extra: dict[str, Any] | None = None
+) -> HttpResponse:
     email = request.POST.get("email", "") if request.method == "POST" else request.GET.get("email", "")
     next_path = portal_next_path_clean(request.POST.get("next") or request.GET.get("next") or "")
     errors: dict[str, list[str]] = {}
@@ -99,6 +102,7 @@ def _link_request_page(request: HttpRequest, *, template: str, nav_active: str) 
         "retry_after_minutes": retry_after_minutes,
         "nav_active": nav_active,
         "link_minutes": settings.HTG_PORTAL_LINK_MINUTES,
+        **(extra or {}),
     }
     status = 429 if retry_after_minutes else 400 if errors else 200
     response = render(request, template, context, status=status)
@@ -112,7 +116,8 @@ def start_view(request: HttpRequest) -> HttpResponse:
     """The public start page: what the migration asks of a company, and the address to send a link to."""
     if portal_identity(request) is not None and request.method == "GET":
         return redirect("portal:status")
-    return _link_request_page(request, template="portal/start.html", nav_active="start")
+    facts = portal_programme_facts()
+    return _link_request_page(request, template="portal/start.html", nav_active="start", extra={"facts": facts})
 
 
 @require_http_methods(["GET", "POST"])

@@ -6,7 +6,9 @@ again; "Next" checks the step and shows each problem next to its field and in a 
 who is not signed in is asked for their address and gets a sign-in link, so a forwarded invitation opens nothing.
 """
 
+import contextlib
 import copy
+import datetime
 from typing import Any
 
 from django.contrib import messages
@@ -15,19 +17,22 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
+from django.utils import formats
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from connections.models import Channel, Customer, Language, TlsVersion
+from connections.models import Channel, ConnectionState, Customer, Language, TlsVersion
 from connections.services.submit_tokens import SUBMIT_TOKEN_FIELD, submit_token_parse
 from htg_migration.errors import ApplicationError
 from portal.selectors.intake import IntakeContext, intake_context, intake_draft_get
 from portal.services.intake import (
     DRAFT_FIELD,
+    FLOW_FIELDS,
     INTAKE_STEPS,
     MAX_CLIENTS,
     MAX_CONTACTS,
+    OLD_TLS_VERSIONS,
     customer_intake_submit,
     intake_client_rows,
     intake_contact_rows,
@@ -139,15 +144,53 @@ def _error_step(key: str) -> str:
     return "company"
 
 
-def _summary(errors: dict[str, list[str]], step: str) -> list[dict[str, str]]:
-    """The error summary: each message with a link to its field (on this page, or on the step it belongs to)."""
+def _field_rank(key: str, flow_codes: list[str]) -> tuple[int, int, int, int]:
+    """Where a field stands in the whole intake (step, row, field), so that the summary follows the form."""
+    parts = key.split("-")
+    if key in (DRAFT_FIELD, SUBMIT_TOKEN_FIELD):
+        return (-1, 0, 0, 0)
+    step = INTAKE_STEPS.index(_error_step(key))
+    if parts[0] == "flow" and len(parts) >= 3:
+        flow = flow_codes.index(parts[1]) if parts[1] in flow_codes else len(flow_codes)
+        name = parts[-1]
+        return (step, 1, flow, FLOW_FIELDS.index(name) if name in FLOW_FIELDS else len(FLOW_FIELDS))
+    if parts[0] in ("contacts", "clients") and len(parts) == 3 and parts[1].isdigit():
+        names = ContactRowForm.base_fields if parts[0] == "contacts" else ClientRowForm.base_fields
+        order = list(names)
+        return (
+            step,
+            1 + (parts[0] == "clients") * 100,
+            int(parts[1]),
+            order.index(parts[2]) if parts[2] in order else 9,
+        )
+    company_fields = ["legal_name", "kvk_number", "eori", "role"]
+    if key in company_fields:
+        return (step, 0, company_fields.index(key), 0)
+    return (step, 0, 0, 0)  # a whole step's message ("flows", "contacts") stands above its fields
+
+
+def _summary(errors: dict[str, list[str]], step: str, flow_codes: list[str]) -> list[dict[str, str]]:
+    """The error summary, in the order of the form: each message with a link to its field (on this page, or on the
+    step it belongs to)."""
     items: list[dict[str, str]] = []
-    for key, texts in errors.items():
+    for key in sorted(errors, key=lambda name: _field_rank(name, flow_codes)):
         target_step = step if key == DRAFT_FIELD else _error_step(key)
         anchor = "intake-submit" if key == SUBMIT_TOKEN_FIELD else key  # a hidden field: link to the button instead
         href = f"#{anchor}" if target_step == step else f"{reverse('portal:intake_step', args=[target_step])}#{anchor}"
-        items.extend({"href": href, "text": text} for text in texts)
+        items.extend({"href": href, "text": text} for text in errors[key])
     return items
+
+
+def _flow_shown(values: dict[str, Any], *, used: bool) -> dict[str, bool]:
+    """Which of a flow's questions its answers so far call for (the page hides the others; its script shows and
+    hides them as the answers change, and without the script "Show the questions for my answers" does it)."""
+    channel = values.get("channel") if used else ""
+    return {
+        "shows_channel": used,
+        "shows_tls": channel == Channel.SMTP_MSA_POP3,
+        "shows_upgrade": channel == Channel.SMTP_MSA_POP3 and values.get("tls_version") in OLD_TLS_VERSIONS,
+        "shows_vpn": channel == Channel.SMTP_MTA_IPSEC,
+    }
 
 
 def _page(
@@ -174,6 +217,7 @@ def _page(
             "code": flow.code,
             "values": chosen.get(flow.code) or {},
             "used": flow.code in used,
+            **_flow_shown(chosen.get(flow.code) or {}, used=flow.code in used),
             "required": context.flow_is_required(flow.code),
             "locked": context.flow_is_locked(flow.code),
             "connection": context.connections.get(flow.code),
@@ -193,7 +237,7 @@ def _page(
         "clients": clients,
         "flows": flows,
         "errors": errors,
-        "error_summary": _summary(errors, step),
+        "error_summary": _summary(errors, step, [flow.code for flow in context.flows]),
         "verified_email": context.email,
         "customer": context.customer,
         "roles": Customer.Role.choices,
@@ -206,7 +250,124 @@ def _page(
         "contacts_management": rows_management("contacts", len(contacts)),
         "clients_management": rows_management("clients", len(clients)),
     }
+    if step == "review":
+        page_context["answers"] = _answers(
+            data=data, contacts=contacts, clients=clients, flows=flows, email=context.email, editable=True
+        )
+    page_context["returning"] = step != "review" and request.GET.get("return") == "review"
     return render(request, f"portal/intake_{step}.html", page_context, status=400 if errors else 200)
+
+
+def _change_link(step: str, anchor: str, *, editable: bool) -> str:
+    """A check-your-answers "Change" link: the field on its step, which then comes back to the check page."""
+    if not editable:
+        return ""
+    return f"{reverse('portal:intake_step', args=[step])}?return=review#{anchor}"
+
+
+def _flow_answer(item: dict[str, Any]) -> str:
+    values = item["values"]
+    if item["locked"]:
+        return _("already in progress (%(state)s)") % {"state": item["connection"].get_state_display()}
+    channel = values.get("channel")
+    if channel == Channel.SMTP_MSA_POP3 and values.get("tls_version") in OLD_TLS_VERSIONS:
+        expected = values.get("tls_upgrade_on") or ""
+        with contextlib.suppress(ValueError):
+            expected = formats.date_format(datetime.date.fromisoformat(expected), "j F Y")
+        return _("SMTP-MSA/POP3, now over TLS %(version)s; upgrading: TLS 1.2 expected by %(date)s") % {
+            "version": values.get("tls_version"),
+            "date": expected,
+        }
+    if channel == Channel.SMTP_MSA_POP3:
+        return _("SMTP-MSA/POP3 over TLS %(version)s") % {"version": values.get("tls_version") or "—"}
+    if channel == Channel.SMTP_MTA_IPSEC:
+        answer = _("SMTP-MTA over an IPsec VPN (peer %(peer)s)") % {"peer": values.get("vpn_peer_address") or "—"}
+        details = str(values.get("vpn_details") or "").strip()
+        return f"{answer}. {details}" if details else answer
+    return _("no channel chosen")
+
+
+def _answers(
+    *,
+    data: dict[str, Any],
+    contacts: list[dict[str, Any]],
+    clients: list[dict[str, Any]],
+    flows: list[dict[str, Any]],
+    email: str,
+    editable: bool,
+) -> list[dict[str, Any]]:
+    """The intake's answers as check-your-answers sections: each row a question, the answer, and its change link."""
+    company_rows = [
+        {
+            "label": _("Legal name"),
+            "value": data.get("legal_name"),
+            "href": _change_link("company", "legal_name", editable=editable),
+        },
+        {
+            "label": _("KvK number"),
+            "value": data.get("kvk_number"),
+            "href": _change_link("company", "kvk_number", editable=editable),
+        },
+        {
+            "label": _("EORI number"),
+            "value": data.get("eori"),
+            "href": _change_link("company", "eori", editable=editable),
+        },
+        {
+            "label": _("Role"),
+            "value": dict(Customer.Role.choices).get(data.get("role", ""), ""),
+            "href": _change_link("company", "role", editable=editable),
+        },
+    ]
+    for index, client in enumerate(clients):
+        company_rows.append(
+            {
+                "label": _("Client %(number)s") % {"number": index + 1},
+                "value": ", ".join(
+                    str(part)
+                    for part in (client.get("legal_name"), client.get("eori"), client.get("kvk_number"))
+                    if part
+                ),
+                "href": _change_link("company", f"clients-{index}-legal_name", editable=editable),
+            }
+        )
+    languages = dict(Language.choices)
+    contact_rows = [
+        {
+            "label": _("You (main contact)") if index == 0 else _("Contact %(number)s") % {"number": index + 1},
+            "value": ", ".join(
+                str(part)
+                for part in (
+                    contact.get("name"),
+                    email if index == 0 else contact.get("email"),
+                    contact.get("phone"),
+                    languages.get(contact.get("language", ""), ""),
+                )
+                if part
+            ),
+            "href": _change_link("contacts", f"contacts-{index}-name", editable=editable),
+        }
+        for index, contact in enumerate(contacts)
+    ]
+    flow_rows = [
+        {
+            "label": f"{item['code']} · {item['flow'].name}",
+            "value": _flow_answer(item),
+            "href": "" if item["locked"] else _change_link("flows", f"flow-{item['code']}-channel", editable=editable),
+        }
+        for item in flows
+        if item["used"]
+    ]
+    if not flow_rows:
+        flow_rows = [
+            {"label": _("Message flows"), "value": "", "href": _change_link("flows", "flows", editable=editable)}
+        ]
+    titles = _step_titles()
+    return [
+        {"id": "review-company", "title": titles["company"], "rows": company_rows},
+        {"id": "review-contacts", "title": titles["contacts"], "rows": contact_rows},
+        {"id": "review-flows", "title": titles["flows"], "rows": flow_rows},
+    ]
 
 
 def _context_for(identity: PortalIdentity) -> IntakeContext:
@@ -218,7 +379,57 @@ def intake_view(request: HttpRequest) -> HttpResponse:
     """/portal/intake/ (the invitation's link): on to the step where the company left off."""
     identity: PortalIdentity = request.portal_identity  # type: ignore[attr-defined]
     draft = intake_draft_get(email=identity.email)
-    return redirect("portal:intake_step", draft.step if draft else INTAKE_STEPS[0])
+    if draft is not None:
+        return redirect("portal:intake_step", draft.step)
+    customer = identity.contact.customer if identity.contact else None
+    if customer is not None and customer.htg_number:
+        return _submitted_page(request, context=_context_for(identity))
+    return redirect("portal:intake_step", INTAKE_STEPS[0])
+
+
+def _submitted_page(request: HttpRequest, *, context: IntakeContext) -> HttpResponse:
+    """A company whose intake is in: its answers as Customs has them now, and a way to change them."""
+    customer = context.customer
+    assert customer is not None
+    data = _initial_data(context)
+    clients = [
+        {"legal_name": client.legal_name, "eori": client.eori, "kvk_number": client.kvk_number}
+        for client in customer.clients.order_by("legal_name", "id")
+    ]
+    flows: list[dict[str, Any]] = [
+        {
+            "flow": flow,
+            "code": flow.code,
+            "values": (data["flows"].get(flow.code) or {}),
+            "used": flow.code in context.connections,
+            "locked": False,
+            "connection": context.connections.get(flow.code),
+        }
+        for flow in context.flows
+    ]
+    answers = _answers(
+        data=data, contacts=data["contacts"], clients=clients, flows=flows, email=context.email, editable=False
+    )
+    flow_rows = []
+    for item in flows:
+        connection = item["connection"]
+        if connection is None:
+            continue
+        if connection.state == ConnectionState.AWAITING_TLS:
+            expected = formats.date_format(connection.tls_upgrade_on, "j F Y") if connection.tls_upgrade_on else "—"
+            answer = _("SMTP-MSA/POP3, upgrading: TLS 1.2 expected by %(date)s") % {"date": expected}
+        else:
+            answer = _flow_answer(item)
+        flow_rows.append(
+            {
+                "label": f"{item['code']} · {item['flow'].name}",
+                "value": _("%(answer)s (now: %(state)s)") % {"answer": answer, "state": connection.get_state_display()},
+                "href": "",
+            }
+        )
+    answers[2]["rows"] = flow_rows
+    page_context = {"nav_active": "intake", "customer": customer, "answers": answers}
+    return render(request, "portal/intake_submitted.html", page_context)
 
 
 @verified_email_required
@@ -275,6 +486,12 @@ def _step_post(
             % {"email": identity.email},
         )
         return redirect("portal:intake_step", step)
+    if action == "update":  # without JavaScript: the page again, with the questions its answers call for
+        intake_draft_save(email=identity.email, data=data, step=step)
+        query = "?return=review" if request.GET.get("return") == "review" else ""
+        return redirect(
+            f"{reverse('portal:intake_step', args=[step])}{query}#{'flows' if step == 'flows' else 'intake'}"
+        )
     if action == "back" and index > 0:
         intake_draft_save(email=identity.email, data=data, step=INTAKE_STEPS[index - 1])
         return redirect("portal:intake_step", INTAKE_STEPS[index - 1])
@@ -282,6 +499,8 @@ def _step_post(
         return _submit(request, identity=identity, data=data, context=context)
     errors = intake_errors(data=data, context=context, step=step)
     next_step = step if errors else INTAKE_STEPS[min(index + 1, len(INTAKE_STEPS) - 1)]
+    if not errors and request.GET.get("return") == "review":  # a change from the check page goes back to it
+        next_step = "review"
     intake_draft_save(email=identity.email, data=data, step=next_step)
     if errors:
         return _page(request, step=step, data=data, context=context, errors=errors)

@@ -12,8 +12,9 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext as _
 
+from htg_migration.forms import HtgForm
 from portal.selectors.intake import IntakeContext
-from portal.services.intake import MAX_CLIENTS, MAX_CONTACTS
+from portal.services.intake import MAX_CLIENTS, MAX_CONTACTS, intake_flow_row_clean
 
 NAME_LENGTH = 200
 EMAIL_LENGTH = 254
@@ -26,30 +27,31 @@ def _text(max_length: int) -> forms.CharField:
     return forms.CharField(required=False, max_length=max_length)
 
 
-class CompanyForm(forms.Form):
+class CompanyForm(HtgForm):
     legal_name = _text(NAME_LENGTH)
     kvk_number = _text(IDENTIFIER_LENGTH)
     eori = _text(IDENTIFIER_LENGTH)
     role = _text(20)
 
 
-class ClientRowForm(forms.Form):
+class ClientRowForm(HtgForm):
     legal_name = _text(NAME_LENGTH)
     kvk_number = _text(IDENTIFIER_LENGTH)
     eori = _text(IDENTIFIER_LENGTH)
 
 
-class ContactRowForm(forms.Form):
+class ContactRowForm(HtgForm):
     name = _text(NAME_LENGTH)
     email = _text(EMAIL_LENGTH)
     phone = _text(PHONE_LENGTH)
     language = _text(2)
 
 
-class FlowForm(forms.Form):
+class FlowForm(HtgForm):
     used = forms.BooleanField(required=False)
     channel = _text(20)
     tls_version = _text(10)
+    tls_upgrade_on = _text(10)  # YYYY-MM-DD, as a date field sends it
     vpn_peer_address = _text(45)
     vpn_details = _text(VPN_DETAILS_LENGTH)
 
@@ -118,7 +120,8 @@ def contacts_step_read(post: Any) -> StepInput:
 
 
 def flows_step_read(post: Any, context: IntakeContext) -> StepInput:
-    """Each open flow's form (`flow-<code>-...`); a flow the company must keep is used whatever was posted."""
+    """Each open flow's form (`flow-<code>-...`); a flow the company must keep is used whatever was posted. Only the
+    answers its channel asks are kept (a page without JavaScript posts the hidden ones too)."""
     flows: dict[str, dict[str, Any]] = {}
     errors: dict[str, list[str]] = {}
     for flow in context.flows:
@@ -126,6 +129,6 @@ def flows_step_read(post: Any, context: IntakeContext) -> StepInput:
             continue
         values, flow_errors = _form_values(FlowForm(post, prefix=f"flow-{flow.code}"))
         values["used"] = values["used"] or context.flow_is_required(flow.code)
-        flows[flow.code] = values
+        flows[flow.code] = intake_flow_row_clean(values)
         errors.update(flow_errors)
     return StepInput(values={"flows": flows}, errors=errors)

@@ -16,8 +16,8 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection as database
-from django.db.models import Count, Exists, IntegerField, Model, OuterRef, Q, QuerySet, Value
-from django.db.models.functions import TruncDate
+from django.db.models import Count, F, IntegerField, Model, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, TruncDate
 
 from connections.models import (
     HAPPY_PATH,
@@ -43,10 +43,18 @@ LIVE_STATES = (S.LIVE.value, S.DIGIPOORT_CLOSED.value)
 # Not yet live and still going somewhere: what the risk list and the capacity look at.
 PENDING_STATES = (*(state.value for state in OPEN_STATES), S.ON_HOLD.value)
 # A connection in these states still needs a slot booked (on hold: where it was is not in the timeline's state).
-NEEDS_SLOT_STATES = (S.PLANNED.value, S.INVITED.value, S.INTAKE_RECEIVED.value, S.SLOT_OFFERED.value, S.ON_HOLD.value)
+NEEDS_SLOT_STATES = (
+    S.PLANNED.value,
+    S.INVITED.value,
+    S.AWAITING_TLS.value,
+    S.INTAKE_RECEIVED.value,
+    S.SLOT_OFFERED.value,
+    S.ON_HOLD.value,
+)
 # Steps still to take before live; on hold counts as from the start (it may be anywhere, and it is stuck).
 STEPS_LEFT = {state.value: HAPPY_PATH.index(S.LIVE) - index for index, state in enumerate(HAPPY_PATH[:-2])}
 STEPS_LEFT[S.ON_HOLD.value] = STEPS_LEFT[S.PLANNED.value]
+STEPS_LEFT[S.AWAITING_TLS.value] = STEPS_LEFT[S.INTAKE_RECEIVED.value] + 1  # confirming TLS 1.2 is a step more
 
 
 @dataclass(frozen=True)
@@ -164,7 +172,8 @@ def _states(reference: Reference, *, materialized: bool | None = None) -> tuple[
 
     `materialized` True where a query refers to it twice and working out a state is dear (a past day), so it is done
     once; False where reading the table twice is cheaper than storing it (today); None leaves it to the planner. A past
-    day takes each connection's last event before the day's end: a LATERAL index lookup.
+    day takes each connection's last state change before the day's end (events that change no state, a company's
+    confirmation or an assignment, are not one): a LATERAL index lookup.
     """
     connection, event = _table(Connection), _table(ConnectionEvent)
     flows = _placeholders(reference.flow_ids)
@@ -180,7 +189,8 @@ def _states(reference: Reference, *, materialized: bool | None = None) -> tuple[
         f"s AS {hint}(SELECT c.id, c.flow_id, c.customer_id, COALESCE(e.to_state, %s) AS state, "  # noqa: S608 - table names and placeholders only
         f"COALESCE(e.created_at, c.created_at) AS entered_at FROM {connection} c "
         f"LEFT JOIN LATERAL (SELECT ev.to_state, ev.created_at FROM {event} ev WHERE ev.connection_id = c.id "
-        f"AND ev.created_at < %s ORDER BY ev.created_at DESC, ev.id DESC LIMIT 1) e ON TRUE "
+        f"AND ev.from_state <> ev.to_state AND ev.created_at < %s "
+        f"ORDER BY ev.created_at DESC, ev.id DESC LIMIT 1) e ON TRUE "
         f"WHERE c.flow_id IN ({flows}) AND c.created_at < %s)"
     )
     return sql, [S.PLANNED.value, end, *reference.flow_ids, end]
@@ -217,6 +227,7 @@ def burnup_query(reference: Reference) -> Aggregate:
         queryset=ConnectionEvent.objects.filter(
             to_state=S.LIVE.value, created_at__lt=reference.day_end, connection__flow_id__in=reference.flow_ids
         )
+        .exclude(from_state=S.LIVE.value)  # an event on a live connection that changes no state (an assignment)
         .annotate(day=TruncDate("created_at", tzinfo=reference.zone))
         .order_by()
         .values("connection__flow__plateau_id", "day")
@@ -313,7 +324,7 @@ def risk_query(reference: Reference) -> Aggregate:
 
 
 def free_slots_query(reference: Reference) -> Aggregate:
-    """Published slots after the day and before the deadline's end that were not booked on the day."""
+    """Free places in published slots after the day and before the deadline's end, as they were on the day."""
     if reference.programme is None:
         return Aggregate(queryset=Slot.objects.none().values_list("id"))
     deadline_end = datetime.datetime.combine(
@@ -328,12 +339,19 @@ def free_slots_query(reference: Reference) -> Aggregate:
             Q(cancelled_at__isnull=True) | Q(cancelled_at__gte=end)
         )
         slots = slots.filter(created_at__lt=end)
+    # A slot takes `capacity` connections: its free places are its capacity less the bookings it had on the day.
+    taken = Coalesce(
+        Subquery(booked.order_by().values("slot_id").annotate(taken=Count("id")).values("taken")[:1]),
+        0,
+        output_field=IntegerField(),
+    )
     return Aggregate(
-        queryset=slots.exclude(Exists(booked))
+        queryset=slots.annotate(free=F("capacity") - taken)
+        .filter(free__gt=0)
         .annotate(group=Value(1, output_field=IntegerField()))
         .order_by()
         .values("group")
-        .annotate(count=Count("id"))
+        .annotate(count=Coalesce(Sum("free"), 0))
         .values_list("count")
     )
 

@@ -59,6 +59,27 @@
     update();
   }
 
+  // The portal intake's flows: each flow's questions follow its answers (ticked, channel, TLS version). The page comes
+  // from the server with the right ones hidden already; without this script, "Show the questions for my answers"
+  // asks the server again, so the script hides that button.
+  function wireFlowQuestions(fieldset) {
+    var used = fieldset.querySelector("[data-flow-used]");
+    var tls = fieldset.querySelector("[data-flow-tls]");
+    function part(name) { return fieldset.querySelector("[data-flow-part='" + name + "']"); }
+    function update() {
+      var ticked = used && (used.type === "hidden" || used.checked);
+      var chosen = fieldset.querySelector("[data-flow-channel]:checked");
+      var channel = ticked && chosen ? chosen.value : "";
+      var old = tls && (tls.value === "1.1" || tls.value === "1.0");
+      if (part("used")) part("used").hidden = !ticked;
+      if (part("smtp_msa_pop3")) part("smtp_msa_pop3").hidden = channel !== "smtp_msa_pop3";
+      if (part("upgrade")) part("upgrade").hidden = !(channel === "smtp_msa_pop3" && old);
+      if (part("smtp_mta_ipsec")) part("smtp_mta_ipsec").hidden = channel !== "smtp_mta_ipsec";
+    }
+    fieldset.addEventListener("change", update);
+    update();
+  }
+
   // A form with a submit token ({% submit_token %}) is sent once: a second click while the first is on its way does
   // nothing, and its buttons are disabled. The server is the guarantee (one row per token); this spares the wait.
   // Disabled only after the submit has started: a disabled button would not send its own name and value.
@@ -93,6 +114,11 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("[data-shown-for-role]").forEach(wireShownForRole);
+    document.querySelectorAll("[data-flow]").forEach(wireFlowQuestions);
+    document.querySelectorAll("[data-without-script]").forEach(function (element) { element.hidden = true; });
+    // An error summary takes the focus, so a screen reader reads it first and the keyboard starts from it.
+    var summary = document.querySelector("[data-takes-focus]");
+    if (summary) summary.focus();
     document.querySelectorAll("[data-progress-url]").forEach(watchProgress);
     document.querySelectorAll("[data-select-all]").forEach(wireSelectAll);
     document.querySelectorAll("[data-confirm]").forEach(wireConfirm);

@@ -62,7 +62,7 @@ def test_a_lookup_by_htg_number_with_the_keyboard_only(page, live_server, van_da
     # then: straight to the company, its HTG number prominent, its flows with the next step in words
     expect(page.get_by_role("heading", name="Van Dam Logistiek B.V.", level=1)).to_be_visible()
     expect(page.get_by_text(f"HTG number: {van_dam.htg_number}")).to_be_visible()
-    flows = page.get_by_role("region", name="Message flows")
+    flows = page.get_by_role("region", name="Each message flow: its state and the next step")
     expect(flows.get_by_role("row", name=re.compile("AGS"))).to_contain_text(
         "Fill in the intake form from the invitation e-mail."
     )
@@ -117,8 +117,9 @@ def test_logging_a_call(page, live_server, van_dam, hanna):
     form.get_by_label("Notes").fill("Asked when the slot offer comes")
     form.get_by_role("button", name="Log contact").click()
 
-    # then
+    # then: the history, folded away below the card, has it
     expect(page.get_by_text("The contact is logged.")).to_be_visible()
+    page.locator("#history-contacts > summary").click()
     history = page.get_by_role("region", name="Recent helpdesk contacts")
     expect(history).to_contain_text("Slot booking")
     expect(history).to_contain_text("Asked when the slot offer comes")

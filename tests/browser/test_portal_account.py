@@ -104,7 +104,7 @@ def test_a_new_company_signs_in_by_link_does_its_intake_with_mistakes_corrected_
 
     # then: refused, with the reason
     expect(page.locator("#flow-AGS-tls_version-error")).to_contain_text(
-        "TLS 1.1 is no longer allowed: HTG accepts SMTP-MSA/POP3 only over TLS 1.2 or later."
+        "TLS 1.1 is no longer allowed for AGS: HTG accepts SMTP-MSA/POP3 only over TLS 1.2 or later."
     )
     assert Customer.objects.count() == 0
     assert_accessible(page)

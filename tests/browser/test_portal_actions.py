@@ -70,8 +70,11 @@ def test_a_company_books_then_reschedules_its_slot(page, live_server):
     page.get_by_label("Monday 18 May 2020 10:00–11:00").check()
     page.get_by_role("button", name="Book this slot").click()
 
-    # then
-    expect(page.get_by_text("Your slot is booked: Monday 18 May 2020 10:00.")).to_be_visible()
+    # then: the confirmation page, and the connection's page from there
+    expect(page.get_by_role("heading", name="Your session is booked", level=1)).to_be_visible()
+    expect(page.get_by_text("Monday 18 May 2020 10:00–11:00")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("link", name="Back to the connection").click()
     expect(page.get_by_role("region", name="Where this connection stands")).to_contain_text("Slot booked")
     assert_accessible(page)
 
@@ -83,7 +86,8 @@ def test_a_company_books_then_reschedules_its_slot(page, live_server):
     page.get_by_role("button", name="Move to this slot").click()
 
     # then
-    expect(page.get_by_text("Your slot is moved to Monday 18 May 2020 11:00.")).to_be_visible()
+    expect(page.get_by_role("heading", name="Your session is moved", level=1)).to_be_visible()
+    expect(page.get_by_text("Monday 18 May 2020 11:00–12:00")).to_be_visible()
     active = SlotBooking.objects.get(connection=connection, cancelled_at__isnull=True)
     assert active.slot.starts_at == datetime.datetime(2020, 5, 18, 11, tzinfo=AMSTERDAM)
     assert SlotBooking.objects.filter(connection=connection, end_reason="rescheduled").count() == 1
@@ -104,10 +108,12 @@ def test_a_company_confirms_test_messages_then_ready_for_production(page, live_s
     # when
     page.get_by_role("button", name="Confirm: test messages sent").click()
 
-    # then
-    expect(page.get_by_text("Thank you. Recorded: Company confirmed: test messages sent.")).to_be_visible()
-    expect(page.get_by_role("region", name="Confirmations")).to_contain_text("Company confirmed: test messages sent")
+    # then: the confirmation page, and the connection's page from there
+    expect(page.get_by_role("heading", name="Thank you: your confirmation is recorded", level=1)).to_be_visible()
+    expect(page.get_by_text("Company confirmed: test messages sent")).to_be_visible()
     assert_accessible(page)
+    page.get_by_role("link", name="Back to the connection").click()
+    expect(page.get_by_role("region", name="Confirmations")).to_contain_text("Company confirmed: test messages sent")
 
     # when: the team passes the test, and the company confirms it is ready for production
     connection_transition(connection_id=connection.pk, transition="pass_test", actor=walker)
@@ -115,7 +121,8 @@ def test_a_company_confirms_test_messages_then_ready_for_production(page, live_s
     page.get_by_role("button", name="Confirm: ready for production").click()
 
     # then
-    expect(page.get_by_text("Thank you. Recorded: Company confirmed: ready for production.")).to_be_visible()
+    expect(page.get_by_role("heading", name="Thank you: your confirmation is recorded", level=1)).to_be_visible()
+    expect(page.get_by_text("Company confirmed: ready for production")).to_be_visible()
     assert list(
         ConnectionEvent.objects.filter(connection=connection, actor=contact.user).values_list("transition", flat=True)
     ) == ["confirm_test_messages_sent", "confirm_ready_for_production"]
@@ -174,15 +181,15 @@ def test_a_hub_finds_its_client_and_books_a_slot_for_it_on_a_phone(page, live_se
 
     # then
     expect(page.get_by_role("heading", name="Your clients", level=1)).to_be_visible()
-    expect(page.get_by_role("row")).to_have_count(3)  # header and two clients
+    expect(page.get_by_role("heading", level=2)).to_have_count(2)  # a card per client
     expect(page.get_by_text("Alfa Other Hub B.V.")).to_have_count(0)
     assert_accessible(page)
     _no_horizontal_scroll(page)
 
     # when: it searches and opens the client's AGS flow
     page.get_by_label("Name or HTG number").fill("alfa")
-    page.get_by_role("button", name="Search").click()
-    expect(page.get_by_role("row")).to_have_count(2)
+    page.get_by_role("button", name="Show").click()
+    expect(page.get_by_role("heading", level=2)).to_have_count(1)
     page.get_by_role("link", name="AGS of Alfa Transport B.V.").click()
 
     # then: it acts for the client
@@ -197,7 +204,8 @@ def test_a_hub_finds_its_client_and_books_a_slot_for_it_on_a_phone(page, live_se
     page.get_by_role("button", name="Book this slot").click()
 
     # then
-    expect(page.get_by_text("Your slot is booked: Monday 18 May 2020 09:00.")).to_be_visible()
+    expect(page.get_by_role("heading", name="Your session is booked", level=1)).to_be_visible()
+    expect(page.get_by_text("Monday 18 May 2020 09:00–10:00")).to_be_visible()
     _no_horizontal_scroll(page)
     booking = SlotBooking.objects.get(connection=offered)
     assert booking.booked_by == hub.user

@@ -114,6 +114,11 @@ def test_a_bulk_invite_of_the_next_plateau_one_companies_shows_its_progress(
     page.get_by_label("Note for the timeline (optional)").fill("Plateau 1, wave 1")
     page.get_by_role("button", name="Start the bulk action").click()
 
+    # then: the count is stated before anything starts
+    expect(page.get_by_role("heading", name="“Invite” for 200 connections")).to_be_visible()
+    assert not BulkJob.objects.exists()
+    page.get_by_role("button", name="Yes, start it for 200 connections").click()
+
     # then: a progress bar while the worker runs the job
     expect(page.get_by_role("heading", name="Bulk action: Invite")).to_be_visible()
     expect(page.get_by_role("progressbar")).to_be_visible()
@@ -128,3 +133,116 @@ def test_a_bulk_invite_of_the_next_plateau_one_companies_shows_its_progress(
     assert Connection.objects.filter(state="invited").count() == 200
     assert ConnectionEvent.objects.filter(transition="invite", note="Plateau 1, wave 1", actor=tessa).count() == 200
     assert_accessible(page)
+
+
+DESKTOP = {"width": 1366, "height": 800}
+PHONE = {"width": 390, "height": 844}
+
+
+def test_bulk_steps_are_offered_once_and_a_final_step_states_the_count_first(page, live_server, tessa, programme_flows):
+    # given: planned connections, one on hold, one live
+    for name in ("Alfa B.V.", "Bravo B.V.", "Charlie B.V."):
+        ConnectionFactory(customer=CustomerFactory(legal_name=name), flow=programme_flows["AGS"])
+    on_hold = walk_to(
+        ConnectionFactory(customer=CustomerFactory(legal_name="Delta B.V."), flow=programme_flows["AGS"]),
+        "on_hold",
+        UserFactory(is_superuser=True),
+    )
+    walk_to(
+        ConnectionFactory(customer=CustomerFactory(legal_name="Echo B.V."), flow=programme_flows["AGS"]),
+        "live",
+        UserFactory(is_superuser=True),
+    )
+    sign_in(page, live_server, "tessa", PASSWORD)
+    page.goto(f"{live_server.url}/team/connections/?sort=customer")
+
+    # then: the bulk bar is above the list, and each step is offered once
+    action = page.get_by_label("Action", exact=True)
+    expect(action.locator("option", has_text="Put on hold")).to_have_count(1)
+    bar_top = page.get_by_role("group", name="Bulk action").bounding_box()["y"]
+    assert bar_top < page.get_by_role("table").bounding_box()["y"]
+
+    # when: only the on-hold connection is selected, steps that do not leave from "on hold" are not offered
+    page.get_by_label("Select Delta B.V., AGS").check()
+    expect(action.locator("option", has_text="Resume")).to_be_enabled()
+    expect(action.locator("option", has_text="Invite")).to_be_disabled()
+    expect(action.locator("option", has_text="Close the Digipoort route")).to_be_disabled()
+
+    # when: she selects three more and withdraws
+    for name in ("Alfa B.V.", "Bravo B.V.", "Echo B.V."):
+        page.get_by_label(f"Select {name}, AGS").check()
+    action.select_option("transition:withdraw")
+    page.get_by_role("button", name="Start the bulk action").click()
+
+    # then: the count first, with what is skipped; nothing done yet
+    expect(page.get_by_role("heading", name="“Withdraw (flow no longer used)” for 4 connections")).to_be_visible()
+    expect(page.get_by_text("The step applies to 3 of them")).to_be_visible()
+    expect(page.get_by_text("This is a final step: it cannot be undone.")).to_be_visible()
+    assert not BulkJob.objects.exists()
+    for viewport in (DESKTOP, PHONE):
+        page.set_viewport_size(viewport)
+        assert_accessible(page)
+    page.set_viewport_size(DESKTOP)
+
+    # when: she goes back instead, nothing happened
+    page.get_by_role("link", name="No, back to the list").click()
+    expect(page.get_by_role("heading", name="Connections")).to_be_visible()
+    assert not BulkJob.objects.exists()
+    on_hold.refresh_from_db()
+    assert on_hold.state == "on_hold"
+
+
+def test_assigning_from_the_connection_page_shows_in_the_timeline(page, live_server, tessa):
+    # given
+    staff_user(team_member, "ruud", first_name="Ruud", last_name="Visser")
+    connection = ConnectionFactory(customer=CustomerFactory(legal_name="Haven Expeditie B.V."))
+    sign_in(page, live_server, "tessa", PASSWORD)
+    page.goto(f"{live_server.url}/team/connections/{connection.pk}/")
+    expect(page.get_by_text("Nobody is assigned to this connection yet.")).to_be_visible()
+
+    # when: she gives it to Ruud, with a note
+    page.get_by_label("Give it to").select_option(label="Ruud Visser")
+    page.get_by_label("Note about the assignment (optional)").fill("He knows their IT supplier")
+    page.get_by_role("button", name="Assign", exact=True).click()
+
+    # then: said, and in the timeline with who did it
+    expect(page.get_by_text("Ruud Visser now works on this connection.")).to_be_visible()
+    timeline = page.get_by_role("region", name="Timeline")
+    expect(timeline.get_by_text("Assigned to Ruud Visser")).to_be_visible()
+    expect(timeline.get_by_text("He knows their IT supplier")).to_be_visible()
+    assert_accessible(page)
+    event = ConnectionEvent.objects.get(connection=connection)
+    assert (event.transition, event.actor_id, event.assignee.username) == ("assign", tessa.pk, "ruud")
+
+
+@pytest.mark.parametrize("language", ["en", "nl"])
+def test_the_list_and_the_connection_page_pass_axe_in_both_languages_on_a_desktop_and_a_phone(
+    page, live_server, tessa, language
+):
+    # given
+    ConnectionFactory(customer=CustomerFactory(legal_name="Van Dam Logistiek B.V."))
+    walk_to(ConnectionFactory(), "on_hold", UserFactory(is_superuser=True))
+    sign_in(page, live_server, "tessa", PASSWORD)
+    if language == "nl":
+        page.get_by_role("button", name="Nederlands").click()
+
+    # then
+    for url in ("/team/connections/", f"/team/connections/{Connection.objects.order_by('id').first().pk}/"):
+        page.goto(f"{live_server.url}{url}")
+        for viewport in (DESKTOP, PHONE):
+            page.set_viewport_size(viewport)
+            assert_accessible(page)
+        page.set_viewport_size(DESKTOP)
+    expect(page.get_by_role("heading", name="Teamlid" if language == "nl" else "Team member")).to_be_visible()
+
+    # when: a final step on a selected row: its confirmation page
+    page.goto(f"{live_server.url}/team/connections/")
+    page.locator("input[name='connection']").first.check()
+    page.locator("#bulk-action").select_option("transition:withdraw")
+    page.locator("#bulk-form button[type='submit']").click()
+    confirmation = "Bulkactie bevestigen" if language == "nl" else "Confirm the bulk action"
+    expect(page.get_by_role("heading", name=confirmation, level=1)).to_be_visible()
+    for viewport in (DESKTOP, PHONE):
+        page.set_viewport_size(viewport)
+        assert_accessible(page)
+    assert not BulkJob.objects.exists()

@@ -7,8 +7,15 @@ from django.db import transaction
 from community.models import NewsItem, NewsSending
 from community.selectors.segments import segment_recipients
 from community.services import news as news_services
-from community.services.news import news_item_create, news_sending_run, news_sending_start, news_sendings_unfinished
+from community.services.news import (
+    news_item_create,
+    news_item_update,
+    news_sending_run,
+    news_sending_start,
+    news_sendings_unfinished,
+)
 from connections.models import Contact, Customer
+from htg_migration.errors import ConflictError
 from notifications.models import OutboxEmail
 from tests.connections.factories import ConnectionFactory, ContactFactory, CustomerFactory, team_member
 
@@ -251,3 +258,25 @@ def test_sending_again_to_an_overlapping_segment_adds_nothing_for_addresses_that
             news_item_id=other.pk, segment="hubs_and_suppliers", plateau=None, flow=None, started_by=None
         )
     assert OutboxEmail.objects.filter(to_address="hub@a.example").count() == 2
+
+
+def test_an_item_can_be_updated_until_it_is_sent_then_the_update_is_refused_and_changes_nothing():
+    # given
+    item = news_item_create(title_nl="A", title_en="A", body_nl="a", body_en="a", created_by=None)
+
+    # when: changed before any sending
+    news_item_update(news_item_id=item.pk, title_nl="B", title_en="B", body_nl="b", body_en="b", updated_by=None)
+
+    # then
+    item.refresh_from_db()
+    assert (item.title_nl, item.body_en) == ("B", "b")
+
+    # given: then sent
+    ContactFactory()
+    news_sending_start(news_item_id=item.pk, segment="everyone", plateau=None, flow=None, started_by=None)
+
+    # when / then: refused as a conflict, nothing changed
+    with pytest.raises(ConflictError, match="can no longer be changed"):
+        news_item_update(news_item_id=item.pk, title_nl="C", title_en="C", body_nl="c", body_en="c", updated_by=None)
+    item.refresh_from_db()
+    assert (item.title_nl, item.title_en, item.body_nl, item.body_en) == ("B", "B", "b", "b")

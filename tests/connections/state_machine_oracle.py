@@ -12,6 +12,7 @@ OPEN = [
     "technical_data_sent",
     "testing",
     "test_passed",
+    "awaiting_tls",
 ]
 ALL_STATES = [*OPEN, "live", "digipoort_closed", "on_hold", "withdrawn", "missed"]
 
@@ -19,6 +20,9 @@ EDGES: dict[tuple[str, str], str] = {
     ("planned", "invite"): "invited",
     ("planned", "receive_intake"): "intake_received",
     ("invited", "receive_intake"): "intake_received",
+    ("planned", "receive_intake_awaiting_tls"): "awaiting_tls",
+    ("invited", "receive_intake_awaiting_tls"): "awaiting_tls",
+    ("awaiting_tls", "confirm_tls"): "intake_received",
     ("intake_received", "offer_slot"): "slot_offered",
     ("slot_offered", "book_slot"): "slot_booked",
     ("slot_booked", "reschedule"): "slot_offered",

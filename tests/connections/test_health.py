@@ -76,6 +76,7 @@ def own_redis():
         process.wait()
 
 
+@pytest.mark.faults
 def test_readyz_reports_the_broker_and_the_cache_down_when_redis_stops_and_pages_still_work(
     client, settings, own_redis
 ):
@@ -106,6 +107,7 @@ def test_readyz_reports_the_broker_and_the_cache_down_when_redis_stops_and_pages
     assert answer["checks"]["database"]["ok"] is True
 
 
+@pytest.mark.faults
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_readyz_answers_503_with_the_reason_when_the_database_is_not_there(client):
     # given: the database connection pointed at a port where nothing listens
@@ -145,6 +147,7 @@ def test_a_real_worker_records_its_heartbeat_and_the_sender_the_scheduler_s(cele
     assert Heartbeat.objects.filter(name="scheduler").exists()
 
 
+@pytest.mark.faults
 @pytest.mark.redis
 def test_signed_in_users_keep_working_and_a_company_can_still_sign_in_while_redis_is_away(
     client, settings, own_redis, programme_flows

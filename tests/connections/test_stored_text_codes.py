@@ -15,7 +15,7 @@ from tests.connections.factories import ConnectionFactory, UserFactory, team_mem
 from tests.submit_tokens import fresh_submit_token
 
 pytestmark = pytest.mark.django_db
-skip_migration = importlib.import_module("connections.migrations.0023_bulk_item_skip_reason_code")
+skip_migration = importlib.import_module("connections.migrations.0026_bulk_item_skip_reason_code")
 
 
 @pytest.fixture
@@ -147,7 +147,7 @@ def test_a_group_stored_as_text_becomes_codes(language, codes):
 # --- a problem reported in the portal ----------------------------------------------------------------------------
 
 
-portal_migration = importlib.import_module("connections.migrations.0024_portal_report_codes")
+portal_migration = importlib.import_module("connections.migrations.0027_portal_report_codes")
 
 
 def test_a_problem_reported_in_the_portal_in_dutch_reads_in_english_for_the_team(team_client):

@@ -479,3 +479,179 @@ def test_the_connection_states_are_untouched_by_the_helpdesk_workspace(helpdesk_
 
     # then
     assert Connection.objects.get(pk=connection.pk).state == "planned"
+
+
+def _callback_post(client, customer, **fields):
+    data = {
+        "callback-connection": "",
+        "callback-urgency": "normal",
+        "callback-contact": "",
+        "callback-contact_name": "",
+        "callback-contact_phone": "",
+        "callback-reason": "Test messages rejected",
+        "submit_token": fresh_submit_token(),
+    }
+    data.update({f"callback-{name}": value for name, value in fields.items()})
+    return client.post(reverse("helpdesk:callback_request_create", args=[customer.pk]), data)
+
+
+@pytest.fixture
+def company_with_contacts():
+    customer = CustomerFactory(legal_name="Van Dam Logistiek B.V.")
+    anna = ContactFactory(customer=customer, name="Anna de Boer", phone="+31 10 123 45 67", is_primary=True)
+    piet = ContactFactory(customer=customer, name="Piet Zonder Nummer", phone="", is_primary=False)
+    return customer, anna, piet
+
+
+def test_a_chosen_contact_fills_in_the_callbacks_name_and_phone(helpdesk_client, company_with_contacts, frozen_now):
+    # given
+    customer, anna, _piet = company_with_contacts
+
+    # when: the contact is chosen and the name and number are left to the form
+    response = _callback_post(helpdesk_client, customer, contact=str(anna.pk))
+
+    # then
+    assert response.status_code == 302
+    callback = CallbackRequest.objects.get()
+    assert (callback.contact_name, callback.contact_phone) == ("Anna de Boer", "+31 10 123 45 67")
+
+
+def test_what_was_typed_wins_over_the_chosen_contacts_number(helpdesk_client, company_with_contacts, frozen_now):
+    # given
+    customer, anna, _piet = company_with_contacts
+
+    # when: the caller gives another number than the one on record
+    response = _callback_post(helpdesk_client, customer, contact=str(anna.pk), contact_phone="06 12345678")
+
+    # then
+    assert response.status_code == 302
+    callback = CallbackRequest.objects.get()
+    assert (callback.contact_name, callback.contact_phone) == ("Anna de Boer", "06 12345678")
+
+
+def test_the_card_offers_the_companys_contacts_with_their_name_and_phone(helpdesk_client, company_with_contacts):
+    # given
+    customer, anna, piet = company_with_contacts
+
+    # when
+    response = helpdesk_client.get(_customer_url(customer))
+
+    # then: each contact an option that carries its name and number for the form's script
+    field = response.context["callback_form"]["contact"]
+    assert [choice[1] for choice in field.field.choices] == [
+        "Someone else (type the name and number)",
+        "Anna de Boer · +31 10 123 45 67",
+        "Piet Zonder Nummer (no phone number)",
+    ]
+    html = str(field)
+    assert f'value="{anna.pk}" data-name="Anna de Boer" data-phone="+31 10 123 45 67"' in html
+    assert f'value="{piet.pk}" data-name="Piet Zonder Nummer" data-phone=""' in html
+    assert 'data-fills-name="id_callback-contact_name"' in html
+
+
+@pytest.mark.parametrize(
+    ("fields", "errors"),
+    [
+        # a contact with no phone number, and none typed
+        (
+            {"contact": "piet"},
+            {"contact_phone": ["Piet Zonder Nummer has no phone number on record: type the number to call."]},
+        ),
+        # no contact chosen and nothing typed
+        (
+            {},
+            {
+                "contact_name": ["Choose a contact on record or type the name of the person to call."],
+                "contact_phone": ["Choose a contact on record or type the phone number to call."],
+            },
+        ),
+        # a contact of another company
+        (
+            {"contact": "stranger"},
+            {
+                "contact": ["Select a valid choice. {stranger} is not one of the available choices."],
+                "contact_name": ["Choose a contact on record or type the name of the person to call."],
+                "contact_phone": ["Choose a contact on record or type the phone number to call."],
+            },
+        ),
+    ],
+    ids=["contact-without-phone", "nothing", "someone-elses-contact"],
+)
+def test_a_callback_without_a_name_or_number_to_call_is_refused_and_nothing_is_written(
+    helpdesk_client, company_with_contacts, fields, errors
+):
+    # given
+    customer, _anna, piet = company_with_contacts
+    stranger = ContactFactory(name="Someone Else", phone="020 1234567")
+    ids = {"piet": str(piet.pk), "stranger": str(stranger.pk)}
+    fields = {name: ids.get(value, value) for name, value in fields.items()}
+
+    # when
+    response = _callback_post(helpdesk_client, customer, **fields)
+
+    # then
+    assert response.status_code == 400
+    expected = {
+        name: [message.format(stranger=stranger.pk) for message in messages] for name, messages in errors.items()
+    }
+    assert response.context["callback_form"].errors == expected
+    assert CallbackRequest.objects.count() == 0
+
+
+def test_the_card_in_dutch_shows_the_plateau_the_deadline_and_folds_the_history(
+    helpdesk_client, programme_flows, settings
+):
+    # given: a company in plateaus 1 and 2, one flow overdue
+    settings.HTG_CLOCK_DATE = datetime.date(2020, 5, 15)
+    customer = CustomerFactory(legal_name="Van Dam Logistiek B.V.")
+    ConnectionFactory(customer=customer, flow=programme_flows["AGS"], state="invited")
+    sw = ConnectionFactory(customer=customer, flow=programme_flows["SW"], state="slot_offered")
+    Connection.objects.filter(pk=sw.pk).update(due_on=datetime.date(2020, 5, 6))
+    HelpdeskContact.objects.create(customer=customer, channel="phone", topic="other", recorded_by=helpdesk_client.user)
+
+    # when
+    response = helpdesk_client.get(_customer_url(customer), HTTP_ACCEPT_LANGUAGE="nl")
+
+    # then: plateaus and deadline at the top, the due date with a lower-case Dutch month, the history folded
+    content = response.content.decode()
+    top = content[content.index("data-customer-card") : content.index("</section>")]
+    assert [plateau.number for plateau in response.context["plateaus"]] == [1, 2]
+    assert "Plateau 1: " in top and "Plateau 2: " in top
+    assert '<time datetime="2020-06-30">30 juni 2020</time>' in top
+    assert "6 mei 2020" in top and "over tijd" in top
+    assert 'href="#log-heading">Gesprek vastleggen</a>' in top
+    assert 'href="#request-heading">Terugbelverzoek doen</a>' in top
+    assert '<details class="card history" id="history-contacts">' in content
+    assert '<details class="card history" id="history-emails">' in content
+
+
+def test_the_helpdesk_gets_no_admin_link_and_the_admin_refuses_it(client, programme_flows):
+    # given
+    staff_groups_sync()
+    user = helpdesk_member(username="hanna")
+    user.set_password("correct horse battery staple")
+    user.save(update_fields=["password"])
+    client.force_login(user)
+    customer = ConnectionFactory(flow=programme_flows["AGS"]).customer
+
+    # when: its own pages
+    pages = [client.get(LOOKUP), client.get(LOOKUP, {"q": customer.legal_name}), client.get(_customer_url(customer))]
+
+    # then: no link into the admin
+    assert [page.status_code for page in pages] == [200, 302, 200]
+    assert ['href="/admin' in page.content.decode() for page in pages] == [False, False, False]
+
+    # when: the admin typed by hand, and a sign-in there with the helpdesk's own password
+    index = client.get("/admin/", follow=True)
+    signed_in = client.post(
+        "/admin/login/?next=/admin/",
+        {"username": "hanna", "password": "correct horse battery staple"},
+        follow=True,
+    )
+
+    # then: both end on the admin's sign-in, which says the account is not authorised; no admin page opens
+    for response in (index, signed_in):
+        assert response.redirect_chain[-1][0].startswith("/admin/login/")
+        assert "but are not authorized to access this page" in response.content.decode()
+        assert 'href="/admin/connections/' not in response.content.decode()
+    assert client.get("/admin/connections/customer/").status_code == 302

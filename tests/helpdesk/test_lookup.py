@@ -152,3 +152,79 @@ def test_the_lookup_takes_two_queries_however_many_companies_and_connections_mat
         ]
     assert len(results) >= 3
     assert ("Van Dam Hub", ["AGS", "NCTS"]) in summary
+
+
+@pytest.fixture
+def hauliers():
+    """A register where the right company is not the only near name: rivals that share a word or most letters."""
+    names = [
+        "Bakker Forwarding Groningen B.V.",
+        "Baker Transport B.V.",
+        "Smits Forwarding Almere N.V.",
+        "Müller Spedition Duisburg GmbH & Co. KG",
+        "Meyer Spedition GmbH",
+        "Mulder & Co. B.V.",
+        "Holgate Logistics Liège BV",
+        "Liebherr Logistics B.V.",
+        "Moerdijk Agri Coöperatie U.A.",
+        "Moerdijk Trading B.V.",
+        "Nedship Chemie Veghel B.V.",
+        "Nedship Logistiek B.V.",
+        "Veghel Transport B.V.",
+    ]
+    return {name: CustomerFactory(legal_name=name) for name in names}
+
+
+@pytest.mark.parametrize(
+    ("typed", "first"),
+    [
+        # a typo
+        ("Bakkr Forwarding", "Bakker Forwarding Groningen B.V."),
+        # an accent left out, in one word and beside another
+        ("Muller", "Müller Spedition Duisburg GmbH & Co. KG"),
+        ("Muller Spedition", "Müller Spedition Duisburg GmbH & Co. KG"),
+        ("holgate liege", "Holgate Logistics Liège BV"),
+        ("Liege", "Holgate Logistics Liège BV"),
+        ("moerdijk cooperatie", "Moerdijk Agri Coöperatie U.A."),
+        # an accent typed where the name has none
+        ("Bäkker Fórwarding", "Bakker Forwarding Groningen B.V."),
+        # words missing, and in another order
+        ("nedship veghel", "Nedship Chemie Veghel B.V."),
+        ("veghel nedship", "Nedship Chemie Veghel B.V."),
+        ("Groningen Bakker", "Bakker Forwarding Groningen B.V."),
+        # a typo and an accent left out at once, words missing
+        ("Mulller Duisburg", "Müller Spedition Duisburg GmbH & Co. KG"),
+    ],
+)
+def test_a_name_with_a_typo_an_accent_or_words_missing_or_reordered_finds_the_company_first(hauliers, typed, first):
+    # when
+    results = customer_lookup(text=typed)
+
+    # then: the company is the best-ranked result, ahead of the rivals that share a word with it
+    assert _names(results)[:1] == [first]
+
+
+def test_results_are_ranked_by_how_near_the_name_is_and_unrelated_names_are_left_out(hauliers):
+    # when
+    results = customer_lookup(text="Muller Spedition")
+
+    # then: Müller (accent aside, both words) before Meyer (one word), and nothing that shares neither word
+    names = _names(results)
+    assert names[:2] == ["Müller Spedition Duisburg GmbH & Co. KG", "Meyer Spedition GmbH"]
+    assert results[0].score > results[1].score
+    assert "Nedship Logistiek B.V." not in names
+    assert "Holgate Logistics Liège BV" not in names
+
+
+def test_an_accent_is_no_handicap_against_the_same_name_without_one(hauliers):
+    # given: the same name twice, once with its accent
+    CustomerFactory(legal_name="Muller Cargo Bettembourg S.A.")
+
+    # when
+    plain = {customer.legal_name: customer.score for customer in customer_lookup(text="Muller")}
+    accented = {customer.legal_name: customer.score for customer in customer_lookup(text="Müller")}
+
+    # then: typed with or without the accent, "Müller" scores as "Muller" does
+    muller = "Müller Spedition Duisburg GmbH & Co. KG"
+    assert plain[muller] == pytest.approx(accented[muller])
+    assert set(plain) == set(accented)

@@ -31,6 +31,9 @@ def test_every_step_has_a_dutch_and_an_english_template_that_renders_its_example
         "customer.htg_number_issued",
         # the staff password reset (notifications/migrations/0014_staff_password_reset_template.py)
         "staff.password_reset",
+        # a cancelled session and a problem report (notifications/migrations/0016_session_and_problem_emails.py)
+        "connection.slot_cancelled",
+        "connection.problem_reported",
     ]
 
     # then

@@ -460,3 +460,31 @@ def test_database_connections_ask_libpq_for_short_tcp_keepalives():
         parameters["keepalives_interval"],
         parameters["keepalives_count"],
     ) == ("1", "30", "10", "3")
+
+
+def test_the_senders_display_name_follows_the_addressees_language_and_a_cancellation_says_cancel(settings, smtp_sink):
+    # given: the configured sender, and an e-mail in each language; the English one cancels an appointment
+    _use_server(settings, smtp_sink, backend=PLAIN_SMTP, use_tls=False)
+    settings.DEFAULT_FROM_EMAIL = "HTG Migratie <migratie-htg@example.org>"
+    cancel = "BEGIN:VCALENDAR\r\nMETHOD:CANCEL\r\nEND:VCALENDAR\r\n"
+    dutch = OutboxEmailFactory(language="nl", to_address="jan@example.nl")
+    english = OutboxEmailFactory(
+        language="en",
+        to_address="jane@example.com",
+        attachments=[{"filename": "session.ics", "content": cancel, "mimetype": "text/calendar"}],
+    )
+
+    # when
+    email_send(email_id=dutch.pk)
+    email_send(email_id=english.pk)
+
+    # then
+    senders = {message["To"]: message["From"] for message in smtp_sink.messages}
+    assert senders == {
+        "jan@example.nl": "HTG Migratie <migratie-htg@example.org>",
+        "jane@example.com": "HTG Migration <migratie-htg@example.org>",
+    }
+    [invitation] = [
+        part for message in smtp_sink.messages for part in message.walk() if part.get_content_type() == "text/calendar"
+    ]
+    assert invitation.get_param("method") == "CANCEL"

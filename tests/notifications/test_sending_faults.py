@@ -22,6 +22,8 @@ from tests.conftest import free_port
 from tests.notifications.conftest import SinkHandler
 from tests.notifications.factories import OutboxEmailFactory
 
+pytestmark = pytest.mark.faults  # in one process; tests/faults/ replays the same faults with a real worker
+
 PLAIN_SMTP = "notifications.backends.SmtpEmailBackend"
 
 

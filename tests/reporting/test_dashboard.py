@@ -257,3 +257,37 @@ def test_capacity_counts_free_slots_before_the_deadline_and_the_what_if(settings
     moved = dashboard_build(as_of=SEED_DAY, today=SEED_DAY, what_if=WhatIf(plateau_number=1, move_working_days=80))
     assert moved.plateaus[0].start_moved is True
     assert moved.capacity.slots_per_day_needed > dashboard.capacity.slots_per_day_needed
+
+
+def test_capacity_counts_the_free_places_of_slots_that_take_several_connections(settings):
+    # given: a slot for two connections, one of them booked, and a slot for three, none booked
+    settings.HTG_CLOCK_DATE = SEED_DAY
+    staff_groups_sync()
+    member = team_member()
+    walker = UserFactory(is_superuser=True)
+    availability = TeamAvailability.objects.create(
+        team_member=member,
+        date=datetime.date(2020, 5, 18),
+        start_time=datetime.time(9),
+        end_time=datetime.time(11),
+        capacity=2,
+    )
+    slots = [
+        Slot.objects.create(
+            team_member=member,
+            availability=availability,
+            starts_at=datetime.datetime(2020, 5, 18, hour, tzinfo=AMSTERDAM),
+            ends_at=datetime.datetime(2020, 5, 18, hour + 1, tzinfo=AMSTERDAM),
+            capacity=capacity,
+        )
+        for hour, capacity in ((9, 2), (10, 3))
+    ]
+    from connections.services.slots import slot_book
+
+    slot_book(slot_id=slots[0].pk, connection_id=walk_to(ConnectionFactory(), "slot_offered", walker).pk, actor=walker)
+
+    # when
+    dashboard = dashboard_build(as_of=SEED_DAY, today=SEED_DAY)
+
+    # then: 1 + 3 places can still be booked (counting unbooked slots said 1)
+    assert dashboard.capacity.bookable_slots == 4

@@ -7,6 +7,7 @@ from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand, CommandError
 
 from connections.permissions import CONNECTION_TEAM, CORE_TEAM, HELPDESK
+from connections.services.demo.workspace import demo_portal_contact_list
 from connections.services.staff import staff_groups_sync
 
 DEMO_USERS = [
@@ -34,3 +35,11 @@ class Command(BaseCommand):
             user.save(update_fields=["is_staff", "is_superuser", "password"])
             user.groups.set(Group.objects.filter(name__in=group_names))
             self.stdout.write(f"  {username:<9} password {password:<18} {description}")
+        contacts = demo_portal_contact_list()
+        if contacts:
+            self.stdout.write(
+                f"Companies sign in at {settings.HTG_PORTAL_URL} with their address (no password): the sign-in link "
+                "is e-mailed (in the demo, a file in var/mail/):"
+            )
+            for address, company, role in contacts:
+                self.stdout.write(f"  {address:<31} {role.replace('_', ' '):<18} {company}")

@@ -7,7 +7,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from connections.services.demo import DEMO_AS_OF, DemoDataExists, demo_seed
+from connections.services.demo import DEMO_AS_OF, DemoDataExists, demo_seed, demo_team_members
+from connections.services.demo.workspace import demo_workspace_seed
 from htg_migration.errors import ApplicationError
 
 
@@ -26,6 +27,11 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=1, help="random seed: the same seed gives the same data")
         parser.add_argument(
             "--as-of", type=_date, default=DEMO_AS_OF, help=f"the day the data shows (default {DEMO_AS_OF})"
+        )
+        parser.add_argument(
+            "--without-workspace",
+            action="store_true",
+            help="only the companies: no slots, escalations, callback requests or portal contacts (the benchmarks)",
         )
         reuse = parser.add_mutually_exclusive_group()
         reuse.add_argument(
@@ -50,6 +56,13 @@ class Command(BaseCommand):
             raise CommandError(f"{error.message} (seed_demo --reset replaces the existing data)") from error
         except ApplicationError as error:
             raise CommandError(error.message) from error
+        if not options["without_workspace"]:
+            team_ids, _created = demo_team_members()
+            workspace = demo_workspace_seed(team_ids=team_ids, as_of=options["as_of"])
+            self.stdout.write(
+                f"slots published {workspace.slots}, escalations opened {workspace.escalations}, "
+                f"callback requests {workspace.callbacks}, portal contacts {len(workspace.portal_contacts)}"
+            )
         elapsed = time.perf_counter() - started
         self.stdout.write(
             f"customers {result.customers}, contacts {result.contacts}, connections {result.connections}, "

@@ -115,7 +115,9 @@ def test_steps_without_an_email_and_companies_without_contacts_queue_nothing(wal
 def _booked(walker, *, language="en"):
     """A connection walked to slot booked on Tuesday 19 May 2020 10:00 Amsterdam (08:00 UTC) with Piet Jansen."""
     customer = CustomerFactory(legal_name="Van Dam Logistiek B.V.")
-    contact = ContactFactory(customer=customer, name="Anna de Vries", email="anna@vandam.example", language=language)
+    contact = ContactFactory(
+        customer=customer, name="Anna de Vries", email="anna@vandam.example", language=language, phone="010 123 4567"
+    )
     connection = walk_to(ConnectionFactory(customer=customer), "slot_offered", walker)
     member = UserFactory(first_name="Piet", last_name="Jansen")
     starts_at = datetime.datetime(2020, 5, 19, 10, tzinfo=AMSTERDAM)
@@ -149,23 +151,28 @@ def test_the_slot_booked_email_carries_the_slot_as_a_calendar_invitation(walker,
         "CALSCALE:GREGORIAN",
         "METHOD:REQUEST",
     ]
-    assert f"UID:slot-booking-{booking.pk}@htg-migration-tracker" in lines
+    # one appointment per connection in the company's calendar: its UID, and the first revision
+    assert f"UID:slot-connection-{booking.connection_id}@htg-migration-tracker" in lines
+    assert "SEQUENCE:0" in lines
     assert "DTSTART:20200519T080000Z" in lines
     assert "DTEND:20200519T090000Z" in lines
     assert "SUMMARY:HTG connection AGS Van Dam Logistiek B.V." in lines
-    assert "LOCATION:With Piet Jansen\\, HTG connection team" in lines
+    # how the session happens, never a team member's (user) name
+    assert "LOCATION:By phone: the HTG connection team calls Anna de Vries on 010 123 4567" in lines
+    assert not any("Piet" in line or "Jansen" in line for line in lines)
     [description] = [line for line in lines if line.startswith("DESCRIPTION:")]
-    assert description.startswith("DESCRIPTION:Your session with Piet Jansen of the HTG connection team")
+    assert description.startswith("DESCRIPTION:Your session with the HTG connection team")
     assert "AGS (DMS): import and export declarations of Van Dam Logistiek B.V." in description
-    assert description.endswith("use the portal: https://htg.example/portal/")
-    assert 'ORGANIZER;CN="HTG Migratie":mailto:migratie-htg@example.org' in lines
+    assert description.endswith(f"use the portal: https://htg.example/portal/connections/{booking.connection_id}/slot/")
+    # the organizer's name in the contact's language
+    assert 'ORGANIZER;CN="HTG Migration":mailto:migratie-htg@example.org' in lines
     assert any(line.startswith('ATTENDEE;CN="Anna de Vries";') for line in lines)
     assert lines[-2:] == ["END:VCALENDAR", ""]
     # other steps carry nothing
     assert all(row.attachments == [] for row in OutboxEmail.objects.exclude(pk=email.pk))
 
 
-def test_the_invitation_uid_is_the_bookings_and_the_same_each_time(walker):
+def test_the_invitation_is_the_same_each_time_it_is_written(walker):
     # given: a booking whose e-mail was written
     connection, contact, _booking = _booked(walker)
 
@@ -209,4 +216,4 @@ def test_the_slot_booked_email_arrives_at_a_real_smtp_server_with_a_calendar_par
     starts = [line for line in lines if line.startswith("DTSTART")]
     assert starts == ["DTSTART:20200519T080000Z"]
     assert re.fullmatch(r"DTEND:\d{8}T\d{6}Z", next(line for line in lines if line.startswith("DTEND")))
-    assert f"UID:slot-booking-{booking.pk}@htg-migration-tracker" in lines
+    assert f"UID:slot-connection-{booking.connection_id}@htg-migration-tracker" in lines

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -123,18 +125,25 @@ def test_bulk_invite_of_everything_matching_with_a_limit_runs_once(team_client, 
     already = walk_to(ConnectionFactory(), "invited", UserFactory(is_superuser=True))
 
     # when: invite the first 4 of "flow AGS" in the list's order
+    form = {
+        "scope": "all",
+        "selection": "flow=AGS&sort=htg",
+        "action": "transition:invite",
+        "limit": "4",
+        "note": "wave 1",
+        "submit_token": fresh_submit_token(),
+    }
+    confirmation = team_client.post(reverse("connections:bulk_job_create"), form)
+
+    # then: "everything that matches" first states the count, and nothing is made yet
+    assert confirmation.status_code == 200
+    assert "“Invite” for 4 connections" in confirmation.content.decode()
+    assert 'name="confirmed_total" value="4"' in confirmation.content.decode()
+    assert not BulkJob.objects.exists()
+
+    # when: confirmed
     with django_capture_on_commit_callbacks(execute=True):
-        response = team_client.post(
-            reverse("connections:bulk_job_create"),
-            {
-                "scope": "all",
-                "selection": "flow=AGS&sort=htg",
-                "action": "transition:invite",
-                "limit": "4",
-                "note": "wave 1",
-                "submit_token": fresh_submit_token(),
-            },
-        )
+        response = team_client.post(reverse("connections:bulk_job_create"), {**form, "confirmed_total": "4"})
 
     # then
     job = BulkJob.objects.get()
@@ -236,6 +245,7 @@ def test_a_bulk_step_checks_each_permission_as_the_user_who_started_it(team_clie
                 "connection": [connection.pk],
                 "action": "transition:mark_missed",
                 "submit_token": fresh_submit_token(),
+                "confirmed_total": "1",
             },
         )
     item = BulkJobItem.objects.get()
@@ -302,3 +312,203 @@ def test_bulk_numbers_that_are_not_ids_are_refused_and_nothing_is_made(team_clie
     # then
     assert response.status_code == 200
     assert not BulkJob.objects.exists()
+
+
+def _bulk_options(page: str) -> list[str]:
+    select = page[
+        page.index('<select id="bulk-action"') : page.index("</select>", page.index('<select id="bulk-action"'))
+    ]
+    return re.findall(r'<option value="transition:(\w+)"', select)
+
+
+def test_each_step_is_offered_once_and_only_when_it_applies_to_a_state_in_the_list(client, programme_flows):
+    # given: planned and on-hold connections only
+    staff_groups_sync()
+    ConnectionFactory()
+    walk_to(ConnectionFactory(), "on_hold", UserFactory(is_superuser=True))
+    client.force_login(team_member())
+
+    # when
+    page = client.get(reverse("connections:connection_list")).content.decode()
+
+    # then: each step once ("On hold" was offered 8 times), in the process's order, only those leaving from planned
+    # or on hold, and "missed" (core team only) not to the connection team
+    assert _bulk_options(page) == ["invite", "receive_intake", "hold", "resume", "withdraw"]
+    assert page.count(">Put on hold<") == 1
+
+    # when: the core team, and a list narrowed to live connections
+    walk_to(ConnectionFactory(flow=programme_flows["NCTS"]), "live", UserFactory(is_superuser=True))
+    client.force_login(core_team_member())
+    everything = client.get(reverse("connections:connection_list")).content.decode()
+    live_only = client.get(reverse("connections:connection_list"), {"state": "live"}).content.decode()
+
+    # then
+    assert _bulk_options(everything) == [
+        "invite",
+        "receive_intake",
+        "close_digipoort",
+        "hold",
+        "resume",
+        "withdraw",
+        "mark_missed",
+    ]
+    assert _bulk_options(live_only) == ["close_digipoort"]
+
+
+def test_the_bulk_bar_sits_above_the_list(team_client):
+    ConnectionFactory()
+    page = team_client.get(reverse("connections:connection_list")).content.decode()
+    assert page.index('id="bulk-action"') < page.index("<table")
+    assert 'data-state="planned"' in page  # the script narrows the steps to the selected rows' states
+
+
+def test_a_final_step_states_the_count_before_it_runs_and_runs_only_on_that_count(
+    team_client, django_capture_on_commit_callbacks
+):
+    # given: two open connections and a live one, selected
+    open_ones = [ConnectionFactory(), ConnectionFactory()]
+    live = walk_to(ConnectionFactory(), "live", UserFactory(is_superuser=True))
+    form = {
+        "scope": "selected",
+        "connection": [connection.pk for connection in [*open_ones, live]],
+        "action": "transition:withdraw",
+        "note": "flow no longer used",
+        "submit_token": fresh_submit_token(),
+        "selection": "state=planned",
+    }
+
+    # when
+    response = team_client.post(reverse("connections:bulk_job_create"), form)
+
+    # then: a confirmation with the count and what is skipped; nothing written
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "“Withdraw (flow no longer used)” for 3 connections" in page
+    assert "The step applies to 2 of them" in page
+    assert "This is a final step: it cannot be undone." in page
+    assert 'href="/team/connections/?state=planned"' in page  # back to the list it came from
+    assert not BulkJob.objects.exists()
+
+    # when: a confirmation of another count (the selection changed meanwhile), or one that is no number
+    for confirmed in ("5", "²"):
+        response = team_client.post(reverse("connections:bulk_job_create"), {**form, "confirmed_total": confirmed})
+        assert response.status_code in (200, 302)
+
+    # then: nothing started
+    assert not BulkJob.objects.exists()
+    assert set(Connection.objects.values_list("state", flat=True)) == {"planned", "live"}
+
+    # when: the count confirmed
+    with django_capture_on_commit_callbacks(execute=True):
+        team_client.post(reverse("connections:bulk_job_create"), {**form, "confirmed_total": "3"})
+
+    # then
+    job = BulkJob.objects.get()
+    assert (job.total, job.done_count, job.skipped_count) == (3, 2, 1)
+
+
+def test_a_final_step_is_refused_by_the_service_without_a_confirmed_count(team_client):
+    from django.core.exceptions import ValidationError
+
+    from connections.services.bulk import bulk_job_create
+
+    connection = ConnectionFactory()
+    with pytest.raises(ValidationError, match="Confirm the number of connections"):
+        bulk_job_create(
+            created_by=team_client.user,
+            action="transition",
+            transition="withdraw",
+            connections=Connection.objects.filter(pk=connection.pk),
+        )
+    assert not BulkJob.objects.exists()
+
+
+def test_a_step_that_applies_to_none_of_the_selection_is_refused(team_client):
+    # given
+    planned = ConnectionFactory()
+
+    # when
+    response = team_client.post(
+        reverse("connections:bulk_job_create"),
+        {
+            "scope": "selected",
+            "connection": [planned.pk],
+            "action": "transition:resume",
+            "submit_token": fresh_submit_token(),
+        },
+        follow=True,
+    )
+
+    # then
+    assert "“Resume” applies to none of the selected connections. Nothing was started." in response.content.decode()
+    assert not BulkJob.objects.exists()
+
+
+def test_assigning_from_the_connection_page_is_a_timeline_event(team_client):
+    # given
+    connection = walk_to(ConnectionFactory(), "invited", UserFactory(is_superuser=True))
+    colleague = team_member(first_name="Ruud", last_name="Visser")
+    url = reverse("connections:connection_assign", args=[connection.pk])
+
+    # when: she takes it, with a note
+    response = team_client.post(url, {"assignee": "me", "note": "I know them"})
+
+    # then: assigned, and in the timeline (who, to whom, the state unchanged)
+    assert response["Location"] == _detail(connection) + "#assign-heading"
+    connection.refresh_from_db()
+    assert connection.assigned_to == team_client.user
+    event = ConnectionEvent.objects.filter(connection=connection).latest("id")
+    assert (event.transition, event.actor, event.assignee, event.from_state, event.to_state, event.note) == (
+        "assign",
+        team_client.user,
+        team_client.user,
+        "invited",
+        "invited",
+        "I know them",
+    )
+
+    # when: to a colleague, then the same again, then to nobody
+    team_client.post(url, {"assignee": str(colleague.pk)})
+    team_client.post(url, {"assignee": str(colleague.pk)})
+    page = team_client.post(url, {"assignee": ""}, follow=True).content.decode()
+
+    # then: three assignment events (giving it to whoever has it already records nothing), shown on the page
+    assignments = ConnectionEvent.objects.filter(connection=connection, transition="assign").order_by("id")
+    assert [event.assignee_id for event in assignments] == [team_client.user.pk, colleague.pk, None]
+    assert "Nobody is assigned to this connection now." in page
+    assert "Assigned to Ruud Visser" in page and "Assignment removed" in page
+    connection.refresh_from_db()
+    assert (connection.assigned_to_id, connection.state) == (None, "invited")
+
+
+@pytest.mark.parametrize("assignee", ["²", "9" * 5000, "x"])
+def test_an_assignee_that_is_no_person_is_refused_and_nothing_changes(team_client, assignee):
+    connection = ConnectionFactory(assigned_to=team_client.user)
+    response = team_client.post(
+        reverse("connections:connection_assign", args=[connection.pk]), {"assignee": assignee}, follow=True
+    )
+    assert "Choose a member of the connection team." in response.content.decode()
+    connection.refresh_from_db()
+    assert connection.assigned_to == team_client.user
+    assert not ConnectionEvent.objects.filter(connection=connection).exists()
+
+
+def test_a_bulk_assignment_is_a_timeline_event_per_connection(team_client, django_capture_on_commit_callbacks):
+    colleague = team_member()
+    connections = [ConnectionFactory(), ConnectionFactory()]
+    with django_capture_on_commit_callbacks(execute=True):
+        team_client.post(
+            reverse("connections:bulk_job_create"),
+            {
+                "scope": "selected",
+                "connection": [connection.pk for connection in connections],
+                "action": "assign",
+                "assignee": colleague.pk,
+                "note": "wave 2",
+                "submit_token": fresh_submit_token(),
+            },
+        )
+    events = ConnectionEvent.objects.filter(transition="assign").values_list("connection", "actor", "assignee", "note")
+    assert sorted(events) == sorted(
+        (connection.pk, team_client.user.pk, colleague.pk, "wave 2") for connection in connections
+    )

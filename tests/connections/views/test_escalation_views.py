@@ -11,6 +11,7 @@ from htg_migration.errors import ConflictError
 from tests.connections.factories import (
     AMSTERDAM,
     ConnectionFactory,
+    ContactFactory,
     CustomerFactory,
     core_team_member,
     helpdesk_member,
@@ -78,22 +79,24 @@ def test_the_queue_lists_open_escalations_oldest_first_in_a_fixed_number_of_quer
     newer = escalation(name="Bravo Cargo B.V.", opened=datetime.datetime(2020, 5, 29, 9, tzinfo=AMSTERDAM))
     older = escalation(name="Alfa Transport B.V.", owner=core_team_member(username="owner1"))
     escalation(name="Closed Cargo B.V.", closed_at=datetime.datetime(2020, 5, 29, 12, tzinfo=AMSTERDAM))
+    ContactFactory(customer=older.connection.customer, name="Anna de Vries", phone="+31 10 123 4567")
 
-    # when: session, user, groups, escalations, core-team members
-    with django_assert_num_queries(5):
+    # when: session, user, groups, the count, the page's rows (with their first contact), core-team members, plateaus
+    with django_assert_num_queries(7):
         response = core_client.get(QUEUE)
 
     # then
     assert response.status_code == 200
-    assert [item.pk for item in response.context["escalations"]] == [older.pk, newer.pk]
+    assert [item.pk for item in response.context["rows"]] == [older.pk, newer.pk]
     page = response.content.decode()
     assert page.index("Alfa Transport B.V.") < page.index("Bravo Cargo B.V.")
     assert "Closed Cargo B.V." not in page
     assert "owner1" in page
 
-    # when: a third open one, the count stays the same
-    escalation(name="Charlie B.V.", owner=core_team_member())
-    with django_assert_num_queries(5):
+    # when: a third open one with contacts of its own, the count stays the same
+    third = escalation(name="Charlie B.V.", owner=core_team_member())
+    ContactFactory.create_batch(2, customer=third.connection.customer)
+    with django_assert_num_queries(7):
         core_client.get(QUEUE)
 
 

@@ -84,6 +84,7 @@ def _team_urls():
         ("get", reverse("connections:connection_slot", args=[connection.pk])),
         ("post", reverse("connections:connection_slot", args=[connection.pk])),
         ("post", reverse("connections:availability_withdraw", args=[availability.pk])),
+        ("post", reverse("connections:slot_pattern")),
     ]
 
 
@@ -166,6 +167,60 @@ def test_a_refused_publication_shows_the_reason_next_to_the_field_and_writes_not
     assert 'aria-invalid="true"' in content
     assert TeamAvailability.objects.count() == 0
     assert Slot.objects.count() == 0
+
+
+PATTERN = {
+    "pattern-weekdays": ["0", "3"],
+    "pattern-start_time": "09:00",
+    "pattern-end_time": "11:00",
+    "pattern-capacity": "2",
+    "pattern-date_from": "2020-05-18",
+    "pattern-date_to": "2020-06-05",
+}
+
+
+def test_publishing_a_weekly_pattern_through_the_form(client, member):
+    # given: the page offers the pattern's form
+    page = client.get(reverse("connections:slot_planning")).content.decode()
+    assert 'action="/team/slots/pattern/"' in page and 'name="pattern-capacity"' in page
+
+    # when
+    response = client.post(reverse("connections:slot_pattern"), PATTERN, follow=True)
+
+    # then: Ascension Day and Whit Monday skipped, and the page says so
+    assert response.redirect_chain == [(reverse("connections:slot_planning"), 302)]
+    assert _messages(response) == [
+        "Published 4 days with 8 one-hour slots.",
+        "Skipped, Dutch public holidays: 21 May 2020, 1 June 2020.",
+    ]
+    assert list(TeamAvailability.objects.filter(team_member=member).values_list("capacity", flat=True)) == [2] * 4
+    assert Slot.objects.filter(team_member=member, capacity=2).count() == 8
+    assert "0 of 2 booked" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("pattern-date_to", "2020-05-01", "The last day must not be before the first day."),
+        (
+            "pattern-date_to",
+            "2021-06-01",
+            "Publish at most a year at a time: the last day must be at most 365 days after the first.",
+        ),
+        ("pattern-capacity", "0", "Ensure this value is greater than or equal to 1."),
+        ("pattern-capacity", "99999999999", "Ensure this value is less than or equal to 10."),
+        ("pattern-weekdays", "6", "Select a valid choice. 6 is not one of the available choices."),
+    ],
+)
+def test_a_refused_pattern_shows_the_reason_and_writes_nothing(client, member, field, value, message):
+    # when
+    response = client.post(reverse("connections:slot_pattern"), {**PATTERN, field: value})
+
+    # then
+    assert response.status_code == 400
+    assert "Nothing was published:" in response.content.decode()
+    assert response.context["pattern_form"].errors[field.removeprefix("pattern-")] == [message]
+    assert (TeamAvailability.objects.count(), Slot.objects.count()) == (0, 0)
 
 
 def test_an_unreadable_time_is_refused_and_writes_nothing(client, member):

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from connections.models import CallbackRequest, ConnectionEvent, HelpdeskContact
 from htg_migration.errors import ApplicationError
+from notifications.models import OutboxEmail
 from portal.services.company_actions import connection_company_confirm, connection_problem_report
 from tests.conftest import run_in_threads
 from tests.connections.factories import (
@@ -77,19 +78,19 @@ def test_confirming_test_messages_while_testing_writes_one_event_and_a_second_ti
         (
             TEST_MESSAGES,
             "technical_data_sent",
-            "“Company confirmed: test messages sent” is possible only while the connection is “Testing”; "
+            "You can confirm that you sent your test messages only while the connection is “Testing”; "
             "it is now “Technical data sent”. Nothing was recorded.",
         ),
         (
             READY,
             "testing",
-            "“Company confirmed: ready for production” is possible only while the connection is “Test passed”; "
+            "You can confirm that you are ready for production only once the connection is “Test passed”; "
             "it is now “Testing”. Nothing was recorded.",
         ),
         (
             TEST_MESSAGES,
             "test_passed",
-            "“Company confirmed: test messages sent” is possible only while the connection is “Testing”; "
+            "You can confirm that you sent your test messages only while the connection is “Testing”; "
             "it is now “Test passed”. Nothing was recorded.",
         ),
     ],
@@ -273,3 +274,46 @@ def test_another_company_may_not_report_a_problem_for_a_connection(walker):
         _report(connection, company_contact().user)
 
     assert (HelpdeskContact.objects.count(), CallbackRequest.objects.count()) == (0, 0)
+
+
+def test_a_problem_report_e_mails_its_reference_to_the_reporter_and_the_client(walker, settings):
+    # given: a hub reporting for its client's live connection; the client's contact reads Dutch
+    settings.HTG_PORTAL_URL = "https://htg.example/portal/"
+    hub, client = hub_with_client(legal_name="Alfa Transport B.V.")
+    hub.language = "en"
+    hub.save(update_fields=["language"])
+    client_contact = company_contact(customer=client)
+    client_contact.email, client_contact.language = "info@alfa.example", "nl"
+    client_contact.save(update_fields=["email", "language"])
+    connection = _connection_in("live", walker, client)
+    before = set(OutboxEmail.objects.values_list("id", flat=True))
+
+    # when
+    report = _report(connection, hub.user)
+
+    # then: each gets the reference, whom the team calls by when, and the link to the report
+    emails = {
+        email.to_address: email
+        for email in OutboxEmail.objects.exclude(id__in=before).filter(template_key="connection.problem_reported")
+    }
+    assert set(emails) == {hub.email, "info@alfa.example"}
+    english, dutch = emails[hub.email], emails["info@alfa.example"]
+    assert english.subject == f"Your problem report {report.reference}"
+    assert dutch.subject == f"Uw probleemmelding {report.reference}"
+    assert f"\n\n{report.reference}\n\n" in english.body_text
+    assert "the connection team calls Anna de Boer on +31 10 123 4567, by " in english.body_text
+    assert "(Amsterdam time, CEST). You marked the report urgent." in english.body_text
+    report_url = f"https://htg.example/portal/problems/{report.callback.pk}/"
+    assert f'<a href="{report_url}">{report_url}</a>' in english.body_html
+    assert "Alfa Transport B.V.." not in english.body_text + dutch.body_text
+
+
+def test_a_refused_problem_report_e_mails_nothing(walker):
+    contact = company_contact()
+    connection = _connection_in("test_passed", walker, contact.customer)
+    before = OutboxEmail.objects.count()
+
+    with pytest.raises(ApplicationError):
+        _report(connection, contact.user)
+
+    assert OutboxEmail.objects.count() == before

@@ -118,12 +118,24 @@ INVALID = [
     (lambda d: d["contacts"][1].update(email=EMAIL.upper()), "contacts-1-email", "already listed above"),
     (lambda d: d["contacts"][1].update(name=""), "contacts-1-name", "Enter the contact's name"),
     (lambda d: d.update(flows={}), "flows", "Choose at least one message flow"),
-    (lambda d: d["flows"]["AGS"].update(channel=""), "flow-AGS-channel", "Choose SMTP-MSA/POP3 (TLS) or SMTP-MTA"),
-    (lambda d: d["flows"]["AGS"].update(tls_version=""), "flow-AGS-tls_version", "SMTP-MSA/POP3 needs TLS"),
+    (lambda d: d["flows"]["AGS"].update(channel=""), "flow-AGS-channel", "Choose the channel for AGS: SMTP-MSA/POP3"),
+    (
+        lambda d: d["flows"]["AGS"].update(tls_version=""),
+        "flow-AGS-tls_version",
+        "Choose the TLS version your mail software uses for AGS",
+    ),
     (lambda d: d["flows"]["AGS"].update(tls_version="1.1"), "flow-AGS-tls_version", "TLS 1.1 is no longer allowed"),
     (lambda d: d["flows"]["AGS"].update(tls_version="1.0"), "flow-AGS-tls_version", "TLS 1.0 is no longer allowed"),
-    (lambda d: d["flows"]["NCTS"].update(vpn_peer_address="vpn.example"), "flow-NCTS-vpn_peer_address", "IPsec VPN"),
-    (lambda d: d["flows"]["NCTS"].update(vpn_details="x" * 2001), "flow-NCTS-vpn_details", "under 2,000 characters"),
+    (
+        lambda d: d["flows"]["NCTS"].update(vpn_peer_address="vpn.example"),
+        "flow-NCTS-vpn_peer_address",
+        "IPsec VPN peer for NCTS",
+    ),
+    (
+        lambda d: d["flows"]["NCTS"].update(vpn_details="x" * 2001),
+        "flow-NCTS-vpn_details",
+        "IPsec VPN details for NCTS under 2,000",
+    ),
     (
         lambda d: d.update(role="hub", clients=[{"legal_name": "Client", "kvk_number": "22222222", "eori": "NL1"}]),
         "clients-0-eori",
@@ -173,8 +185,8 @@ def test_tls_below_1_2_is_refused_with_an_explanation_and_nothing_is_written(pro
     # then
     assert refused.value.message_dict == {
         "flow-AGS-tls_version": [
-            "TLS 1.1 is no longer allowed: HTG accepts SMTP-MSA/POP3 only over TLS 1.2 or later. "
-            "Ask your IT supplier to enable TLS 1.2 or 1.3."
+            "TLS 1.1 is no longer allowed for AGS: HTG accepts SMTP-MSA/POP3 only over TLS 1.2 or later. "
+            "Choose TLS 1.2 or 1.3, or, if you are upgrading, enter the date by which AGS will use TLS 1.2."
         ]
     }
     _nothing_written()

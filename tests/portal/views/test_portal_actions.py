@@ -80,10 +80,14 @@ def test_the_slot_page_offers_the_free_slots_in_the_window_and_books_one(client,
     response = client.post(url, {"slot": _slot(member, 10).pk, "expected_state": "slot_offered"}, follow=True)
 
     # then
-    assert response.redirect_chain == [(reverse("portal:connection", args=[connection.pk]), 302)]
-    assert _messages(response) == [
-        "Your slot is booked: Monday 18 May 2020 10:00. You will receive a confirmation by e-mail."
-    ]
+    # then: the confirmation page says what happened and what happens next
+    assert response.redirect_chain == [(reverse("portal:connection_slot_booked", args=[connection.pk]), 302)]
+    content = response.content.decode()
+    assert "Your session is booked" in content
+    assert "Monday 18 May 2020 10:00–11:00" in content
+    assert "Amsterdam time, CEST" in content
+    assert f"calendar invitation to: {contact.email}." in content
+    assert f"calls {contact.name} on {contact.phone} at the start" in content
     connection.refresh_from_db()
     assert connection.state == "slot_booked"
     assert _bookings(connection) == [(_slot(member, 10).pk, None, "")]
@@ -103,7 +107,9 @@ def test_rescheduling_moves_the_booking_and_frees_the_old_slot(client, walker, m
     response = client.post(url, {"slot": _slot(member, 11).pk, "expected_state": "slot_booked"}, follow=True)
 
     # then
-    assert _messages(response) == ["Your slot is moved to Monday 18 May 2020 11:00. The previous slot is free again."]
+    assert response.redirect_chain == [(reverse("portal:connection_slot_booked", args=[connection.pk]), 302)]
+    assert "Your session is moved" in response.content.decode()
+    assert "Monday 18 May 2020 11:00–12:00" in response.content.decode()
     connection.refresh_from_db()
     assert connection.state == "slot_booked"
     bookings = _bookings(connection)
@@ -196,19 +202,22 @@ def test_the_connection_page_shows_the_confirm_button_only_in_its_state_and_reco
 
     # then
     assert _messages(early) == [
-        "“Company confirmed: ready for production” is possible only while the connection is “Test passed”; "
+        "You can confirm that you are ready for production only once the connection is “Test passed”; "
         "it is now “Testing”. Nothing was recorded."
     ]
-    assert _messages(first) == [
-        "Thank you. Recorded: Company confirmed: test messages sent. The connection team takes it from here."
-    ]
-    assert _messages(second)[0].startswith("This was already confirmed on 15 May 2020")
+    confirmed_url = reverse("portal:connection_confirmed", args=[connection.pk, "confirm_test_messages_sent"])
+    assert first.redirect_chain == [(confirmed_url, 302)]
+    assert "Thank you: your confirmation is recorded" in first.content.decode()
+    assert "The connection team checks the test messages" in first.content.decode()
+    assert second.redirect_chain == [(f"{confirmed_url}?again=1", 302)]
+    assert "This was already confirmed" in second.content.decode()
+    assert "Nothing new was recorded." in second.content.decode()
     assert list(
         ConnectionEvent.objects.filter(connection=connection, from_state="testing", to_state="testing").values_list(
             "transition", flat=True
         )
     ) == ["confirm_test_messages_sent"]
-    assert "Confirm: test messages sent" not in second.content.decode()
+    assert "Confirm: test messages sent" not in client.get(page_url).content.decode()
 
 
 def test_the_team_sees_the_confirmation_in_the_timeline(client, walker):
@@ -326,7 +335,7 @@ def _cid(customer):
     [
         ("invited", "A slot can be booked once the connection team has offered one; you will receive an e-mail."),
         ("slot_offered", "Book a slot"),
-        ("testing", "The session with the connection team has taken place."),
+        ("testing", "Your session with the connection team is on"),  # booked from 18 May on: still to come
         ("on_hold", "the connection is now “On hold”."),
     ],
 )
@@ -338,3 +347,17 @@ def test_the_slot_section_says_what_fits_the_state(client, walker, state, text):
     page = client.get(reverse("portal:connection", args=[connection.pk]))
 
     assert text in page.content.decode()
+
+
+def test_the_slot_page_gives_the_booking_window_from_today_never_from_a_day_past(client, walker, member):
+    # given: plateau 1's window opened on 3 February 2020; today is Friday 15 May
+    contact = company_contact()
+    connection = walk_to(ConnectionFactory(customer=contact.customer), "slot_offered", walker)
+    _signed_in(client, contact)
+
+    # when
+    page = client.get(reverse("portal:connection_slot", args=[connection.pk])).content.decode()
+
+    # then
+    assert "Plateau 1: 15 May 2020 until 19 June 2020" in page
+    assert "3 February 2020" not in page

@@ -36,6 +36,7 @@ class Company:
     offered: Any  # a connection in "slot offered"
     testing: Any  # a connection in "testing"
     live: Any  # a connection live on HTG
+    awaiting: Any  # a connection waiting for TLS 1.2
     callback: Any  # its problem report's callback request
 
 
@@ -58,6 +59,7 @@ def _company(contact, walker) -> Company:
     offered = walk_to(ConnectionFactory(customer=contact.customer, flow=flows["AGS"]), "slot_offered", walker)
     testing = walk_to(ConnectionFactory(customer=contact.customer, flow=flows["CID"]), "testing", walker)
     live = walk_to(ConnectionFactory(customer=contact.customer, flow=flows["EMCS"]), "live", walker)
+    awaiting = walk_to(ConnectionFactory(customer=contact.customer, flow=flows["NCTS"]), "awaiting_tls", walker)
     report = connection_problem_report(
         connection_id=live.pk,
         actor=contact.user,
@@ -66,7 +68,9 @@ def _company(contact, walker) -> Company:
         contact_phone="010 1234567",
         urgent=False,
     )
-    return Company(contact=contact, offered=offered, testing=testing, live=live, callback=report.callback)
+    return Company(
+        contact=contact, offered=offered, testing=testing, live=live, awaiting=awaiting, callback=report.callback
+    )
 
 
 @pytest.fixture
@@ -125,11 +129,28 @@ MATRIX: dict[str, Entry] = {
         lambda w, c: {"connection_id": c.offered.pk},
         lambda w, c: {"slot": w.slot.pk, "expected_state": "slot_offered"},
     ),
+    # After booking: the booked session (none yet here: back to the connection).
+    "portal:connection_slot_booked": Entry(
+        "owned", ("get",), lambda w, c: {"connection_id": c.offered.pk}, ok_status=302
+    ),
+    # After confirming: the confirmation (none yet here: back to the connection).
+    "portal:connection_confirmed": Entry(
+        "owned",
+        ("get",),
+        lambda w, c: {"connection_id": c.testing.pk, "kind": "confirm_test_messages_sent"},
+        ok_status=302,
+    ),
     "portal:connection_confirm": Entry(
         "owned",
         ("post",),
         lambda w, c: {"connection_id": c.testing.pk},
         lambda w, c: {"kind": "confirm_test_messages_sent"},
+    ),
+    "portal:connection_tls_confirm": Entry(
+        "owned",
+        ("post",),
+        lambda w, c: {"connection_id": c.awaiting.pk},
+        lambda w, c: {"tls_version": "1.2"},
     ),
     "portal:problem_report": Entry(
         "owned",
@@ -226,7 +247,7 @@ def test_a_hub_reaches_its_clients_objects_but_not_another_companys_and_another_
     get_or_post = entry.methods[0]
 
     client.force_login(world.hub.user)
-    assert _request(client, "get", client_url, {}).status_code == (200 if "get" in entry.methods else 405)
+    assert _request(client, "get", client_url, {}).status_code == (entry.ok_status if "get" in entry.methods else 405)
     before = _rows()
     assert _request(client, get_or_post, stranger_url, entry.data(world, world.b)).status_code == 404
 
@@ -242,7 +263,7 @@ def test_the_owner_reaches_its_own_objects(client, world, name):
     client.force_login(world.b.contact.user)
     url = reverse(name, kwargs=entry.kwargs(world, world.b))
 
-    assert client.get(url).status_code == (200 if "get" in entry.methods else 405)
+    assert client.get(url).status_code == (entry.ok_status if "get" in entry.methods else 405)
 
 
 def test_a_client_does_not_reach_its_hubs_own_connections(client, world):

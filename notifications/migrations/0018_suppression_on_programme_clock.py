@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('notifications', '0015_outbox_unknown_status'),
+        ('notifications', '0017_session_email_dutch'),
     ]
 
     operations = [

@@ -55,7 +55,7 @@ def portal_codes_to_texts(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('connections', '0023_bulk_item_skip_reason_code'),
+        ('connections', '0026_bulk_item_skip_reason_code'),
     ]
 
     operations = [

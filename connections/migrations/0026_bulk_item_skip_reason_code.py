@@ -82,7 +82,8 @@ def skip_reasons_to_text(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('connections', '0022_audit_entries'),
+        ('connections', '0023_connection_awaiting_tls'),
+        ('connections', '0025_slot_capacity'),
     ]
 
     operations = [
