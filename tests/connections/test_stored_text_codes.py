@@ -18,6 +18,14 @@ pytestmark = pytest.mark.django_db
 skip_migration = importlib.import_module("connections.migrations.0026_bulk_item_skip_reason_code")
 
 
+@pytest.fixture(autouse=True)
+def _language_kept():
+    """A page read in Dutch leaves Dutch active in this thread (LocaleMiddleware): the next test starts as it was."""
+    language = translation.get_language()
+    yield
+    translation.activate(language)
+
+
 @pytest.fixture
 def team_client(client):
     staff_groups_sync()
@@ -30,19 +38,20 @@ def team_client(client):
 def test_a_skip_reason_is_stored_as_a_code_and_shown_in_the_readers_language(
     team_client, django_capture_on_commit_callbacks
 ):
-    # given: a live connection and one of another team's flow nobody may take the step for
-    live = walk_to(ConnectionFactory(), "live", UserFactory(is_superuser=True))
+    # given: a bulk invitation of a planned connection, which someone takes live before the job runs
+    connection = ConnectionFactory()
     with django_capture_on_commit_callbacks(execute=False):
         team_client.post(
             reverse("connections:bulk_job_create"),
             {
                 "scope": "selected",
-                "connection": [live.pk],
+                "connection": [connection.pk],
                 "action": "transition:invite",
                 "submit_token": fresh_submit_token(),
             },
         )
     job = BulkJob.objects.get()
+    walk_to(connection, "live", UserFactory(is_superuser=True))
     # when: the worker runs the job speaking Dutch
     with translation.override("nl"):
         bulk_job_run(job_id=job.pk)

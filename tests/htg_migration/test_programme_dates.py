@@ -7,6 +7,7 @@ import zoneinfo
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from connections.models import BulkJob, Connection, Customer
 from connections.services.staff import staff_groups_sync
@@ -18,6 +19,14 @@ from tests.submit_tokens import fresh_submit_token
 pytestmark = pytest.mark.django_db
 PROGRAMME_DAY = datetime.date(2020, 5, 15)
 AMSTERDAM = zoneinfo.ZoneInfo("Europe/Amsterdam")
+
+
+@pytest.fixture(autouse=True)
+def _language_kept():
+    """A page read in Dutch leaves Dutch active in this thread (LocaleMiddleware): the next test starts as it was."""
+    language = translation.get_language()
+    yield
+    translation.activate(language)
 
 
 @pytest.fixture
@@ -39,14 +48,14 @@ def _local_day(moment):
 def test_a_bulk_job_says_the_programme_date(team_client, django_capture_on_commit_callbacks, language, shown):
     # given
     team_client.cookies["django_language"] = language
-    ConnectionFactory()
+    connection = ConnectionFactory()
     # when: the team invites in bulk, and the job runs
     with django_capture_on_commit_callbacks(execute=True):
         team_client.post(
             reverse("connections:bulk_job_create"),
             {
-                "scope": "all",
-                "selection": "flow=AGS",
+                "scope": "selected",
+                "connection": [connection.pk],
                 "action": "transition:invite",
                 "submit_token": fresh_submit_token(),
             },
