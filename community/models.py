@@ -46,8 +46,9 @@ class NewsSending(models.Model):
         FINISHED = "finished", _("finished")
 
     news_item = models.ForeignKey(NewsItem, on_delete=models.PROTECT, related_name="sendings")
+    # The group as codes ({"segment": ..., "plateau": ..., "flow": ...}): shown in the reader's language through
+    # `segment_label`, never stored as text.
     segment = models.JSONField(_("recipients (parameters)"), default=dict)
-    segment_description = models.CharField(_("recipients"), max_length=255)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
     total = models.PositiveIntegerField(_("recipients"), default=0)
     queued_count = models.PositiveIntegerField(_("queued"), default=0)
@@ -72,7 +73,17 @@ class NewsSending(models.Model):
         indexes = [models.Index(fields=["status", "progressed_at"], name="notifications_news_unfinished")]
 
     def __str__(self) -> str:
-        return f"{self.news_item} → {self.segment_description} ({self.status})"
+        return f"{self.news_item} → {self.segment_label} ({self.status})"
+
+    @property
+    def segment_label(self) -> str:
+        """Who the sending went to, in the active language."""
+        from community.selectors.segments import segment_label  # the segments know connections; models do not
+
+        parameters = self.segment or {}
+        return segment_label(
+            segment=str(parameters.get("segment", "")), plateau=parameters.get("plateau"), flow=parameters.get("flow")
+        )
 
 
 class Document(models.Model):

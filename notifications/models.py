@@ -6,6 +6,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.template import Template, TemplateSyntaxError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 SUBJECT_MAX_LENGTH = 255
@@ -121,7 +122,7 @@ class SuppressedAddress(models.Model):
     address = models.EmailField(_("address"), max_length=254, unique=True, help_text=_("Stored in lower case."))
     reason = models.CharField(_("reason"), max_length=12, choices=Reason.choices)
     detail = models.TextField(_("detail"), blank=True)
-    created_at = models.DateTimeField(_("suppressed at"), auto_now_add=True)
+    created_at = models.DateTimeField(_("suppressed at"), default=timezone.now)  # set on the programme clock
 
     class Meta:
         verbose_name = _("suppressed address")

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from reportlab.graphics.shapes import Drawing, Polygon, PolyLine, String
 from reportlab.lib import colors
 
+from htg_migration.dates import date_text
 from reporting.pdf_fonts import pdf_fonts_register
 from reporting.selectors import PlateauFigures
 
@@ -93,7 +94,7 @@ def _nice_top(value: int) -> int:
 
 
 def _short(day: datetime.date) -> str:
-    return date_format(day, "j M")
+    return date_text(day, "j M")
 
 
 def _count(value: int) -> str:

@@ -30,20 +30,27 @@ SEGMENT_CHOICES = [
 DONE_STATES = (ConnectionState.LIVE, ConnectionState.DIGIPOORT_CLOSED, ConnectionState.WITHDRAWN)
 
 
+def segment_label(*, segment: str, plateau: int | None = None, flow: str | None = None) -> str:
+    """The segment's description for people, in the active language, from its codes (no query): what a sending
+    stores is the codes, and this is how it is shown."""
+    if segment == Segment.PLATEAU:
+        return _("Companies with a connection in plateau %(number)s") % {"number": plateau}
+    if segment == Segment.FLOW:
+        return _("Companies with a connection for %(flow)s") % {"flow": flow}
+    return str(dict(SEGMENT_CHOICES).get(segment, segment))
+
+
 def segment_check(*, segment: str, plateau: int | None, flow: str | None) -> str:
     """The segment's description for people; ValidationError when it is not a segment that exists."""
     if segment == Segment.PLATEAU:
         if plateau is None or not Plateau.objects.filter(number=plateau).exists():
             raise ValidationError({"plateau": [_("Choose a plateau.")]})
-        return _("Companies with a connection in plateau %(number)s") % {"number": plateau}
-    if segment == Segment.FLOW:
+    elif segment == Segment.FLOW:
         if not flow or not MessageFlow.objects.filter(code=flow).exists():
             raise ValidationError({"flow": [_("Choose a message flow.")]})
-        return _("Companies with a connection for %(flow)s") % {"flow": flow}
-    labels = dict(SEGMENT_CHOICES)
-    if segment not in labels:
+    elif segment not in dict(SEGMENT_CHOICES):
         raise ValidationError({"segment": [_("Choose who receives the news.")]})
-    return str(labels[segment])
+    return segment_label(segment=segment, plateau=plateau, flow=flow)
 
 
 def _customers(*, segment: str, plateau: int | None, flow: str | None) -> QuerySet[Customer]:

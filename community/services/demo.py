@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 
 from community.models import Document, NewsItem, NewsSending
-from community.selectors.segments import Segment, segment_check, segment_recipients
+from community.selectors.segments import Segment, segment_recipients
 from community.services.documents import document_upload
 
 # (title nl, title en, body nl, body en, sent on (None: a draft), segment)
@@ -86,7 +86,6 @@ def community_demo_seed() -> CommunityDemoResult:
             NewsSending.objects.create(
                 news_item=item,
                 segment={"segment": segment, "plateau": None, "flow": None},
-                segment_description=segment_check(segment=segment, plateau=None, flow=None),
                 status=NewsSending.Status.FINISHED,
                 total=total,
                 queued_count=total,

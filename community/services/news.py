@@ -118,7 +118,7 @@ def news_sending_start(
             _("This news item was changed after you opened the confirmation. Check it again. Nothing was sent."),
             {"news_item_id": item.pk},
         )
-    description = segment_check(segment=segment, plateau=plateau, flow=flow)
+    segment_check(segment=segment, plateau=plateau, flow=flow)
     total = segment_recipients(segment=segment, plateau=plateau, flow=flow).count()
     if total == 0:
         raise ValidationError({"segment": [_("Nobody is in this group: there is no one to send the news to.")]})
@@ -126,7 +126,6 @@ def news_sending_start(
     sending = NewsSending.objects.create(
         news_item=item,
         segment={"segment": segment, "plateau": plateau, "flow": flow},
-        segment_description=description[:255],
         total=total,
         started_by=started_by,
         started_at=now,

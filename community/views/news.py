@@ -190,8 +190,7 @@ def news_send_view(request: HttpRequest, news_item_id: int) -> HttpResponse:
         return _detail_page(request, item.pk, form)
     messages.success(
         request,
-        _("Sending to %(count)s recipients: %(segment)s.")
-        % {"count": sending.total, "segment": sending.segment_description},
+        _("Sending to %(count)s recipients: %(segment)s.") % {"count": sending.total, "segment": sending.segment_label},
     )
     return HttpResponseRedirect(reverse("community:news_detail", args=[item.pk]) + "#sendings")
 

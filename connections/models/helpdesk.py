@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from connections.models.connections import Connection
@@ -37,6 +38,8 @@ class HelpdeskContact(models.Model):
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     topic = models.CharField(_("topic"), max_length=30, choices=Topic.choices)
     notes = models.TextField(_("notes"), blank=True)
+    # Where the contact came from, as a code: the page writes it in the reader's language before the notes.
+    origin = models.CharField(_("origin"), max_length=20, choices=[("portal", _("reported in the portal"))], blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -54,6 +57,12 @@ class HelpdeskContact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id} · {self.channel} · {self.topic}"
+
+    def get_notes_text(self) -> str:
+        """The notes as shown: in the reader's language where the app wrote them (a report from the portal)."""
+        if self.origin == "portal":
+            return gettext("Reported in the portal: %(description)s") % {"description": self.notes}
+        return self.notes
 
 
 class CallbackRequest(models.Model):
@@ -80,6 +89,15 @@ class CallbackRequest(models.Model):
     )
     urgency = models.CharField(_("urgency"), max_length=10, choices=Urgency.choices, default=Urgency.NORMAL)
     reason = models.TextField(_("reason"))
+    # A reason the app gave (not a person's words), as a code with its details, e.g. {"flow": "AGS"}: the page writes
+    # it in the reader's language before `reason`, which then holds only what the company wrote.
+    reason_code = models.CharField(
+        _("kind of reason"),
+        max_length=30,
+        choices=[("portal_problem", _("problem after migration, reported in the portal"))],
+        blank=True,
+    )
+    reason_details = models.JSONField(_("reason details"), default=dict, blank=True)
     contact_name = models.CharField(_("contact person"), max_length=200)
     contact_phone = models.CharField(_("phone"), max_length=30)
     requested_by = models.ForeignKey(
@@ -130,6 +148,15 @@ class CallbackRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id} · {self.urgency} · {self.status}"
+
+    def get_reason_text(self) -> str:
+        """The reason as shown: in the reader's language where the app wrote it (a problem reported in the portal)."""
+        if self.reason_code == "portal_problem":
+            return gettext("Problem after migration (%(flow)s), reported in the portal: %(description)s") % {
+                "flow": self.reason_details.get("flow", ""),
+                "description": self.reason,
+            }
+        return self.reason
 
     @property
     def is_open(self) -> bool:

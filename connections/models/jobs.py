@@ -1,9 +1,12 @@
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from connections.models.connections import Connection
+from connections.models.connections import Connection, ConnectionState
 
 
 class BulkJob(models.Model):
@@ -47,17 +50,28 @@ class BulkJob(models.Model):
 
 
 class BulkJobItem(models.Model):
-    """One connection of a bulk job, with what happened to it."""
+    """One connection of a bulk job, with what happened to it. Why it was skipped is stored as a code with its
+    details (connections.selectors.bulk.bulk_skip_reason writes it in the reader's language when shown); `message`
+    holds only a reason that has no code."""
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
         DONE = "done", _("Done")
         SKIPPED = "skipped", _("Skipped")
 
+    class SkipReason(models.TextChoices):
+        NOT_POSSIBLE = "not_possible", _("The step is not possible in the connection's state")
+        CONDITIONS_UNMET = "conditions_unmet", _("A condition of the step is not met")
+        NOT_ALLOWED = "not_allowed", _("The person who started the job may not take the step")
+        GONE = "gone", _("The connection no longer exists")
+
     job = models.ForeignKey(BulkJob, on_delete=models.CASCADE, related_name="items")
     connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="+")
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PENDING)
     message = models.TextField(_("message"), blank=True)
+    skip_reason = models.CharField(_("reason skipped"), max_length=30, choices=SkipReason.choices, blank=True)
+    # {"step": transition name, "state": state code, "conditions": [condition names]}: codes, never text
+    skip_details = models.JSONField(_("reason details"), default=dict, blank=True)
     processed_at = models.DateTimeField(_("processed"), null=True, blank=True)
 
     class Meta:
@@ -68,3 +82,43 @@ class BulkJobItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.job_id}:{self.connection_id} {self.status}"
+
+    def get_skip_reason_text(self) -> str:
+        """Why the item was skipped, in the active language (like get_FOO_display: the code is what is stored)."""
+        return skip_reason_text(reason=self.skip_reason, details=self.skip_details, message=self.message)
+
+
+def _step_label(step: str) -> str:
+    method = getattr(Connection, step, None)
+    for meta_transition in method._django_fsm.transitions.values() if method else ():
+        return str(meta_transition.custom.get("label", step))
+    return step
+
+
+def _condition_message(step: str, name: str) -> str:
+    method = getattr(Connection, step, None)
+    for meta_transition in method._django_fsm.transitions.values() if method else ():
+        for condition in meta_transition.conditions:
+            if condition.__name__ == name:
+                return str(getattr(condition, "message", name))
+    return name
+
+
+def skip_reason_text(*, reason: str, details: dict[str, Any], message: str = "") -> str:
+    """A bulk item's skip reason, stored as a code with its details, in the active language."""
+    codes = BulkJobItem.SkipReason
+    step = str(details.get("step", ""))
+    if reason == codes.NOT_POSSIBLE:
+        state = str(details.get("state", ""))
+        label = ConnectionState(state).label if state in ConnectionState.values else state
+        return gettext("“%(step)s” is not possible while the connection is “%(state)s”. Nothing was changed.") % {
+            "step": _step_label(step),
+            "state": label,
+        }
+    if reason == codes.CONDITIONS_UNMET:
+        return " ".join(_condition_message(step, name) for name in details.get("conditions", []))
+    if reason == codes.NOT_ALLOWED:
+        return gettext("You are not allowed to do “%(step)s”.") % {"step": _step_label(step)}
+    if reason == codes.GONE:
+        return gettext("This connection does not exist (any more).")
+    return message

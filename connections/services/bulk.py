@@ -22,7 +22,8 @@ from connections.services.transitions import (
     transition_label,
     transition_sources,
 )
-from htg_migration.errors import ApplicationError
+from htg_migration import clock
+from htg_migration.errors import ApplicationError, ConflictError
 from htg_migration.queueing import task_queue_on_commit
 
 logger = logging.getLogger(__name__)
@@ -119,6 +120,9 @@ def bulk_job_create(
         note=note.strip()[:2000],
         selection=selection[:4000],
         total=len(ids),
+        # When it happened on the programme's clock (shown); its progress on the real one (the sweep's timing).
+        created_at=clock.now(),
+        progressed_at=timezone.now(),
     )
     for start in range(0, len(ids), ITEM_BATCH):
         BulkJobItem.objects.bulk_create(
@@ -131,6 +135,19 @@ def bulk_job_create(
     return job
 
 
+def _skip_reason(*, job: BulkJob, item: BulkJobItem, error: ApplicationError) -> tuple[str, dict[str, Any], str]:
+    """Why the item was skipped, as (code, details, message): codes, so that the page shows the reason in the
+    reader's language; the error's text only for a refusal that has no code."""
+    reasons = BulkJobItem.SkipReason
+    if isinstance(error, ConflictError) and error.extra.get("state"):
+        return reasons.NOT_POSSIBLE, {"step": job.transition, "state": error.extra["state"]}, ""
+    if error.extra.get("conditions"):
+        return reasons.CONDITIONS_UNMET, {"step": job.transition, "conditions": list(error.extra["conditions"])}, ""
+    if not Connection.objects.filter(pk=item.connection_id).exists():
+        return reasons.GONE, {}, ""
+    return "", {}, error.message
+
+
 def _process_item(*, job: BulkJob, item_id: int) -> None:
     """One item, in its own transaction: the work and the item's outcome commit together, or neither does."""
     with transaction.atomic():
@@ -138,6 +155,8 @@ def _process_item(*, job: BulkJob, item_id: int) -> None:
         if item is None:  # done by another run of this job meanwhile
             return
         status, message = BulkJobItem.Status.DONE, ""
+        reason: str = ""
+        details: dict[str, Any] = {}
         try:
             with transaction.atomic():
                 if job.action == BulkJob.Action.TRANSITION:
@@ -152,13 +171,19 @@ def _process_item(*, job: BulkJob, item_id: int) -> None:
                         note=job.note,
                     )
         except ApplicationError as error:
-            status, message = BulkJobItem.Status.SKIPPED, error.message
-        except PermissionDenied as error:
-            status, message = BulkJobItem.Status.SKIPPED, str(error)
+            status = BulkJobItem.Status.SKIPPED
+            reason, details, message = _skip_reason(job=job, item=item, error=error)
+        except PermissionDenied:
+            status, reason, details = (
+                BulkJobItem.Status.SKIPPED,
+                BulkJobItem.SkipReason.NOT_ALLOWED,
+                {"step": job.transition},
+            )
         except ValidationError as error:  # say, the team member left the team after the job was started
             status, message = BulkJobItem.Status.SKIPPED, " ".join(error.messages)
-        item.status, item.message, item.processed_at = status, message, timezone.now()
-        item.save(update_fields=["status", "message", "processed_at"])
+        item.status, item.message, item.processed_at = status, message, clock.now()
+        item.skip_reason, item.skip_details = reason, details
+        item.save(update_fields=["status", "message", "skip_reason", "skip_details", "processed_at"])
         counter = "done_count" if status == BulkJobItem.Status.DONE else "skipped_count"
         BulkJob.objects.filter(pk=job.pk).update(**{counter: F(counter) + 1}, progressed_at=timezone.now())
 
@@ -168,13 +193,13 @@ def bulk_job_run(*, job_id: int) -> BulkJob:
     job = BulkJob.objects.select_related("created_by").get(pk=job_id)
     if job.status == BulkJob.Status.FINISHED:
         return job
-    BulkJob.objects.filter(pk=job.pk, started_at__isnull=True).update(started_at=timezone.now())
+    BulkJob.objects.filter(pk=job.pk, started_at__isnull=True).update(started_at=clock.now())
     BulkJob.objects.filter(pk=job.pk).update(status=BulkJob.Status.RUNNING, progressed_at=timezone.now())
     pending = BulkJobItem.objects.filter(job=job, status=BulkJobItem.Status.PENDING).order_by("id")
     for item_id in list(pending.values_list("id", flat=True)):
         _process_item(job=job, item_id=item_id)
     if not BulkJobItem.objects.filter(job=job, status=BulkJobItem.Status.PENDING).exists():
-        BulkJob.objects.filter(pk=job.pk).update(status=BulkJob.Status.FINISHED, finished_at=timezone.now())
+        BulkJob.objects.filter(pk=job.pk).update(status=BulkJob.Status.FINISHED, finished_at=clock.now())
     job.refresh_from_db()
     return job
 

@@ -36,8 +36,10 @@ def helpdesk_contact_record(
     topic: str,
     notes: str = "",
     connection_id: int | None = None,
+    origin: str = "",
 ) -> HelpdeskContact:
-    """Log a call or e-mail with a company, optionally about one of its connections."""
+    """Log a call or e-mail with a company, optionally about one of its connections. `origin` is a code ("portal")
+    that the page writes in the reader's language; `notes` are a person's words only."""
     customer = Customer.objects.get(pk=customer_id)
     contact = HelpdeskContact(
         customer=customer,
@@ -45,6 +47,7 @@ def helpdesk_contact_record(
         channel=channel,
         topic=topic,
         notes=notes.strip(),
+        origin=origin,
         recorded_by=recorded_by,
         created_at=clock.now(),
     )
@@ -69,6 +72,8 @@ def callback_request_create(
     contact_phone: str,
     connection_id: int | None = None,
     submit_token: uuid.UUID | None = None,
+    reason_code: str = "",
+    reason_details: dict[str, Any] | None = None,
 ) -> CallbackRequest:
     """Ask the team to call a company back. It goes to the connection's team member, or else to the team queue.
     The form sent again with the same `submit_token` writes nothing and returns the first request."""
@@ -86,6 +91,8 @@ def callback_request_create(
         connection=connection,
         urgency=urgency,
         reason=reason.strip(),
+        reason_code=reason_code,
+        reason_details=reason_details or {},
         contact_name=contact_name.strip(),
         contact_phone=contact_phone.strip(),
         requested_by=requested_by,

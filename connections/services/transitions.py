@@ -69,6 +69,12 @@ def _unmet_condition_messages(connection: Connection, method: Callable[..., Any]
     ]
 
 
+def _unmet_condition_names(connection: Connection, method: Callable[..., Any]) -> list[str]:
+    """The unmet conditions as codes (their function names), for a caller that stores why a step was refused."""
+    meta_transition = method._django_fsm.get_transition(connection.state)  # type: ignore[attr-defined]
+    return [condition.__name__ for condition in meta_transition.conditions if not condition(connection)]
+
+
 @transaction.atomic
 def connection_transition(
     *,
@@ -113,7 +119,9 @@ def connection_transition(
         )
     unmet = _unmet_condition_messages(connection, method)
     if unmet:
-        raise ApplicationError(" ".join(unmet), {"state": connection.state})
+        raise ApplicationError(
+            " ".join(unmet), {"state": connection.state, "conditions": _unmet_condition_names(connection, method)}
+        )
     if actor is not None and not has_transition_perm(method, actor):
         raise PermissionDenied(_("You are not allowed to do “%(step)s”.") % {"step": transition_label(transition)})
 

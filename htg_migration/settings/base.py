@@ -96,6 +96,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            # The date filter with Dutch month abbreviations in lower case (htg_migration/dates.py).
+            "builtins": ["htg_migration.dates"],
         },
     },
 ]

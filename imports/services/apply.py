@@ -7,9 +7,8 @@ transaction: everything here is written in it, or nothing is.
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from django.utils import timezone
-
 from connections.models import Connection, Contact, Customer
+from htg_migration import clock
 from imports.services.plan import CustomerChange, RegistrationPlan
 
 CHUNK = 2_000
@@ -37,7 +36,7 @@ def registration_plan_apply(
 ) -> AppliedCounts:
     """Create and update the plan's companies, contacts and connections; `progress(done, total)` after each chunk of
     companies. Run it inside a transaction."""
-    now = timezone.now()
+    now = clock.now()  # the companies and connections exist from this day of the programme on
     customer_ids = dict(plan.customer_ids)
     created = updated = connections = done = 0
     for chunk in _chunks(plan.changes):

@@ -16,7 +16,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from htg_migration import uploads
+from htg_migration import clock, uploads
 from htg_migration.errors import ApplicationError
 from htg_migration.queueing import task_queue_on_commit
 from imports.models import ImportBatch
@@ -52,6 +52,9 @@ def import_batch_create(*, created_by: Any, uploaded_file: UploadedFile | None) 
         file=uploaded_file,
         original_name=PurePath(uploaded_file.name or "").name[:255],
         file_format=file_format,
+        # When it happened on the programme's clock (shown); its progress on the real one (the sweep's timing).
+        created_at=clock.now(),
+        progressed_at=timezone.now(),
     )
     from imports.tasks import import_batch_validate_task
 
@@ -134,7 +137,7 @@ def import_batch_apply(*, batch_id: int) -> ImportBatch:
                 created_customers=counts.created_customers,
                 updated_customers=counts.updated_customers,
                 created_connections=counts.created_connections,
-                finished_at=timezone.now(),
+                finished_at=clock.now(),
             )
     except Exception as error:
         return _record_failure(batch_id=batch_id, error=error)
@@ -195,7 +198,7 @@ def _store_report(batch: ImportBatch, plan: RegistrationPlan) -> None:
     batch.updated_customers = plan.updated_customers
     batch.created_connections = plan.created_connections
     batch.status = S.VALID if plan.is_valid else S.INVALID
-    batch.finished_at = None if plan.is_valid else timezone.now()
+    batch.finished_at = None if plan.is_valid else clock.now()
     batch.save(
         update_fields=[
             "total_rows",
@@ -214,7 +217,7 @@ def _store_report(batch: ImportBatch, plan: RegistrationPlan) -> None:
 def _record_failure(*, batch_id: int, error: Exception) -> ImportBatch:
     logger.exception("Import batch %s failed", batch_id, exc_info=error)
     ImportBatch.objects.filter(pk=batch_id).update(
-        status=S.FAILED, failure=f"{type(error).__name__}: {error}"[:4000], finished_at=timezone.now()
+        status=S.FAILED, failure=f"{type(error).__name__}: {error}"[:4000], finished_at=clock.now()
     )
     return ImportBatch.objects.get(pk=batch_id)
 

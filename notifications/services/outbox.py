@@ -240,7 +240,8 @@ def email_enqueue_many(*, emails: Sequence[EmailDraft]) -> list[EnqueuedEmail]:
 def address_suppress(*, address: str, reason: str, detail: str) -> SuppressedAddress:
     """Stop sending to an address. An address already suppressed keeps its first reason."""
     suppressed, _created = SuppressedAddress.objects.get_or_create(
-        address=address_normalise(address), defaults={"reason": reason, "detail": detail[:ERROR_MAX_LENGTH]}
+        address=address_normalise(address),
+        defaults={"reason": reason, "detail": detail[:ERROR_MAX_LENGTH], "created_at": clock.now()},
     )
     return suppressed
 

@@ -152,15 +152,17 @@ def connection_problem_report(
         recorded_by=actor,
         channel=HelpdeskContact.Channel.OTHER,
         topic=HelpdeskContact.Topic.PROBLEM_AFTER_MIGRATION,
-        notes=_("Reported in the portal: %(description)s") % {"description": description.strip()},
+        notes=description.strip(),
+        origin="portal",  # shown as "Reported in the portal: ..." in the reader's language
         connection_id=connection.pk,
     )
     callback = callback_request_create(
         customer_id=connection.customer_id,
         requested_by=actor,
         urgency=CallbackRequest.Urgency.URGENT if urgent else CallbackRequest.Urgency.NORMAL,
-        reason=_("Problem after migration (%(flow)s), reported in the portal: %(description)s")
-        % {"flow": connection.flow.code, "description": description.strip()},
+        reason=description.strip(),
+        reason_code="portal_problem",  # shown as "Problem after migration (AGS), reported in the portal: ..."
+        reason_details={"flow": connection.flow.code},
         contact_name=contact_name,
         contact_phone=contact_phone,
         connection_id=connection.pk,

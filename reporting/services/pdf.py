@@ -13,19 +13,27 @@ from xml.sax.saxutils import escape
 
 import arabic_reshaper
 from bidi import get_display
+from django.utils import translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
-from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import KeepTogether, PageBreak, Paragraph, SimpleDocTemplate, Table, TableStyle
 
 from connections.models import ConnectionState
 from reporting.charts import burnup_chart, chart_drawing, forecast_sentence
 from reporting.pdf_fonts import pdf_fonts_register
 from reporting.selectors import Dashboard
-from reporting.services.figures import report_rows, weekly_report_week
+from reporting.services.figures import (
+    REPORT_DATE_FORMAT,
+    report_risks_heading,
+    report_rows,
+    report_text,
+    report_verdict,
+    report_week_label,
+)
 
 
 def _text(value: str) -> str:
@@ -61,9 +69,21 @@ def _styles() -> dict[str, ParagraphStyle]:
     return styles
 
 
+def _side_by_side(rows: list[list[str]], *, header: list[str]) -> Table:
+    """A two-column list of figures as two tables side by side, each with its header, so that the headline fits on
+    page 1 with the verdict and the forecast."""
+    grid = _grid()
+    half = (len(rows) + 1) // 2
+    left, right = (
+        Table([header, *part], style=grid, repeatRows=1, colWidths=[85 * mm, 30 * mm])
+        for part in (rows[:half], rows[half:])
+    )
+    return Table([[left, right]], style=[("VALIGN", (0, 0), (-1, -1), "TOP")], hAlign="LEFT")
+
+
 def report_pdf(dashboard: Dashboard) -> bytes:
     output = io.BytesIO()
-    week = weekly_report_week(dashboard.as_of)
+    week = report_week_label(dashboard.as_of)
     regular, _bold = pdf_fonts_register()
     document = SimpleDocTemplate(
         output,
@@ -72,41 +92,55 @@ def report_pdf(dashboard: Dashboard) -> bytes:
         rightMargin=14 * mm,
         topMargin=12 * mm,
         bottomMargin=12 * mm,
-        title=_("HTG migration: weekly report %(week)s") % {"week": f"{week:%G-W%V}"},
+        title=_("HTG migration: weekly report, %(week)s") % {"week": week},
         author=_("HTG Migration Tracker"),
         pageCompression=0,
-        lang="nl",
+        lang=translation.get_language() or "nl",
         initialFontName=regular,  # else each page declares Helvetica, which is not embedded
     )
     styles = _styles()
     small = styles["small"]
     grid = _grid()
+    verdict = report_verdict(dashboard)
+    # Page 1 answers the ministry's question on its own: the date, the verdict, each plateau's forecast, the figures.
     story: list = [
-        Paragraph(_text(_("HTG migration: weekly report %(week)s") % {"week": f"{week:%G-W%V}"}), styles["Title"]),
+        Paragraph(_text(_("HTG migration: weekly report, %(week)s") % {"week": week}), styles["Title"]),
         Paragraph(
             _text(
                 _("%(programme)s. Figures as of %(day)s, the same as the dashboard of that day.")
-                % {"programme": dashboard.programme_name, "day": date_format(dashboard.as_of)}
+                % {
+                    "programme": dashboard.programme_name,
+                    "day": date_format(dashboard.as_of, REPORT_DATE_FORMAT),
+                }
             ),
             styles["BodyText"],
         ),
-        Spacer(1, 4 * mm),
+        Paragraph(_text(_("Verdict")), styles["Heading2"]),
+        Paragraph("<b>" + _text(verdict[0]) + "</b>", styles["BodyText"]),
+        *[Paragraph("• " + _text(line), styles["BodyText"]) for line in verdict[1:]],
+        Paragraph(_text(_("Forecast per plateau")), styles["Heading2"]),
+        *[
+            Paragraph(_text(f"{plateau.name}: {forecast_sentence(plateau)}"), styles["BodyText"])
+            for plateau in dashboard.plateaus
+        ],
         Paragraph(_text(_("Headline")), styles["Heading2"]),
-        Table(
-            [[_("Figure"), _("Value")], *[[label, str(value)] for label, value in report_rows(dashboard)]], style=grid
+        _side_by_side(
+            [[label, report_text(value)] for label, value in report_rows(dashboard)], header=[_("Figure"), _("Value")]
         ),
+        PageBreak(),
     ]
     for plateau in dashboard.plateaus:
         figures = Table(
             [
                 [_("Figure"), _("Value")],
-                [_("In use"), str(plateau.total)],
-                [_("Live"), str(plateau.live)],
-                [_("Needed per working day"), f"{plateau.required:.1f}"],
-                [_("Actual per working day"), f"{plateau.rate.rate:.1f}"],
-                [_("Waiting for the government party"), str(plateau.blocked_pending)],
+                [_("In use"), report_text(plateau.total)],
+                [_("Live"), report_text(plateau.live)],
+                [_("Needed per working day"), report_text(plateau.required)],
+                [_("Actual per working day"), report_text(plateau.rate.rate)],
+                [_("Waiting for the government party"), report_text(plateau.blocked_pending)],
             ],
             style=grid,
+            repeatRows=1,
         )
         parts = [
             Paragraph(_text(plateau.name), styles["Heading2"]),
@@ -130,7 +164,7 @@ def report_pdf(dashboard: Dashboard) -> bytes:
                 *[
                     [
                         f"{flow.plateau_number} · {flow.code}" + (" (" + _("blocked") + ")" if flow.is_blocked else ""),
-                        *[str(count) for _state, _label, count in flow.funnel],
+                        *[report_text(count) for _state, _label, count in flow.funnel],
                     ]
                     for flow in dashboard.flows
                 ],
@@ -146,17 +180,21 @@ def report_pdf(dashboard: Dashboard) -> bytes:
             Table(
                 [
                     [_("Figure"), _("Value")],
-                    [_("Connections that still need a slot"), str(plan.needs_slot)],
-                    [_("Bookable slots left before the deadline"), str(plan.bookable_slots)],
-                    [_("Shortfall in slots"), str(plan.shortfall_slots)],
-                    [_("Team members"), str(plan.members)],
-                    [_("Team members needed"), "-" if plan.members_needed is None else str(plan.members_needed)],
+                    [_("Connections that still need a slot"), report_text(plan.needs_slot)],
+                    [_("Bookable slots left before the deadline"), report_text(plan.bookable_slots)],
+                    [_("Shortfall in slots"), report_text(plan.shortfall_slots)],
+                    [_("Team members"), report_text(plan.members)],
+                    [
+                        _("Team members needed"),
+                        "-" if plan.members_needed is None else report_text(plan.members_needed),
+                    ],
                     [
                         _("Shortfall in team members"),
-                        "-" if plan.shortfall_members is None else str(plan.shortfall_members),
+                        "-" if plan.shortfall_members is None else report_text(plan.shortfall_members),
                     ],
                 ],
                 style=grid,
+                repeatRows=1,
             ),
         ]
     blocked = [flow for flow in dashboard.flows if flow.is_blocked]
@@ -167,7 +205,11 @@ def report_pdf(dashboard: Dashboard) -> bytes:
                 Paragraph(
                     _text(
                         _("%(flow)s is blocked: waiting for %(parties)s; %(count)s connections counted apart.")
-                        % {"flow": flow.code, "parties": ", ".join(flow.waiting_parties), "count": flow.pending}
+                        % {
+                            "flow": flow.code,
+                            "parties": ", ".join(flow.waiting_parties),
+                            "count": report_text(flow.pending),
+                        }
                     ),
                     styles["BodyText"],
                 )
@@ -177,13 +219,13 @@ def report_pdf(dashboard: Dashboard) -> bytes:
             Paragraph(_text(_("Every flow is open: all government parties are connected to HTG.")), styles["BodyText"])
         )
     story += [
-        Paragraph(_text(_("Connections at risk")) + f" ({dashboard.at_risk})", styles["Heading2"]),
+        Paragraph(_text(report_risks_heading(dashboard)), styles["Heading2"]),
         Table(
             [
                 [_("Risk"), _("Company"), _("Flow"), _("State"), _("Why")],
                 *[
                     [
-                        str(risk.score),
+                        report_text(risk.score),
                         Paragraph(_text(risk.customer), small),
                         risk.flow_code,
                         Paragraph(_text(risk.state_label), small),

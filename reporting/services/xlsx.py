@@ -12,8 +12,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 from connections.models import ConnectionState
 from htg_migration.spreadsheets import workbook, xlsx_append, xlsx_put
 from reporting.charts import forecast_sentence
-from reporting.selectors import Dashboard
-from reporting.services.figures import report_rows
+from reporting.selectors import Dashboard, PlateauFigures
+from reporting.services.figures import report_risks_heading, report_rows
 
 BOLD = Font(bold=True)
 
@@ -25,8 +25,25 @@ def _header(sheet: Worksheet, titles: list[str]) -> None:
     sheet.freeze_panes = "A2"
 
 
-def _date(value: object) -> object:
-    return value if value is not None else ""
+# Dates in the report's one style ("15 mei 2020" in a Dutch Excel): a date cell, so it stays a date.
+DATE_FORMAT = "d mmmm yyyy"
+
+
+def _dated(sheet: Worksheet) -> None:
+    """Every date cell of the sheet in the report's date style."""
+    for row in sheet.iter_rows():
+        for cell in row:
+            if cell.is_date:
+                cell.number_format = DATE_FORMAT
+
+
+def _forecast_dates(plateau: PlateauFigures) -> list[object]:
+    """Expected, earliest and latest completion: blank when the plateau has no forecast (no go-live of late, or
+    beyond the horizon) or is complete. The band's earliest date alone is no forecast."""
+    forecast = plateau.forecast
+    if forecast.expected is None or plateau.remaining == 0:
+        return ["", "", ""]
+    return [forecast.expected, forecast.earliest or "", forecast.latest or ""]
 
 
 def report_xlsx(dashboard: Dashboard) -> bytes:
@@ -35,7 +52,7 @@ def report_xlsx(dashboard: Dashboard) -> bytes:
     headline.title = _("Headline")
     _header(headline, [_("Figure"), _("Value")])
     for label, value in report_rows(dashboard):
-        xlsx_append(headline, [label, value])
+        xlsx_append(headline, [label, "" if value is None else value])
     headline.column_dimensions["A"].width = 48
 
     plateaus = book.create_sheet(_("Plateaus"))
@@ -56,7 +73,6 @@ def report_xlsx(dashboard: Dashboard) -> bytes:
         ],
     )
     for plateau in dashboard.plateaus:
-        forecast = plateau.forecast
         xlsx_append(
             plateaus,
             [
@@ -66,9 +82,7 @@ def report_xlsx(dashboard: Dashboard) -> bytes:
                 plateau.live,
                 round(plateau.required, 1),
                 round(plateau.rate.rate, 1),
-                _date(forecast.expected),
-                _date(forecast.earliest),
-                _date(forecast.latest),
+                *_forecast_dates(plateau),
                 plateau.blocked_pending,
                 forecast_sentence(plateau),
             ],
@@ -140,6 +154,12 @@ def report_xlsx(dashboard: Dashboard) -> bytes:
                 " ".join(risk.reasons),
             ],
         )
+
+    if len(dashboard.risks) < dashboard.at_risk:
+        xlsx_append(risks, [])
+        xlsx_append(risks, [report_risks_heading(dashboard)])
+    for sheet in book.worksheets:
+        _dated(sheet)
 
     output = io.BytesIO()
     book.save(output)

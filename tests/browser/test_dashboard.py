@@ -49,12 +49,15 @@ def test_the_dashboard_answers_will_we_make_it_and_what_if(page, live_server, te
     assert_accessible(page)
 
     # when: the what-if adds five team members
-    shortfall = int(_figure(page, "shortfall-slots"))
+    members = int(_figure(page, "members"))
+    rate = float(_figure(page, "plateau-1-rate").split()[0])
     page.get_by_label("Add team members").fill("5")
     page.get_by_role("button", name="Show").click()
-    # then: the shortfall in slots falls at once (5 members x 6 slots x 30 working days)
-    expect(page.locator('[data-figure="shortfall-slots"]')).to_have_text(str(max(shortfall - 900, 0)))
-    expect(page.locator('[data-figure="members"]')).not_to_have_text("")
+    # then: the capacity, the forecast rate and the verdict follow at once, and the two shortfalls agree
+    expect(page.locator('[data-figure="members"]')).to_have_text(str(members + 5))
+    assert float(_figure(page, "plateau-1-rate").split()[0]) > rate
+    assert (_figure(page, "shortfall-slots") == "0") == (_figure(page, "shortfall-members") == "0")
+    expect(page.locator('[data-figure="verdict"]')).to_contain_text("with this what-if")
     assert "added_members=5" in page.url
 
     # when: she looks at the programme as it stood on 16 March 2020

@@ -157,7 +157,7 @@ def test_a_company_reports_a_problem_after_migration(page, live_server):
     expect(page.get_by_role("heading", name="Thank you: your problem is reported")).to_be_visible()
     callback = CallbackRequest.objects.get(connection=connection)
     expect(page.get_by_text(f"P-{callback.pk:06d}")).to_be_visible()
-    assert (callback.urgency, callback.reason) == (
+    assert (callback.urgency, callback.get_reason_text()) == (
         "urgent",
         "Problem after migration (AGS), reported in the portal: AGS replies stopped at 09:00",
     )

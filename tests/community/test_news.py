@@ -150,7 +150,8 @@ def test_starting_records_the_sending_and_the_task_queues_each_recipient_once_in
     sending.refresh_from_db()
     item.refresh_from_db()
     assert (sending.status, sending.total, sending.queued_count) == (NewsSending.Status.FINISHED, 2, 2)
-    assert (sending.segment_description, sending.started_by) == ("Everyone", member)
+    assert (sending.segment, sending.started_by) == ({"segment": "everyone", "plateau": None, "flow": None}, member)
+    assert sending.segment_label == "Everyone"
     assert sending.finished_at is not None and item.published_at is not None
     emails = {email.to_address: email for email in OutboxEmail.objects.all()}
     assert sorted(emails) == ["anna@a.example", "bob@b.example"]

@@ -308,7 +308,7 @@ def test_the_list_shows_the_items_latest_first_in_a_fixed_number_of_queries(
     # given
     first = news_item(title_en="First news", created_by=member)
     second = news_item(title_en="Second news", created_by=team_member())
-    NewsSending.objects.create(news_item=first, segment_description="Everyone", total=3)
+    NewsSending.objects.create(news_item=first, segment={"segment": "everyone"}, total=3)
 
     # when: the session, the user, their groups, the items with their writers and sending counts
     with django_assert_num_queries(4):

@@ -186,7 +186,8 @@ def test_bulk_on_selected_rows_reports_what_it_skipped_and_why(team_client, djan
     assert (job.done_count, job.skipped_count) == (1, 1)
     skipped = BulkJobItem.objects.get(job=job, status="skipped")
     assert skipped.connection_id == live.pk
-    assert "is not possible while the connection is “Live on HTG”" in skipped.message
+    assert (skipped.skip_reason, skipped.skip_details) == ("not_possible", {"step": "invite", "state": "live"})
+    assert "is not possible while the connection is “Live on HTG”" in skipped.get_skip_reason_text()
     page = team_client.get(reverse("connections:bulk_job_detail", args=[job.pk])).content.decode()
     assert "Skipped, with the reason" in page
     assert "Live on HTG" in page
@@ -249,7 +250,7 @@ def test_a_bulk_step_checks_each_permission_as_the_user_who_started_it(team_clie
         )
     item = BulkJobItem.objects.get()
     assert item.status == "skipped"
-    assert "You are not allowed" in item.message
+    assert "You are not allowed" in item.get_skip_reason_text()
     connection.refresh_from_db()
     assert connection.state == "planned"
     assert core_team_member()  # the core team could have

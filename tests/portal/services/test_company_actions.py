@@ -207,7 +207,8 @@ def test_a_problem_after_migration_reaches_the_helpdesk_log_and_the_callback_que
         "other",
         contact.user,
     )
-    assert logged.notes == "Reported in the portal: AGS declarations bounce since this morning"
+    assert (logged.origin, logged.notes) == ("portal", "AGS declarations bounce since this morning")
+    assert logged.get_notes_text() == "Reported in the portal: AGS declarations bounce since this morning"
     callback = CallbackRequest.objects.get()
     assert (callback.urgency, callback.assigned_to, callback.contact_name, callback.status) == (
         "urgent",
@@ -215,8 +216,13 @@ def test_a_problem_after_migration_reaches_the_helpdesk_log_and_the_callback_que
         "Anna de Boer",
         "open",
     )
+    assert (callback.reason_code, callback.reason_details, callback.reason) == (
+        "portal_problem",
+        {"flow": "AGS"},
+        "AGS declarations bounce since this morning",
+    )
     assert (
-        callback.reason
+        callback.get_reason_text()
         == "Problem after migration (AGS), reported in the portal: AGS declarations bounce since this morning"
     )
     assert report.reference == f"P-{callback.pk:06d}"
