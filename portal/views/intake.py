@@ -486,7 +486,7 @@ def _step_post(
             % {"email": identity.email},
         )
         return redirect("portal:intake_step", step)
-    if action == "update":  # without JavaScript: the page again, with the questions its answers call for
+    if action == "update":  # without JavaScript, the page again with the questions its answers call for
         intake_draft_save(email=identity.email, data=data, step=step)
         query = "?return=review" if request.GET.get("return") == "review" else ""
         return redirect(
