@@ -231,3 +231,14 @@ def run_in_threads(targets):
     for thread in threads:
         thread.join(timeout=30)
     return results
+
+
+@pytest.fixture(autouse=True)
+def _language_reset():
+    """Every test starts in the default language: a Dutch page read through the test client leaves Dutch active
+    in this thread (LocaleMiddleware activates it and does not undo it), which would leak into the next test."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
