@@ -166,10 +166,24 @@ def sign_in_confirm_view(request: HttpRequest, token: str) -> HttpResponse:
         session_begin(request.session, kind=COMPANY, now=timezone.now())
     request.session[PORTAL_EMAIL_SESSION_KEY] = signed_in.email
     if signed_in.next_path:
-        return redirect(signed_in.next_path)
-    if signed_in.contact is not None and signed_in.contact.customer.htg_number:
-        return redirect("portal:status")
-    return redirect("portal:intake")
+        response = redirect(signed_in.next_path)
+    elif signed_in.contact is not None and signed_in.contact.customer.htg_number:
+        response = redirect("portal:status")
+    else:
+        response = redirect("portal:intake")
+    # The portal speaks the contact's preferred language (the one its e-mails are in), unless this browser has chosen
+    # a language with the switch already.
+    if signed_in.contact is not None and settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            signed_in.contact.language,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            path=settings.LANGUAGE_COOKIE_PATH,
+            secure=settings.LANGUAGE_COOKIE_SECURE,
+            httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        )
+    return response
 
 
 @require_POST

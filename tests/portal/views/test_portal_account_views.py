@@ -243,3 +243,32 @@ def test_the_status_page_without_flows_says_so(client, anna):
     html = client.get(reverse("portal:status")).content.decode()
     assert "There are no message flows for your company yet." in html
     assert "You receive your HTG number when your intake is complete." in html
+
+
+def test_signing_in_opens_the_portal_in_the_contacts_language_unless_the_browser_chose_one(client, anna):
+    # given: Anna prefers English; the portal's default is Dutch
+    assert anna.language == "en"
+
+    # when: she signs in from a browser that never chose a language
+    response = _sign_in(client)
+    page = client.get(response.url, follow=True)
+
+    # then
+    assert response.cookies["django_language"].value == "en"
+    assert '<html lang="en">' in page.content.decode()
+
+    # when: another browser that chose Dutch with the switch signs in
+    other = client_class_with_cookie("nl")
+    chosen = _sign_in(other)
+
+    # then: its choice stands
+    assert "django_language" not in chosen.cookies
+    assert '<html lang="nl">' in other.get(chosen.url, follow=True).content.decode()
+
+
+def client_class_with_cookie(language):
+    from django.test import Client
+
+    browser = Client()
+    browser.cookies["django_language"] = language
+    return browser
