@@ -9,7 +9,8 @@ from django.db.models import Count, QuerySet
 from django.shortcuts import get_object_or_404
 
 from connections import permissions
-from connections.models import HAPPY_PATH, WAITING_ON_CUSTOMER, BulkJob, BulkJobItem, Connection, ConnectionState
+from connections.models import WAITING_ON_CUSTOMER, BulkJob, BulkJobItem, Connection, ConnectionState
+from connections.services.bulk import NOT_IN_BULK
 from connections.services.transitions import (
     FINAL_TRANSITIONS,
     transition_label,
@@ -46,10 +47,14 @@ class BulkStep:
     is_final: bool
 
 
+# Every state in the process's order (the declaration's: side states such as waiting for TLS 1.2 included).
+STATE_ORDER = tuple(ConnectionState.values)
+
+
 def _order(name: str, sources: frozenset[str]) -> tuple[int, int]:
     if name in SIDE_ROADS:
         return (1, SIDE_ROADS.index(name))
-    return (0, min(HAPPY_PATH.index(ConnectionState(state)) for state in sources))
+    return (0, min(STATE_ORDER.index(state) for state in sources))
 
 
 def _may(name: str, user: Any) -> bool:
@@ -70,7 +75,7 @@ def bulk_steps(*, states: Iterable[str], user: Any) -> list[BulkStep]:
             is_final=name in FINAL_TRANSITIONS,
         )
         for name, sources in transition_sources().items()
-        if sources & present and _may(name, user)
+        if sources & present and name not in NOT_IN_BULK and _may(name, user)
     ]
     return sorted(steps, key=lambda step: _order(step.name, frozenset(step.sources)))
 

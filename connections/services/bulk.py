@@ -29,12 +29,14 @@ from htg_migration.queueing import task_queue_on_commit
 logger = logging.getLogger(__name__)
 
 BULK_MAX_ITEMS = 100_000
+# Not offered in bulk: the intake with a TLS upgrade carries the company's own expected date, one company at a time.
+NOT_IN_BULK = frozenset({"receive_intake_awaiting_tls"})
 ITEM_BATCH = 2_000
 
 
 def bulk_job_validate(*, action: str, transition: str, assignee_id: int | None, limit: int | None) -> None:
     """The form's choices, checked before anything is counted or written (and before the confirmation step)."""
-    if action == BulkJob.Action.TRANSITION and transition not in TRANSITION_NAMES:
+    if action == BulkJob.Action.TRANSITION and (transition not in TRANSITION_NAMES or transition in NOT_IN_BULK):
         raise ValidationError({"action": [_("Choose a step to run.")]})
     if action not in BulkJob.Action.values:
         raise ValidationError({"action": [_("Choose an action.")]})

@@ -444,6 +444,36 @@ def test_a_step_that_applies_to_none_of_the_selection_is_refused(team_client):
     assert not BulkJob.objects.exists()
 
 
+def test_a_list_with_a_connection_waiting_for_tls_offers_its_steps_and_not_the_intake_with_an_upgrade(
+    team_client, programme_flows
+):
+    # given: a connection whose company still upgrades to TLS 1.2 (a side state of the intake), and a planned one
+    walk_to(ConnectionFactory(), "awaiting_tls", UserFactory(is_superuser=True))
+    planned = ConnectionFactory()
+
+    # when
+    response = team_client.get(reverse("connections:connection_list"))
+    refused = team_client.post(
+        reverse("connections:bulk_job_create"),
+        {
+            "scope": "selected",
+            "connection": [planned.pk],
+            "action": "transition:receive_intake_awaiting_tls",
+            "submit_token": fresh_submit_token(),
+        },
+        follow=True,
+    )
+
+    # then: the list answers (its step menu ordered every state, the waiting one too), with "Confirm TLS 1.2" after
+    # the intake's steps; the intake with an upgrade (it carries the company's own date) is no bulk step
+    assert response.status_code == 200
+    options = _bulk_options(response.content.decode())
+    assert options.index("receive_intake") < options.index("confirm_tls") < options.index("hold")
+    assert "receive_intake_awaiting_tls" not in options
+    assert "Choose a step to run." in refused.content.decode()
+    assert not BulkJob.objects.exists()
+
+
 def test_assigning_from_the_connection_page_is_a_timeline_event(team_client):
     # given
     connection = walk_to(ConnectionFactory(), "invited", UserFactory(is_superuser=True))
