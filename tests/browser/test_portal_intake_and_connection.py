@@ -199,11 +199,13 @@ def test_the_connection_page_states_the_truth_in_english_and_dutch_on_a_desktop_
     # when: test messages confirmed
     page.get_by_role("button", name="Confirm: test messages sent").click()
 
-    # then: a sentence, and the next step is the team's
-    expect(page.get_by_role("status")).to_have_text(
-        "Thank you: we have recorded that you sent your test messages. The connection team now checks them and tells "
-        "you the result."
-    )
+    # then: the confirmation page says what happened and what happens next; back on the connection's page the next
+    # step is the team's
+    expect(page.get_by_role("heading", name="Thank you: your confirmation is recorded", level=1)).to_be_visible()
+    expect(page.get_by_role("heading", name="What happens next")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("link", name="Back to the connection").click()
+    state = page.get_by_role("region", name="Where this connection stands")
     expect(state).to_contain_text("Nothing for now: the connection team checks your test messages")
     expect(state).not_to_contain_text("Send test messages in the Business Test Environment")
     assert_accessible(page)
