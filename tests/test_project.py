@@ -41,3 +41,22 @@ def test_production_refuses_to_start_without_a_secret_key():
     result = _production_check({"DJANGO_ALLOWED_HOSTS": "htg.example"})
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY must be set in production" in result.stderr
+
+
+def test_every_page_title_is_plain_text_and_every_template_balances_its_divs():
+    """A page's <title> holds text only (a stray `</div>` once stood in the dashboard's, read out by screen readers
+    and shown in the browser's tab), and a template closes as many <div>s as it opens."""
+    import re
+
+    root = Path(__file__).resolve().parent.parent / "templates"
+    titles, unbalanced = [], []
+    for path in root.rglob("*.html"):
+        text = path.read_text()
+        for title in re.findall(r"{% block title %}(.*?){% endblock %}", text, re.S):
+            if "<" in title:
+                titles.append(f"{path.relative_to(root)}: {title!r}")
+        if len(re.findall(r"<div\b", text)) != len(re.findall(r"</div>", text)):
+            unbalanced.append(str(path.relative_to(root)))
+
+    assert titles == []
+    assert unbalanced == []
