@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from connections.models.connections import Connection, ConnectionState
+from htg_migration.dates import date_text
 
 
 class Escalation(models.Model):
@@ -20,7 +21,10 @@ class Escalation(models.Model):
         Connection, on_delete=models.CASCADE, related_name="escalations", verbose_name=_("connection")
     )
     waiting_state = models.CharField(_("waiting in"), max_length=30, choices=ConnectionState.choices)
-    reason = models.TextField(_("reason"))
+    # The ladder's escalations store what happened (the step waited in and its due date) and say it in the reader's
+    # language when shown (`reason_text`); `reason` holds text only where a person wrote it.
+    reason = models.TextField(_("reason"), blank=True)
+    due_on = models.DateField(_("was due on"), null=True, blank=True)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -46,6 +50,15 @@ class Escalation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.connection_id} ({self.waiting_state})"
+
+    @property
+    def reason_text(self) -> str:
+        """Why the company was escalated, in the reader's language."""
+        if self.due_on is None:
+            return self.reason
+        return _(
+            "No response to two reminders: “%(step)s” was due on %(due)s. Please contact the company directly."
+        ) % {"step": ConnectionState(self.waiting_state).label, "due": date_text(self.due_on, "j F Y")}
 
     @property
     def is_open(self) -> bool:

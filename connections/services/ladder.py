@@ -21,7 +21,6 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import formats, translation
-from django.utils.translation import gettext as _
 
 from connections.models import (
     CONTACT_ORDER,
@@ -215,11 +214,10 @@ def _next_due(connection: _Due, today: datetime.date, cache: dict[datetime.date,
 
 
 def _escalation(connection: _Due, *, now: datetime.datetime) -> Escalation:
-    with translation.override(settings.HTG_CORE_TEAM_LANGUAGE):
-        reason = _(
-            "No response to two reminders: “%(step)s” was due on %(due)s. Please contact the company directly."
-        ) % {"step": ConnectionState(connection.state).label, "due": _day(connection.due_on)}
-    return Escalation(connection_id=connection.id, waiting_state=connection.state, reason=reason, opened_at=now)
+    # Stored as facts, said in the reader's language when shown (Escalation.reason_text).
+    return Escalation(
+        connection_id=connection.id, waiting_state=connection.state, due_on=connection.due_on, opened_at=now
+    )
 
 
 def _escalation_email(escalation: Escalation, connection: _Due, contact: _Addressee | None) -> EmailDraft:

@@ -1,6 +1,7 @@
 """Text the app stores and shows later is stored as a code and written in the reader's language when shown (issue 14
 item 16): a bulk item's skip reason. Before, it was frozen in whatever language the worker spoke (Dutch)."""
 
+import datetime
 import importlib
 
 import pytest
@@ -11,7 +12,7 @@ from django.utils import translation
 from connections.models import BulkJob, BulkJobItem
 from connections.services.bulk import bulk_job_run
 from connections.services.staff import staff_groups_sync
-from tests.connections.factories import ConnectionFactory, UserFactory, team_member, walk_to
+from tests.connections.factories import ConnectionFactory, UserFactory, core_team_member, team_member, walk_to
 from tests.submit_tokens import fresh_submit_token
 
 pytestmark = pytest.mark.django_db
@@ -220,3 +221,51 @@ def test_portal_reports_stored_as_text_become_codes(language):
         "Niets komt aan",
     )
     assert (personal.reason_code, personal.reason) == ("", "Bel na 14:00")
+
+
+# --- the reason of an escalation by the reminder ladder ----------------------------------------------------------
+
+
+escalation_migration = importlib.import_module("connections.migrations.0029_escalation_due_on")
+
+
+def test_escalation_reasons_stored_as_text_become_facts_and_read_in_the_readers_language(client):
+    # given: escalations the ladder wrote in Dutch and in English, one the old demo wrote, and one a person wrote
+    from connections.models import Escalation
+
+    texts = [
+        "Geen reactie op twee herinneringen: “Uitgenodigd” moest uiterlijk 27 mei 2020 gebeuren. "
+        "Neem rechtstreeks contact op met het bedrijf.",
+        "No response to two reminders: “Invited” was due on 27 May 2020. Please contact the company directly.",
+        "No response to two reminders: the step was due on 27-05-2020. Please contact the company directly.",
+        "Belt zelf terug na de vakantie",
+    ]
+    escalations = [
+        Escalation.objects.create(
+            connection=walk_to(ConnectionFactory(), "invited", UserFactory(is_superuser=True)),
+            waiting_state="invited",
+            reason=text,
+        )
+        for text in texts
+    ]
+
+    # when
+    escalation_migration.reasons_to_facts(apps, None)
+
+    # then: the ladder's and the demo's become their facts; the person's words stay as written
+    for escalation in escalations:
+        escalation.refresh_from_db()
+    assert [(escalation.due_on, escalation.reason) for escalation in escalations] == [
+        (datetime.date(2020, 5, 27), ""),
+        (datetime.date(2020, 5, 27), ""),
+        (datetime.date(2020, 5, 27), ""),
+        (None, "Belt zelf terug na de vakantie"),
+    ]
+    # and the queue says them in the reader's language
+    staff_groups_sync()
+    client.force_login(core_team_member())
+    english = client.get(reverse("connections:escalation_queue")).content.decode()
+    dutch = client.get(reverse("connections:escalation_queue"), HTTP_ACCEPT_LANGUAGE="nl").content.decode()
+    assert english.count("No response to two reminders: “Invited” was due on 27 May 2020.") == 3
+    assert dutch.count("Geen reactie op twee herinneringen: “Uitgenodigd” moest uiterlijk 27 mei 2020 gebeuren.") == 3
+    assert "Belt zelf terug na de vakantie" in english

@@ -99,8 +99,7 @@ def demo_escalations_open(*, as_of: datetime.date) -> int:
             Escalation(
                 connection_id=connection_id,
                 waiting_state=state,
-                reason=f"No response to two reminders: the step was due on {due_on:%d-%m-%Y}. "
-                "Please contact the company directly.",
+                due_on=due_on,
                 opened_at=now,
             )
             for connection_id, state, due_on in overdue

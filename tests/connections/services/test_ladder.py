@@ -7,6 +7,7 @@ from unittest import mock
 import pytest
 from django.db import connection as database
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from connections.models import Connection, Customer, Escalation
 from connections.services.ladder import (
@@ -122,7 +123,17 @@ def test_the_ladder_walks_reminder_second_reminder_escalation_across_a_holiday_a
     escalation = Escalation.objects.get(connection=connection)
     assert (escalation.waiting_state, escalation.is_open, escalation.owner) == ("invited", True, None)
     assert escalation.opened_at == amsterdam(2020, 5, 28, 7)
-    assert "27 mei 2020" in escalation.reason
+    # stored as facts, said in the reader's language when shown (no text frozen in the core team's language)
+    assert (escalation.due_on, escalation.reason) == (datetime.date(2020, 5, 27), "")
+    with translation.override("nl"):
+        assert escalation.reason_text == (
+            "Geen reactie op twee herinneringen: “Uitgenodigd” moest uiterlijk 27 mei 2020 gebeuren. "
+            "Neem rechtstreeks contact op met het bedrijf."
+        )
+    with translation.override("en"):
+        assert escalation.reason_text == (
+            "No response to two reminders: “Invited” was due on 27 May 2020. Please contact the company directly."
+        )
     core = ladder_emails()[-1]
     assert (core.template_key, core.language, core.to_address) == (
         "core_team.escalation",
