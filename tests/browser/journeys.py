@@ -2,6 +2,7 @@
 sink opened as a mail client shows them, and the check that a page neither fails axe-core nor scrolls sideways."""
 
 import re
+from email.header import decode_header, make_header
 
 from tests.browser.conftest import assert_accessible
 from tests.conftest import wait_for
@@ -23,12 +24,18 @@ def browser_page(chromium_browser, *, language: str, viewport: dict):
     return context.new_page()
 
 
+# What sticks out on the right, for the failure message.
+WIDER = """Array.from(document.querySelectorAll('body *')).filter(e => e.getBoundingClientRect().right >
+document.scrollingElement.clientWidth + 0.5).slice(-4)
+.map(e => e.tagName + ' ' + (e.textContent || '').trim().slice(0, 40))"""
+
+
 def check_page(page, *, language: str) -> None:
     """The page is in the language asked for, passes axe-core, and is no wider than the screen."""
     assert page.evaluate("document.documentElement.lang") == language, page.url
     assert_accessible(page)
     assert page.evaluate("document.scrollingElement.scrollWidth <= document.scrollingElement.clientWidth"), (
-        f"{page.url} scrolls sideways"
+        f"{page.url} scrolls sideways: {page.evaluate(WIDER)}"
     )
 
 
@@ -47,13 +54,18 @@ def part(message, content_type: str) -> str:
     raise AssertionError(f"no {content_type} part")
 
 
-def received(mailbox, address: str, subject: str):
+def subject(message) -> str:
+    """The subject as a mail client shows it (encoded words decoded, folding undone)."""
+    return " ".join(str(make_header(decode_header(message["Subject"]))).split())
+
+
+def received(mailbox, address: str, starts: str):
     """The one e-mail to this address whose subject starts so, once it has arrived."""
 
     def found():
-        return [m for m in mailbox.messages if m["To"] == address and str(m["Subject"]).startswith(subject)]
+        return [m for m in mailbox.messages if m["To"] == address and subject(m).startswith(starts)]
 
-    assert wait_for(lambda: len(found()) == 1, timeout=20), [str(m["Subject"]) for m in mailbox.messages]
+    assert wait_for(lambda: len(found()) == 1, timeout=20), [subject(m) for m in mailbox.messages]
     return found()[0]
 
 
