@@ -42,6 +42,7 @@ WORDS = {
         "on_hold": "Put on hold",
         "done": "Done: the connection is now “On hold”.",
         "no_open": "No open escalations.",
+        "due": "14 May 2020",
     },
     "nl": {
         "subject": "Escalatie: Bakker Forwarding B.V. · ",
@@ -56,6 +57,7 @@ WORDS = {
         "on_hold": "On hold zetten",
         "done": "Gedaan: de aansluiting is nu “On hold”.",
         "no_open": "Geen open escalaties.",
+        "due": "14 mei 2020",
     },
 }
 
@@ -120,6 +122,7 @@ def test_the_core_team_takes_an_escalation_from_its_email_and_hands_the_connecti
     # when: she opens the connection from the row
     row.get_by_role("link", name="Bakker Forwarding B.V. · AGS").click()
     expect(page.get_by_role("heading", name="Bakker Forwarding B.V. · AGS", level=1)).to_be_visible()
+    expect(page.locator("#siblings-heading + .table-wrap")).to_contain_text(words["due"])  # the month in its language
     check_page(page, language=language)
 
     # and gives it to Tessa, with a note
