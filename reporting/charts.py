@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from django.utils.formats import date_format, number_format
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from reportlab.graphics.shapes import Drawing, Polygon, PolyLine, String
 from reportlab.lib import colors
@@ -93,7 +94,8 @@ def _nice_top(value: int) -> int:
 
 
 def _short(day: datetime.date) -> str:
-    return date_format(day, "j M")
+    """The day and abbreviated month: "15 May", "15 mei" (Django's "M" capitalises it; Dutch months are lower case)."""
+    return date_format(day, "j b" if (get_language() or "").startswith("nl") else "j M")
 
 
 def _count(value: int) -> str:
