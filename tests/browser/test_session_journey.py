@@ -1,7 +1,8 @@
 """A company's session with the connection team, in Chromium, driven only by the real e-mails in an SMTP sink: the
 "book your session" e-mail, its link, signing in by the e-mailed link, booking, the confirmation page, the
 confirmation e-mail with its calendar invitation; then moving the session from that e-mail's link, and the update of
-the same calendar entry. axe-core on every page; a desktop in English and a phone in Dutch."""
+the same calendar entry. axe-core on every page; Dutch and English, each on a desktop and a phone (issue 14's journey
+1), the phone never scrolling sideways."""
 
 import datetime
 import re
@@ -11,7 +12,8 @@ from playwright.sync_api import expect
 
 from connections.services.slots import availability_publish
 from connections.services.transitions import connection_transition
-from tests.browser.conftest import assert_accessible, message_text
+from tests.browser.conftest import message_text
+from tests.browser.journeys import RUN_IDS, RUNS, check_page, open_email, part, received
 from tests.conftest import wait_for
 from tests.connections.factories import ConnectionFactory, UserFactory, team_member, walk_to
 from tests.connections.portal_factories import company_contact
@@ -19,8 +21,6 @@ from tests.notifications.conftest import self_signed_certificate, smtp_server_fa
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 900}
 WORDS = {
     "en": {
         "locale": "en-GB",
@@ -64,34 +64,12 @@ def pinned(settings):
     settings.HTG_CLOCK_DATE = datetime.date(2020, 5, 15)
 
 
-def _part(message, content_type: str) -> str:
-    for part in message.walk():
-        if part.get_content_type() == content_type:
-            return part.get_payload(decode=True).decode(part.get_content_charset() or "utf-8")
-    raise AssertionError(f"no {content_type} part")
-
-
-def _received(mailbox, address: str, subject: str):
-    """The one e-mail to this address whose subject starts so, once it has arrived."""
-
-    def found():
-        return [m for m in mailbox.messages if m["To"] == address and str(m["Subject"]).startswith(subject)]
-
-    assert wait_for(lambda: len(found()) == 1, timeout=20), [m["Subject"] for m in mailbox.messages]
-    return found()[0]
-
-
 def _calendar(message) -> dict[str, str]:
-    lines = _part(message, "text/calendar").replace("\r\n ", "").split("\r\n")
+    lines = part(message, "text/calendar").replace("\r\n ", "").split("\r\n")
     return dict(line.split(":", 1) for line in lines if ":" in line and not line.startswith(("ORGANIZER", "ATTEND")))
 
 
-def _open_email(page, message) -> None:
-    """Show the e-mail's HTML part in the browser, as a mail client would."""
-    page.set_content(_part(message, "text/html"))
-
-
-@pytest.mark.parametrize(("language", "viewport"), [("en", DESKTOP), ("nl", PHONE)], ids=["en-desktop", "nl-phone"])
+@pytest.mark.parametrize(("language", "viewport"), RUNS, ids=RUN_IDS)
 def test_a_company_books_and_moves_its_session_from_the_emails_links(
     chromium_browser, live_server, mailbox, language, viewport
 ):
@@ -114,28 +92,29 @@ def test_a_company_books_and_moves_its_session_from_the_emails_links(
     page = context.new_page()
 
     # when: she opens the "book your session" e-mail and follows its link
-    offer = _received(mailbox, contact.email, words["book_subject"])
+    offer = received(mailbox, contact.email, words["book_subject"])
     booking_url = f"{live_server.url}/portal/connections/{connection.pk}/slot/"
     assert booking_url in message_text(offer)
-    _open_email(page, offer)
+    open_email(page, offer)
     page.get_by_role("link", name=booking_url).click()
 
     # then: the portal asks her to sign in (in Dutch once she chooses it); she asks for a link and follows it
     if language == "nl":
         page.get_by_role("button", name="Nederlands").click()
     expect(page.get_by_label(words["email_label"])).to_be_visible()
-    assert_accessible(page)
+    check_page(page, language=language)
     page.get_by_label(words["email_label"]).fill(contact.email)
     page.get_by_role("button", name=words["send_link"]).click()
     assert wait_for(lambda: any("/portal/sign-in/" in message_text(m) for m in mailbox.messages), timeout=20)
     sign_in_email = next(m for m in mailbox.messages if "/portal/sign-in/" in message_text(m))
-    _open_email(page, sign_in_email)
+    open_email(page, sign_in_email)
     page.get_by_role("link", name=re.compile("portal.sign-in")).click()
+    check_page(page, language=language)
     page.get_by_role("button", name=words["sign_in"]).click()
 
     # then: she is on the slot page the e-mail linked to; she books Monday 10:00
     expect(page).to_have_url(booking_url)
-    assert_accessible(page)
+    check_page(page, language=language)
     page.get_by_label(words["ten"]).check()
     page.get_by_role("button", name=words["book"]).click()
 
@@ -143,11 +122,10 @@ def test_a_company_books_and_moves_its_session_from_the_emails_links(
     expect(page.get_by_role("heading", name=words["booked"], level=1)).to_be_visible()
     expect(page.get_by_text(words["ten"])).to_be_visible()
     expect(page.get_by_text(words["calls"])).to_be_visible()
-    assert_accessible(page)
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    check_page(page, language=language)
 
     # and the confirmation e-mail: Amsterdam time, how the session happens, and the calendar invitation
-    confirmed = _received(mailbox, contact.email, words["confirmed_subject"])
+    confirmed = received(mailbox, contact.email, words["confirmed_subject"])
     text = message_text(confirmed)
     assert words["time_zone"] in text and words["calls"] in text
     first = _calendar(confirmed)
@@ -159,16 +137,17 @@ def test_a_company_books_and_moves_its_session_from_the_emails_links(
     assert "pjansen" not in first["LOCATION"]
 
     # when: she moves the session from the confirmation e-mail's link
-    _open_email(page, confirmed)
+    open_email(page, confirmed)
     page.get_by_role("link", name=booking_url).click()
     expect(page.get_by_text(words["ten"])).to_be_visible()
+    check_page(page, language=language)
     page.get_by_label(words["eleven"]).check()
     page.get_by_role("button", name=words["move"]).click()
 
     # then: the page says it moved, and the e-mail moves the same calendar entry
     expect(page.get_by_role("heading", name=words["moved"], level=1)).to_be_visible()
-    assert_accessible(page)
-    moved = _calendar(_received(mailbox, contact.email, words["moved_subject"]))
+    check_page(page, language=language)
+    moved = _calendar(received(mailbox, contact.email, words["moved_subject"]))
     assert (moved["METHOD"], moved["UID"]) == ("REQUEST", first["UID"])
     assert int(moved["SEQUENCE"]) > int(first["SEQUENCE"])
     assert moved["DTSTART"] == "20200518T090000Z"

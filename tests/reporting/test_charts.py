@@ -3,6 +3,7 @@
 import datetime
 import re
 
+from django.utils import translation
 from reportlab.graphics.shapes import PolyLine, String
 
 from plateaus.planning import forecast_completion, recent_rate
@@ -79,3 +80,20 @@ def test_the_report_draws_the_same_chart_as_the_page():
     actual = lines[-1]  # the live line, drawn last
     assert actual.strokeWidth == 1.5 and actual.strokeDashArray is None
     assert drawing.width == 320 and drawing.height == 150
+
+
+def test_the_charts_dates_have_a_lower_case_month_in_dutch_and_a_capital_in_english():
+    # given
+    chart = {}
+
+    # when
+    for language in ("nl", "en"):
+        with translation.override(language):
+            chart[language] = str(
+                chart_svg(burnup_chart(plateau=_plateau(10), deadline=DEADLINE, as_of=AS_OF), chart_id="c")
+            )
+
+    # then
+    assert "15 mei" in chart["nl"] and "15 Mei" not in chart["nl"]
+    assert "30 jun" in chart["nl"] and "30 Jun" not in chart["nl"]
+    assert "15 May" in chart["en"] and "30 Jun" in chart["en"]

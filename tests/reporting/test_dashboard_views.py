@@ -142,3 +142,16 @@ def test_the_weekly_report_downloads_for_the_team_only(member_client):
     other = Client()
     other.force_login(helpdesk_member())
     assert other.get(reverse("reporting:weekly_report_pdf", args=[report.pk])).status_code == 403
+
+
+def test_the_days_of_the_figures_table_have_a_lower_case_month_in_dutch(member_client, settings):
+    # given
+    settings.LANGUAGE_CODE = "nl"
+    demo_seed(customers=10, seed=5, as_of=SEED_DAY)
+
+    # when
+    page = member_client.get(URL, HTTP_ACCEPT_LANGUAGE="nl").content.decode()
+
+    # then: the day rows and the chart's labels say "mei", never "Mei"
+    assert '<th scope="row">vr 15 mei 2020</th>' in page
+    assert "15 Mei" not in page
