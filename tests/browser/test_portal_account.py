@@ -149,7 +149,9 @@ def test_an_invited_company_signs_in_finds_its_intake_prefilled_and_reads_its_st
 ):
     # given: a company the team registered and invited, with its HTG number
     customer = CustomerFactory(legal_name="Van Dam Logistiek B.V.", eori="NL123456789", kvk_number="12345678")
-    ContactFactory(customer=customer, name="Anna de Boer", email="anna@vandam.example", phone="010 1234567")
+    ContactFactory(
+        customer=customer, name="Anna de Boer", email="anna@vandam.example", phone="010 1234567", language="en"
+    )  # she reads English: the portal opens in her language once she signs in
     walk_to(ConnectionFactory(customer=customer, flow=programme_flows["AGS"]), "invited", None)
     page.set_viewport_size({"width": 375, "height": 740})
 
