@@ -83,6 +83,13 @@ def _report(snapshot: DailySnapshot, differences: dict[tuple[int, str], tuple[in
     snapshot.save(update_fields=["repairs"])
 
 
+def _connections_lock() -> None:
+    """Hold back writes to connections until the transaction ends (reads and row locks go on): the changes in flight
+    commit first, later ones wait. Transaction-scoped, so fine through PgBouncer."""
+    with database.cursor() as cursor:
+        cursor.execute(f"LOCK TABLE {database.ops.quote_name(Connection._meta.db_table)} IN SHARE ROW EXCLUSIVE MODE")
+
+
 @transaction.atomic
 def daily_snapshot_today_check(*, today: datetime.date | None = None) -> SnapshotCheck:
     """Open today's snapshot (a recount), or check the open one against a recount and repair it.
@@ -92,8 +99,7 @@ def daily_snapshot_today_check(*, today: datetime.date | None = None) -> Snapsho
     the snapshot open and adds itself. So the recount and the counters never miss or double a change.
     """
     today = today or clock.today()
-    with database.cursor() as cursor:
-        cursor.execute(f"LOCK TABLE {database.ops.quote_name(Connection._meta.db_table)} IN SHARE ROW EXCLUSIVE MODE")
+    _connections_lock()
     recount = _recount(day=today, today=today)
     snapshot, opened = DailySnapshot.objects.get_or_create(day=today, defaults={"opened_at": clock.now()})
     differences = {} if opened else _differences(_stored(today), recount)
@@ -111,6 +117,9 @@ def daily_snapshot_close(*, day: datetime.date, today: datetime.date | None = No
     today = today or clock.today()
     if day >= today:
         raise ValueError(f"only a past day can be closed, not {day}")
+    # A step recorded for an earlier moment reopens the day (deletes its row) in its own transaction: under the lock
+    # it either committed before the replay below (which then includes it) or deletes this day's row after.
+    _connections_lock()
     recount = _recount(day=day, today=today)
     snapshot, opened = DailySnapshot.objects.select_for_update().get_or_create(
         day=day, defaults={"opened_at": clock.now()}
