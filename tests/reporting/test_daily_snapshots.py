@@ -14,6 +14,7 @@ from connections.services.connections import connection_create
 from connections.services.demo import demo_seed
 from connections.services.transitions import connection_transition
 from htg_migration.celery import app
+from imports.services import import_batch_apply_request, import_batch_create
 from plateaus.models import MessageFlow
 from reporting.selectors import dashboard_build
 from reporting.selectors.snapshots import daily_snapshot_readable
@@ -24,7 +25,8 @@ from reporting.services.snapshots import (
     daily_snapshots_rebuild,
 )
 from tests.conftest import run_in_threads
-from tests.connections.factories import AMSTERDAM, ConnectionFactory, CustomerFactory
+from tests.connections.factories import AMSTERDAM, ConnectionFactory, CustomerFactory, UserFactory
+from tests.imports.import_files import csv_bytes, row, upload
 from tests.reporting.test_dashboard import _replayed_counts
 
 pytestmark = [pytest.mark.postgres]
@@ -213,3 +215,29 @@ def test_the_nightly_job_is_on_the_beat_schedule_after_midnight():
     entry = app.conf.beat_schedule["daily-snapshots-nightly"]
     assert entry["task"] == "reporting.tasks.daily_snapshots_nightly_task"
     assert (entry["schedule"].minute, entry["schedule"].hour) == ({10}, {0})
+
+
+@pytest.mark.django_db
+def test_an_import_and_a_new_connection_count_as_planned_today(
+    pinned_clock, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    # given: today's snapshot open on an empty register
+    settings.MEDIA_ROOT = tmp_path
+    daily_snapshot_today_check(today=SEED_DAY)
+    uploader = UserFactory()
+    # when: a registration list with three connections is imported, and one connection is created by hand
+    with django_capture_on_commit_callbacks(execute=True):
+        batch = import_batch_create(created_by=uploader, uploaded_file=upload(csv_bytes([row(flows="AGS;NCTS")])))
+    with django_capture_on_commit_callbacks(execute=True):
+        import_batch_apply_request(batch_id=batch.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        batch2 = import_batch_create(
+            created_by=uploader, uploaded_file=upload(csv_bytes([row(eori="NL500000001", kvk_number="50000001")]))
+        )
+    with django_capture_on_commit_callbacks(execute=True):
+        import_batch_apply_request(batch_id=batch2.pk)
+    connection_create(customer=CustomerFactory(), flow=MessageFlow.objects.get(code="NCTS"))
+    # then: the snapshot counts what the connections say, and its check finds nothing
+    assert Connection.objects.count() == 4
+    assert _stored(SEED_DAY) == Counter(Connection.objects.values_list("flow__code", "state"))
+    assert daily_snapshot_today_check(today=SEED_DAY).ok
