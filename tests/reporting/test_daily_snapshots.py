@@ -21,9 +21,11 @@ from reporting.selectors.snapshots import daily_snapshot_readable
 from reporting.services.snapshots import (
     daily_snapshot_close,
     daily_snapshot_today_check,
+    daily_snapshots_first_day,
     daily_snapshots_nightly,
     daily_snapshots_rebuild,
 )
+from reporting.tasks import daily_snapshots_nightly_task
 from tests.conftest import run_in_threads
 from tests.connections.factories import AMSTERDAM, ConnectionFactory, CustomerFactory, UserFactory
 from tests.imports.import_files import csv_bytes, row, upload
@@ -241,3 +243,17 @@ def test_an_import_and_a_new_connection_count_as_planned_today(
     assert Connection.objects.count() == 4
     assert _stored(SEED_DAY) == Counter(Connection.objects.values_list("flow__code", "state"))
     assert daily_snapshot_today_check(today=SEED_DAY).ok
+
+
+@pytest.mark.django_db
+def test_the_nightly_task_closes_the_days_and_opens_today(seeded):
+    # given: the first days already closed, as by earlier nights
+    first = daily_snapshots_first_day()
+    daily_snapshots_rebuild(start=first, today=PAST_DAYS[2])
+    # when
+    outcome = daily_snapshots_nightly_task()
+    # then: every day from the first connection's to yesterday closed, today's open
+    days = (SEED_DAY - first).days
+    assert outcome == f"daily snapshots: {days - (PAST_DAYS[2] - first).days + 1} day(s) checked, repaired: none"
+    assert DailySnapshot.objects.filter(closed_at__isnull=False).count() == days
+    assert daily_snapshot_readable(day=SEED_DAY, is_today=True) is not None
