@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('connections', '0028_portal_report_codes'),
+        ('connections', '0029_escalation_due_on'),
         ('plateaus', '0002_reference_data'),
     ]
 
