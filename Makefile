@@ -14,8 +14,9 @@ lint:
 	$(PYTHON) manage.py makemigrations --check --dry-run
 
 # Every performance budget on PostgreSQL at 10,000 and 100,000 customers, each beside its raw floor.
+# It installs what it needs first (the `bench` extra), so it works right after `python3.11 dev.py run`.
 bench:
-	$(PYTHON) bench/run.py --sizes 10000,100000 --output bench/results.json --docs docs/benchmarks.md
+	python3.11 dev.py bench --sizes 10000,100000 --output bench/results.json --docs docs/benchmarks.md
 
 # docs/state-diagram.md, generated from the code (Graphviz users: manage.py graph_transitions connections.Connection).
 graph:

@@ -3,6 +3,7 @@
 
     python3.11 dev.py run [--port N]   install, migrate, load demo data, run the app with a worker and the scheduler
     python3.11 dev.py test [ARGS]      install the test dependencies, then lint, type-check and run the whole suite
+    python3.11 dev.py bench [ARGS]     install what the benchmarks need (`make bench`), then run bench/run.py
 
 Both create .venv/ beside this file and install exactly the versions pinned in pyproject.toml. Without DATABASE_URL,
 `run` uses an embedded PostgreSQL in var/postgres (htg_migration/embedded_db.py), started here and stopped on Ctrl-C;
@@ -196,13 +197,22 @@ def checks_and_suite(arguments: list[str], environment: dict[str, str]) -> int:
     return subprocess.run([PYTHON, "-m", "pytest", *workers, *arguments], cwd=ROOT, env=environment).returncode
 
 
+def bench(arguments: list[str]) -> int:
+    """`make bench`: the benchmarks need more than the app (an SMTP sink, aiosmtpd, for the e-mail rate), so this
+    installs the `bench` extra first; right after `dev.py run` on a fresh clone, or on its own."""
+    ensure_environment(["bench"])
+    return subprocess.run([PYTHON, "bench/run.py", *arguments], cwd=ROOT).returncode
+
+
 def main() -> int:
-    if len(sys.argv) < 2 or sys.argv[1] not in {"run", "test"}:
+    if len(sys.argv) < 2 or sys.argv[1] not in {"run", "test", "bench"}:
         print(__doc__)
         return 2
     if sys.argv[1] == "run":
         run(sys.argv[2:])
         return 0
+    if sys.argv[1] == "bench":
+        return bench(sys.argv[2:])
     return test(sys.argv[2:])
 
 

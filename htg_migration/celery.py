@@ -86,6 +86,13 @@ app.conf.beat_schedule = {
         "task": "reporting.tasks.weekly_report_task",
         "schedule": crontab(minute=0, hour=6, day_of_week=1),
     },
+    # The daily snapshot of the dashboard's counts (reporting.services.snapshots), just after midnight: yesterday is
+    # closed and checked against the timeline's replay, today's is opened (or checked); differences are repaired and
+    # logged. Safe to run twice: a closed day is skipped.
+    "daily-snapshots-nightly": {
+        "task": "reporting.tasks.daily_snapshots_nightly_task",
+        "schedule": crontab(minute=10, hour=0),
+    },
     # Retention, nightly: personal data past its period goes (htg_migration/retention.py: closed companies' contact
     # details, intake drafts, sign-in link rows, raw bounce messages, uploaded import files).
     "retention-nightly": {

@@ -60,3 +60,34 @@ def test_every_page_title_is_plain_text_and_every_template_balances_its_divs():
 
     assert titles == []
     assert unbalanced == []
+
+
+def test_make_bench_installs_every_package_the_benchmarks_import():
+    """`make bench` right after `dev.py run` on a fresh clone: the bench environment (the app's dependencies and the
+    `bench` extra, installed by `dev.py bench`) holds every third-party module bench/ imports (aiosmtpd was only a
+    test dependency, so the bench failed)."""
+    import ast
+    import importlib.metadata
+    import re
+
+    import dev
+
+    project = {path.name for path in ROOT.iterdir() if (path / "__init__.py").exists()}
+    imported = set()
+    for source in (ROOT / "bench").glob("*.py"):
+        for node in ast.walk(ast.parse(source.read_text())):
+            if isinstance(node, ast.Import):
+                imported.update(alias.name.split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                imported.add(node.module.split(".")[0])
+    third_party = imported - set(sys.stdlib_module_names) - project
+    distributions = importlib.metadata.packages_distributions()
+    installed = {re.split(r"[=<>\[ ]", requirement)[0].lower() for requirement in dev._requirements(["bench"])}
+    missing = {
+        module
+        for module in third_party
+        if not {name.lower() for name in distributions.get(module, [module])} & installed
+    }
+    assert "aiosmtpd" in third_party
+    assert missing == set()
+    assert "python3.11 dev.py bench" in (ROOT / "Makefile").read_text().split("\nbench:")[1].split("\n\n")[0]

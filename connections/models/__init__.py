@@ -22,6 +22,7 @@ from connections.models.health import Heartbeat
 from connections.models.helpdesk import CallbackRequest, HelpdeskContact, LookupAudit
 from connections.models.jobs import BulkJob, BulkJobItem
 from connections.models.slots import SLOT_CAPACITY_MAX, Slot, SlotBooking, TeamAvailability
+from connections.models.snapshots import DailyCount, DailySnapshot
 from connections.models.submit_tokens import SubmitToken
 
 __all__ = [
@@ -44,6 +45,8 @@ __all__ = [
     "ConnectionState",
     "Contact",
     "Customer",
+    "DailyCount",
+    "DailySnapshot",
     "Escalation",
     "Heartbeat",
     "HelpdeskContact",

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from connections.models import ASSIGN_EVENT, Channel, Connection, ConnectionEvent, Customer, TlsVersion
 from connections.permissions import CONNECTION_TEAM, CORE_TEAM, is_team_member
+from connections.services.snapshots import snapshot_counts_add
 from htg_migration import clock
 from htg_migration.errors import ApplicationError
 from plateaus.models import MessageFlow
@@ -26,7 +27,9 @@ def connection_create(*, customer: Customer, flow: MessageFlow) -> Connection:
             _("%(customer)s already has a connection for %(flow)s.")
             % {"customer": customer.legal_name, "flow": flow.code}
         )
-    return Connection.objects.create(customer=customer, flow=flow)
+    connection = Connection.objects.create(customer=customer, flow=flow)
+    snapshot_counts_add(changes=[(flow.pk, connection.state, 1)])
+    return connection
 
 
 def channel_validate(*, channel: str, tls_version: str = "", vpn_peer_address: str = "") -> dict[str, Any]:

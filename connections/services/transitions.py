@@ -19,6 +19,7 @@ from connections.models import (
     SlotBooking,
 )
 from connections.services.ladder import ladder_due_business_days
+from connections.services.snapshots import snapshot_state_move
 from connections.services.step_emails import connection_step_email_enqueue
 from htg_migration import clock
 from htg_migration.calendar import add_business_days
@@ -137,6 +138,7 @@ def connection_transition(
         connection.save(update_fields=["state", "state_before_hold", "state_changed_at", "due_on", "reminder_count"])
     except ConcurrentTransition:
         raise ConflictError(_("Someone else changed this connection first. Nothing was changed.")) from None
+    snapshot_state_move(flow_id=connection.flow_id, from_state=from_state, to_state=connection.state, moment=moment)
     _release_booking(connection=connection, from_state=from_state, transition=transition, moment=moment)
     _close_escalation(connection=connection, from_state=from_state, moment=moment)
     event = ConnectionEvent.objects.create(

@@ -4,10 +4,12 @@ Hubs go first, so that the companies they serve (anywhere in the file) find thei
 transaction: everything here is written in it, or nothing is.
 """
 
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from connections.models import Connection, Contact, Customer
+from connections.models import Connection, ConnectionState, Contact, Customer
+from connections.services.snapshots import snapshot_counts_add
 from htg_migration import clock
 from imports.services.plan import CustomerChange, RegistrationPlan
 
@@ -39,6 +41,7 @@ def registration_plan_apply(
     now = clock.now()  # the companies and connections exist from this day of the programme on
     customer_ids = dict(plan.customer_ids)
     created = updated = connections = done = 0
+    per_flow: Counter[int] = Counter()
     for chunk in _chunks(plan.changes):
         new_customers = [
             Customer(
@@ -108,9 +111,14 @@ def registration_plan_apply(
         if changed_contacts:
             Contact.objects.bulk_update(changed_contacts, CONTACT_FIELDS, batch_size=500)
         Connection.objects.bulk_create(new_connections, batch_size=5_000)
+        per_flow.update(connection.flow_id for connection in new_connections)
         connections += len(new_connections)
 
         done += len(chunk)
         if progress is not None:
             progress(done, len(plan.changes))
+    # Today's daily snapshot counts the new connections as planned, in the import's transaction.
+    snapshot_counts_add(
+        changes=[(flow_id, ConnectionState.PLANNED.value, count) for flow_id, count in per_flow.items()]
+    )
     return AppliedCounts(created_customers=created, updated_customers=updated, created_connections=connections)

@@ -34,6 +34,7 @@ from reporting.selectors.queries import (
     dashboard_aggregates,
     dashboard_reference,
 )
+from reporting.selectors.snapshots import daily_counts, daily_snapshot_readable
 
 S = ConnectionState
 
@@ -312,17 +313,28 @@ def _flow_name(flow: FlowReference) -> str:
     return flow.name_nl if translation.get_language() == "nl" else flow.name_en
 
 
-def dashboard_build(*, as_of: datetime.date, today: datetime.date, what_if: WhatIf | None = None) -> Dashboard:
+def dashboard_build(
+    *, as_of: datetime.date, today: datetime.date, what_if: WhatIf | None = None, snapshot: bool = True
+) -> Dashboard:
     """The dashboard as it stood at the end of `as_of` (rebuilt from the timeline for a past day), with the what-if
-    applied to the planning figures. A fixed number of queries (see queries.py), whatever the data size."""
+    applied to the planning figures. A fixed number of queries (see queries.py), whatever the data size.
+
+    The counts per flow and state come from the daily snapshot when the day's is readable (a past day's companies
+    too), else from the aggregates; `snapshot=False` always takes the aggregates (the snapshot's check and tests)."""
     what_if = what_if or WhatIf()
     reference = dashboard_reference(as_of=as_of, today=today)
     aggregates = dashboard_aggregates(reference)
+    day = today if reference.is_today else as_of
+    stored = daily_snapshot_readable(day=day, is_today=reference.is_today) if snapshot else None
     counts: dict[int, dict[str, int]] = defaultdict(dict)
-    for flow_id, state, count in aggregates["funnel"].rows():
+    funnel = daily_counts(day=day, flow_ids=reference.flow_ids) if stored else aggregates["funnel"].rows()
+    for flow_id, state, count in funnel:
         counts[flow_id][state] = count
-    companies_row = aggregates["companies"].rows()
-    companies, not_able = companies_row[0] if companies_row else (0, 0)
+    if stored is not None and stored.companies is not None:
+        companies, not_able = stored.companies, stored.companies_not_able or 0
+    else:
+        companies_row = aggregates["companies"].rows()
+        companies, not_able = companies_row[0] if companies_row else (0, 0)
     go_lives: dict[int, dict[datetime.date, int]] = defaultdict(dict)
     for plateau_id, day, count in aggregates["burnup"].rows():
         go_lives[plateau_id][day] = count

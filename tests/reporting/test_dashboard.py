@@ -27,8 +27,9 @@ from tests.connections.factories import (
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
 SEED_DAY = datetime.date(2020, 5, 15)
-# The dashboard's reads: plateaus, flows with parties, funnel, companies, burn-up, risks, free slots, team members.
-DASHBOARD_QUERIES = 8
+# The dashboard's reads: plateaus, flows with parties, the daily snapshot's day, funnel, companies, burn-up, risks,
+# free slots, team members.
+DASHBOARD_QUERIES = 9
 LIVE = {"live", "digipoort_closed"}
 
 

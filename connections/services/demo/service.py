@@ -17,6 +17,7 @@ from connections.services.demo.names import EMAIL_DOMAIN, VPN_DETAILS, VPN_PREFI
 from connections.services.demo.timeline import RANK, Calendar, DueDates, Flow, simulate
 from connections.services.demo.writer import RowSink, reserve_ids
 from connections.services.htg_numbers import htg_number_format
+from connections.services.snapshots import snapshots_discard
 from htg_migration.errors import ApplicationError
 from plateaus.models import MessageFlow
 
@@ -80,6 +81,7 @@ def demo_reset() -> None:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute(f"TRUNCATE {', '.join(tables)} CASCADE")
         cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+    snapshots_discard()
 
 
 def _write_rows(
@@ -176,6 +178,7 @@ def demo_seed(*, customers: int, seed: int, as_of: datetime.date = DEMO_AS_OF, r
         demo_reset()
     elif Customer.objects.exists():
         raise DemoDataExists("There are customers already: reset the demo data first. Nothing was changed.")
+    snapshots_discard()  # the rows below bypass the services that keep today's snapshot current
     flow_rows = list(MessageFlow.objects.select_related("plateau__programme").order_by("plateau__number", "code"))
     if not flow_rows:
         raise ApplicationError("Load the programme's reference data first (migrate). Nothing was changed.")

@@ -1,0 +1,63 @@
+"""Keeping today's daily snapshot current: each service that creates connections or changes a state adds its change
+to today's counts, in its own transaction (`reporting.services.snapshots` opens, closes, checks and rebuilds days).
+
+One statement per change, race-free: `INSERT ... ON CONFLICT (day, flow_id, state) DO UPDATE SET count = count +
+EXCLUDED.count` adds in the database, so concurrent changes never lose one another's. It writes only while today's
+snapshot is open; before that the dashboard counts from the connections, and opening recounts under a table lock that
+waits for every change in flight (see reporting.services.snapshots).
+"""
+
+import datetime
+import zoneinfo
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.db import connection as database
+from django.db.models import Model
+from django.utils import timezone
+
+from connections.models import DailyCount, DailySnapshot
+from htg_migration import clock
+
+
+def _table(model: type[Model]) -> str:
+    return database.ops.quote_name(model._meta.db_table)
+
+
+def snapshot_counts_add(*, changes: Iterable[tuple[int, str, int]], moment: datetime.datetime | None = None) -> None:
+    """Add (flow id, state, +n or -n) to today's counts, if today's snapshot is open. A change dated before today (a
+    step recorded afterwards, `at=`) also makes the closed days from its day on unreadable until they are closed again
+    (the nightly job does), since their replay has changed."""
+    today = clock.today()
+    rows = [(flow_id, state, delta) for flow_id, state, delta in changes if delta]
+    if moment is not None:
+        day = timezone.localtime(moment, zoneinfo.ZoneInfo(settings.TIME_ZONE)).date()
+        if day < today:
+            DailySnapshot.objects.filter(day__gte=day, day__lt=today).delete()
+    if not rows:
+        return
+    values = ", ".join(["(%s::date, %s::bigint, %s, %s::integer)"] * len(rows))
+    params: list[Any] = [value for flow_id, state, delta in rows for value in (today, flow_id, state, delta)]
+    counts = _table(DailyCount)
+    sql = (
+        f"INSERT INTO {counts} (day, flow_id, state, count) SELECT v.day, v.flow_id, v.state, v.count "  # noqa: S608 - table names and placeholders only
+        f"FROM (VALUES {values}) AS v (day, flow_id, state, count) "
+        f"WHERE EXISTS (SELECT 1 FROM {_table(DailySnapshot)} sd WHERE sd.day = %s) "
+        f"ON CONFLICT (day, flow_id, state) DO UPDATE SET count = {counts}.count + EXCLUDED.count"
+    )
+    with database.cursor() as cursor:
+        cursor.execute(sql, [*params, today])
+
+
+def snapshot_state_move(*, flow_id: int, from_state: str, to_state: str, moment: datetime.datetime) -> None:
+    """One connection of the flow left `from_state` for `to_state`."""
+    changes = [] if from_state == to_state else [(flow_id, from_state, -1), (flow_id, to_state, 1)]
+    snapshot_counts_add(changes=changes, moment=moment)
+
+
+def snapshots_discard() -> None:
+    """Forget every snapshot: for writers that bypass the services (the demo seed's bulk rows). Until the nightly job
+    (or `manage.py snapshots_rebuild`) makes them again, the dashboard counts from the connections."""
+    DailySnapshot.objects.all().delete()
+    DailyCount.objects.all().delete()

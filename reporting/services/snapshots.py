@@ -1,0 +1,175 @@
+"""Opening, closing, checking and rebuilding the daily snapshot (connections.models.snapshots).
+
+The truth is the dashboard's own aggregate (`funnel_query`): today's connections' states, or a past day's replay of the
+timeline. A snapshot is checked against it; a difference is logged, repaired (the recount is written) and counted on
+the day's row (`repairs`), never hidden. Each day is its own transaction, so a rebuild stopped half-way keeps the days
+it closed and the next run goes on from there.
+"""
+
+import dataclasses
+import datetime
+import logging
+import zoneinfo
+
+from django.conf import settings
+from django.db import connection as database
+from django.db import transaction
+from django.db.models import Min
+from django.utils import timezone
+
+from connections.models import Connection, DailyCount, DailySnapshot
+from htg_migration import clock
+from plateaus.models import MessageFlow
+from reporting.selectors.queries import FlowReference, companies_query, dashboard_reference, funnel_query
+
+logger = logging.getLogger(__name__)
+
+Counts = dict[tuple[int, str], int]
+
+
+@dataclasses.dataclass(frozen=True)
+class SnapshotCheck:
+    """One day's snapshot against its recount: per (flow id, state) the count stored and the count recounted."""
+
+    day: datetime.date
+    opened: bool
+    differences: dict[tuple[int, str], tuple[int, int]]
+
+    @property
+    def ok(self) -> bool:
+        return not self.differences
+
+
+def _recount(*, day: datetime.date, today: datetime.date) -> Counts:
+    """Per flow (every flow, of any programme) and state: the dashboard's aggregate for the day."""
+    reference = dashboard_reference(as_of=day, today=today)
+    flows = [
+        FlowReference(pk, "", "", "", plateau_id, ())
+        for pk, plateau_id in MessageFlow.objects.values_list("pk", "plateau_id")
+    ]
+    rows = funnel_query(dataclasses.replace(reference, flows=flows)).rows()
+    return {(flow_id, state): count for flow_id, state, count in rows if count}
+
+
+def _stored(day: datetime.date) -> Counts:
+    rows = DailyCount.objects.filter(day=day).exclude(count=0).values_list("flow_id", "state", "count")
+    return {(flow_id, state): count for flow_id, state, count in rows}
+
+
+def _differences(stored: Counts, recount: Counts) -> dict[tuple[int, str], tuple[int, int]]:
+    return {
+        key: (stored.get(key, 0), recount.get(key, 0))
+        for key in sorted(stored.keys() | recount.keys())
+        if stored.get(key, 0) != recount.get(key, 0)
+    }
+
+
+def _write(day: datetime.date, counts: Counts) -> None:
+    DailyCount.objects.filter(day=day).delete()
+    DailyCount.objects.bulk_create(
+        [DailyCount(day=day, flow_id=flow_id, state=state, count=count) for (flow_id, state), count in counts.items()]
+    )
+
+
+def _report(snapshot: DailySnapshot, differences: dict[tuple[int, str], tuple[int, int]]) -> None:
+    """A difference is logged and counted on the day's row, then repaired by the caller."""
+    logger.error(
+        "daily snapshot of %s differed from its recount in %d count(s), repaired: %s",
+        snapshot.day,
+        len(differences),
+        "; ".join(f"flow {flow} {state}: {had} -> {truth}" for (flow, state), (had, truth) in differences.items()),
+    )
+    snapshot.repairs += len(differences)
+    snapshot.save(update_fields=["repairs"])
+
+
+def _connections_lock() -> None:
+    """Hold back writes to connections until the transaction ends (reads and row locks go on): the changes in flight
+    commit first, later ones wait. Transaction-scoped, so fine through PgBouncer."""
+    with database.cursor() as cursor:
+        cursor.execute(f"LOCK TABLE {database.ops.quote_name(Connection._meta.db_table)} IN SHARE ROW EXCLUSIVE MODE")
+
+
+@transaction.atomic
+def daily_snapshot_today_check(*, today: datetime.date | None = None) -> SnapshotCheck:
+    """Open today's snapshot (a recount), or check the open one against a recount and repair it.
+
+    The connections table is locked against writes (SHARE ROW EXCLUSIVE: reads and row locks go on) while it is
+    recounted: every change in flight commits first, with its own addition to the counts, or waits and then finds
+    the snapshot open and adds itself. So the recount and the counters never miss or double a change.
+    """
+    today = today or clock.today()
+    _connections_lock()
+    recount = _recount(day=today, today=today)
+    snapshot, opened = DailySnapshot.objects.get_or_create(day=today, defaults={"opened_at": clock.now()})
+    differences = {} if opened else _differences(_stored(today), recount)
+    if differences:
+        _report(snapshot, differences)
+    if opened or differences:
+        _write(today, recount)
+    return SnapshotCheck(day=today, opened=opened, differences=differences)
+
+
+@transaction.atomic
+def daily_snapshot_close(*, day: datetime.date, today: datetime.date | None = None) -> SnapshotCheck:
+    """Close a past day: its counts are the timeline's replay at its end, and its companies figures are stored. A day
+    that had counts (it was today once) is checked against the replay first; a difference is reported and repaired."""
+    today = today or clock.today()
+    if day >= today:
+        raise ValueError(f"only a past day can be closed, not {day}")
+    # A step recorded for an earlier moment reopens the day (deletes its row) in its own transaction: under the lock
+    # it either committed before the replay below (which then includes it) or deletes this day's row after.
+    _connections_lock()
+    recount = _recount(day=day, today=today)
+    snapshot, opened = DailySnapshot.objects.select_for_update().get_or_create(
+        day=day, defaults={"opened_at": clock.now()}
+    )
+    stored = _stored(day)
+    differences = _differences(stored, recount) if stored or not opened else {}
+    if differences:
+        _report(snapshot, differences)
+    _write(day, recount)
+    companies_rows = companies_query(dashboard_reference(as_of=day, today=today)).rows()
+    snapshot.companies, snapshot.companies_not_able = companies_rows[0] if companies_rows else (0, 0)
+    snapshot.closed_at = clock.now()
+    snapshot.save(update_fields=["companies", "companies_not_able", "closed_at"])
+    return SnapshotCheck(day=day, opened=opened, differences=differences)
+
+
+def daily_snapshots_first_day() -> datetime.date | None:
+    """The day the first connection was created (Europe/Amsterdam), or None with no connections."""
+    first = Connection.objects.aggregate(first=Min("created_at"))["first"]
+    return timezone.localtime(first, zoneinfo.ZoneInfo(settings.TIME_ZONE)).date() if first is not None else None
+
+
+def daily_snapshots_rebuild(
+    *, start: datetime.date | None = None, today: datetime.date | None = None, again: bool = False
+) -> list[SnapshotCheck]:
+    """Close every past day from `start` (default: the first connection's day) to yesterday, one transaction each.
+    Days already closed are skipped unless `again`: a stopped run goes on where it stopped; a second run changes
+    nothing."""
+    today = today or clock.today()
+    start = start or daily_snapshots_first_day()
+    if start is None:
+        return []
+    closed = set(
+        DailySnapshot.objects.filter(day__gte=start, day__lt=today, closed_at__isnull=False).values_list(
+            "day", flat=True
+        )
+    )
+    checks = []
+    day = start
+    while day < today:
+        if again or day not in closed:
+            checks.append(daily_snapshot_close(day=day, today=today))
+        day += datetime.timedelta(days=1)
+    return checks
+
+
+def daily_snapshots_nightly(*, today: datetime.date | None = None) -> list[SnapshotCheck]:
+    """The nightly job: close the days not yet closed (yesterday, and any made unreadable by a step recorded
+    afterwards), then open or check today's."""
+    today = today or clock.today()
+    checks = daily_snapshots_rebuild(today=today)
+    checks.append(daily_snapshot_today_check(today=today))
+    return checks
