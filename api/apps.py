@@ -7,3 +7,6 @@ class ApiConfig(AppConfig):
 
     name = "api"
     verbose_name = _("API")
+
+    def ready(self) -> None:
+        import api.schema  # noqa: F401 (registers the token's security scheme with drf-spectacular)

@@ -321,6 +321,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One name for the connection states, wherever a field uses them (state, from_state, to_state).
+    "ENUM_NAME_OVERRIDES": {"ConnectionStateEnum": "connections.models.ConnectionState"},
 }
 
 # Pins the programme's date (htg_migration/clock.py), e.g. 2020-05-15 for the demo of the 2020 programme; empty: real.

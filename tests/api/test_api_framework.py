@@ -49,6 +49,7 @@ def test_the_schema_is_openapi_3_1_and_describes_every_v1_endpoint(client):
     schema = json.loads(response.content)
     assert schema["openapi"] == "3.1.0"
     assert {"/api/v1/connections/", "/api/v1/connections/{connection_id}/"} <= set(schema["paths"])
+    assert schema["components"]["securitySchemes"]["apiToken"]["scheme"] == "bearer"
 
 
 @pytest.mark.parametrize("path", ["/api/docs/", "/api/redoc/"])
