@@ -32,7 +32,7 @@ class ApiTokenAuthentication(BaseAuthentication):
         token = api_token_authenticate(key=key, client_ip=client_ip(request._request))
         if token is None:
             raise exceptions.AuthenticationFailed(_("This token is not valid, has expired or was revoked."))
-        user = token.created_by.user
+        user = token.created_by.user if token.created_by is not None else None
         # The contact behind the token must still be a company account of the token's company.
         contact = portal_contact(user) if user is not None else None
         if contact is None or contact.customer_id != token.customer_id:

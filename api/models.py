@@ -18,7 +18,10 @@ class ApiToken(models.Model):
         READ_WRITE = "read_write", _("read and write")
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="api_tokens")
-    created_by = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="api_tokens", editable=False)
+    # The contact the token acts as; when that contact is removed the token no longer works (and stays listed).
+    created_by = models.ForeignKey(
+        Contact, on_delete=models.SET_NULL, null=True, related_name="api_tokens", editable=False
+    )
     name = models.CharField(_("name"), max_length=100)
     # The token's first characters after its "htg_" prefix: enough for a person to tell their tokens apart.
     prefix = models.CharField(_("starts with"), max_length=12, editable=False)

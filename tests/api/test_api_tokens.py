@@ -8,11 +8,14 @@ import json
 import re
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
+from rest_framework.throttling import SimpleRateThrottle
 
 from api.models import ApiToken
 from api.services.tokens import api_token_create, api_token_revoke
 from connections.models import Refusal
+from connections.services.contacts import contact_delete
 from tests.connections.factories import ConnectionFactory, team_member
 from tests.connections.portal_factories import company_contact
 
@@ -250,3 +253,38 @@ def test_revoking_twice_keeps_the_first_revocation():
 
     # then
     assert again.revoked_at == first
+
+
+def test_removing_the_contact_who_made_a_token_keeps_the_token_listed_and_stops_it():
+    # given: a company with two contacts, one of whom made a token
+    maker = company_contact()
+    colleague = company_contact(maker.customer)
+    token, key = api_token_create(contact=maker, name="T", scope="read", expires_on=None)
+
+    # when
+    contact_delete(customer_id=maker.customer_id, contact_id=maker.pk)
+
+    # then
+    assert Client().get(LIST, **_bearer(key)).status_code == 401
+    token.refresh_from_db()
+    assert token.created_by is None
+    assert "htg_" + token.prefix in _signed_in(colleague.user).get(PAGE).content.decode()
+
+
+def test_the_rate_is_counted_per_token(monkeypatch):
+    # given: two tokens of one company, the first used up (a rate of one a minute, a clock that stands still)
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {"api": "1/min"})
+    monkeypatch.setattr(SimpleRateThrottle, "timer", lambda self: 1_000_000.0)
+    cache.clear()
+    contact = company_contact()
+    _, first = api_token_create(contact=contact, name="First", scope="read", expires_on=None)
+    _, second = api_token_create(contact=contact, name="Second", scope="read", expires_on=None)
+    assert Client().get(LIST, **_bearer(first)).status_code == 200
+    refused = Client().get(LIST, **_bearer(first))
+
+    # when
+    response = Client().get(LIST, **_bearer(second))
+
+    # then
+    assert (refused.status_code, refused["Retry-After"]) == (429, "60")
+    assert response.status_code == 200
