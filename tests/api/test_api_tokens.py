@@ -288,3 +288,20 @@ def test_the_rate_is_counted_per_token(monkeypatch):
     # then
     assert (refused.status_code, refused["Retry-After"]) == (429, "60")
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("header", ["Bearer htg_unknown", "Bearer a b", "Bearer htg_\u00e9"])
+def test_a_refused_token_is_a_row_of_the_refusal_audit(header):
+    # when
+    response = Client(REMOTE_ADDR="192.0.2.9").get(LIST, HTTP_AUTHORIZATION=header)
+
+    # then
+    assert response.status_code == 401
+    refusal = Refusal.objects.get()
+    assert (refusal.reason, refusal.status, refusal.path, refusal.client_ip, refusal.user) == (
+        "token_refused",
+        401,
+        LIST,
+        "192.0.2.9",
+        None,
+    )
