@@ -42,8 +42,11 @@ def _bearer(key: str) -> dict[str, str]:
 
 
 # ------------------------------------------------------------------------------------------------- the portal page
-@pytest.mark.parametrize(("language", "heading"), [("en", "API tokens"), ("nl", "API-tokens")])
-def test_a_contact_makes_a_token_sees_it_once_and_only_its_hash_is_kept(language, heading):
+@pytest.mark.parametrize(
+    ("language", "heading", "made_on"),
+    [("en", "API tokens", "15 May 2020"), ("nl", "API-tokens", "15 mei 2020")],
+)
+def test_a_contact_makes_a_token_sees_it_once_and_only_its_hash_is_kept(language, heading, made_on):
     # given
     contact = company_contact()
     client = _signed_in(contact.user)
@@ -69,6 +72,8 @@ def test_a_contact_makes_a_token_sees_it_once_and_only_its_hash_is_kept(language
     assert token.key_hash == hashlib.sha256(key.encode()).hexdigest()
     assert key not in {str(value) for value in ApiToken.objects.values_list(flat=False).get()}
     assert key[4:12] == token.prefix and f"htg_{token.prefix}" in second.content.decode()
+    # the month in the reader's language (a page's own "May" once translated Dutch month names too)
+    assert made_on in second.content.decode()
 
 
 @pytest.mark.parametrize(
