@@ -19,7 +19,10 @@ urlpatterns = [
     path("accounts/reset/<uidb64>/<token>/", StaffPasswordResetConfirmView.as_view(), name="password_reset_confirm"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
+    # The company's API tokens, a page of the portal that the api app owns (api/views/tokens.py).
+    path("portal/api-tokens/", include("api.views.tokens")),
     path("portal/", include("portal.urls")),
+    path("api/", include("api.urls")),
     path("", include("community.urls")),
     path("", include("helpdesk.urls")),
     path("", include("reporting.urls")),

@@ -34,6 +34,7 @@ from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.urls.converters import IntConverter
 
+from api.services.tokens import api_token_create
 from community.models import NewsItem
 from community.services.documents import document_upload
 from connections.ical import calendar_token
@@ -139,6 +140,8 @@ def _role(route: str) -> str:
         return "anonymous"
     if route == "portal/clients/":
         return "hub"
+    if route.startswith("api/v1/"):
+        return "company"  # the API's endpoints; its schema and documentation pages (api/) are public
     if route.startswith("portal/"):
         return "company"
     if route.startswith("helpdesk/"):
@@ -205,6 +208,7 @@ def _world() -> World:
     )
     weekly = WeeklyReport.objects.create(week_start=datetime.date(2020, 5, 4), as_of=datetime.date(2020, 5, 10))
     slot = Slot.objects.filter(team_member=member).order_by("starts_at").first()
+    api_token, _ = api_token_create(contact=contact, name="Warehouse", scope="read", expires_on=None)
     assert slot is not None
     return World(
         users={
@@ -232,6 +236,7 @@ def _world() -> World:
             "token": "a-guessed-token",
             "uidb64": "MQ",
             "slot": slot.pk,
+            "token_id": api_token.pk,
         },
         by_route={
             "portal/connections/<int:connection_id>/confirm/": {"connection_id": testing.pk},

@@ -37,6 +37,7 @@ class Refusal(models.Model):
         FORBIDDEN = "forbidden", _("Not allowed")
         NOT_FOUND = "not_found", _("Not found for this account")
         LOCKED_OUT = "locked_out", _("Sign-in locked")
+        TOKEN_REFUSED = "token_refused", _("API token refused")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,

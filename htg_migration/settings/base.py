@@ -57,6 +57,10 @@ INSTALLED_APPS = [
     "reporting",
     "imports",
     "community",
+    "api",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI and ReDoc as static files of our own (no CDN)
 ]
 
 MIDDLEWARE = [
@@ -289,6 +293,38 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
         "form-action": [SELF],
     }
+}
+
+# The REST API (api/, docs/api.md): JSON only (no browsable pages: they would draw Django's default forms), errors as
+# RFC 9457 problem details (api/problems.py), every list cursor-paginated, every caller throttled (per token, else per
+# user, else per address; HTG_API_RATE).
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.ApiTokenAuthentication",  # Authorization: Bearer htg_... (api/models.py)
+        "rest_framework.authentication.SessionAuthentication",  # the portal's signed-in browser
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.IsCompanyContact", "api.permissions.TokenScopeAllows"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.ApiCursorPagination",
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.ApiTokenRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"api": os.environ.get("HTG_API_RATE", "600/min")},
+    "EXCEPTION_HANDLER": "api.problems.problem_details_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "HTG Migration Tracker API",
+    "DESCRIPTION": "The companies' and hubs' API of the HTG migration (docs/api.md).",
+    "VERSION": "1.0.0",
+    "OAS_VERSION": "3.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # One name for the connection states, wherever a field uses them (state, from_state, to_state).
+    "ENUM_NAME_OVERRIDES": {"ConnectionStateEnum": "connections.models.ConnectionState"},
 }
 
 # Pins the programme's date (htg_migration/clock.py), e.g. 2020-05-15 for the demo of the 2020 programme; empty: real.

@@ -1,0 +1,76 @@
+"""The API's representations. Serializers only read what their selector already loaded: no queries of their own."""
+
+from typing import Any
+
+from rest_framework import serializers
+
+from connections.helpdesk_scripts import step_guide
+from connections.models import Connection, ConnectionEvent, Customer
+
+
+class CompanySerializer(serializers.ModelSerializer[Customer]):
+    class Meta:
+        model = Customer
+        fields = ["id", "legal_name", "htg_number", "role", "hub"]
+        read_only_fields = fields
+
+
+class CustomerSummarySerializer(serializers.ModelSerializer[Customer]):
+    class Meta:
+        model = Customer
+        fields = ["id", "legal_name", "htg_number", "role"]
+        read_only_fields = fields
+
+
+class BookedSlotSerializer(serializers.Serializer[Any]):
+    starts_at = serializers.DateTimeField(source="slot.starts_at")
+    ends_at = serializers.DateTimeField(source="slot.ends_at")
+
+
+class ConnectionSerializer(serializers.ModelSerializer[Connection]):
+    customer = CustomerSummarySerializer(read_only=True)
+    flow = serializers.CharField(source="flow.code", read_only=True)
+    state_label = serializers.CharField(source="get_state_display", read_only=True)
+    next_step = serializers.SerializerMethodField(help_text="What the company does next, in the request's language.")
+    booked_slot = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Connection
+        fields = [
+            "id",
+            "customer",
+            "flow",
+            "channel",
+            "state",
+            "state_label",
+            "state_changed_at",
+            "next_step",
+            "due_on",
+            "booked_slot",
+        ]
+        read_only_fields = fields
+
+    def get_next_step(self, connection: Connection) -> str:
+        return str(step_guide(connection.state).company_next)
+
+    def get_booked_slot(self, connection: Connection) -> dict[str, Any] | None:
+        bookings = getattr(connection, "active_bookings", None)
+        if not bookings:
+            return None
+        return dict(BookedSlotSerializer(bookings[0]).data)
+
+
+class TimelineEventSerializer(serializers.ModelSerializer[ConnectionEvent]):
+    """A step in a connection's history: what happened and when (not who on the team, nor the team's notes)."""
+
+    from_state_label = serializers.CharField(source="get_from_state_display", read_only=True)
+    to_state_label = serializers.CharField(source="get_to_state_display", read_only=True)
+
+    class Meta:
+        model = ConnectionEvent
+        fields = ["id", "transition", "from_state", "from_state_label", "to_state", "to_state_label", "created_at"]
+        read_only_fields = fields
+
+
+class ConnectionFilterSerializer(serializers.Serializer[Any]):
+    customer = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)

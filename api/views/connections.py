@@ -1,0 +1,62 @@
+"""The companies a caller acts for, their connections (state, next step in words, due date, booked slot) and a
+connection's timeline: each read through the selectors in api/selectors/connections.py."""
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics
+
+from api.pagination import ApiCursorPagination
+from api.selectors.connections import api_company_list, api_connection_list, api_connection_timeline
+from api.serializers import (
+    CompanySerializer,
+    ConnectionFilterSerializer,
+    ConnectionSerializer,
+    TimelineEventSerializer,
+)
+from connections.models import Connection, ConnectionEvent, Customer
+
+
+class CompanyListView(generics.ListAPIView[Customer]):
+    """The caller's own company and, for a hub or software supplier, each client it serves."""
+
+    serializer_class = CompanySerializer
+
+    def get_queryset(self) -> QuerySet[Customer]:
+        return api_company_list(user=self.request.user)
+
+
+@extend_schema(parameters=[ConnectionFilterSerializer])
+class ConnectionListView(generics.ListAPIView[Connection]):
+    """The caller's connections, and a hub's clients' connections, oldest first (cursor-paginated); `customer`
+    narrows them to one company."""
+
+    serializer_class = ConnectionSerializer
+
+    def get_queryset(self) -> QuerySet[Connection]:
+        filters = ConnectionFilterSerializer(data=self.request.query_params)
+        filters.is_valid(raise_exception=True)
+        return api_connection_list(user=self.request.user, customer_id=filters.validated_data.get("customer"))
+
+
+class ConnectionDetailView(generics.RetrieveAPIView[Connection]):
+    """One connection of the caller's own company or of a client it serves; any other id is a 404."""
+
+    serializer_class = ConnectionSerializer
+    lookup_url_kwarg = "connection_id"
+
+    def get_queryset(self) -> QuerySet[Connection]:
+        return api_connection_list(user=self.request.user)
+
+
+class TimelinePagination(ApiCursorPagination):
+    ordering = "created_at"
+
+
+class ConnectionTimelineView(generics.ListAPIView[ConnectionEvent]):
+    """What happened to one connection, oldest first; a connection the caller may not see is a 404."""
+
+    serializer_class = TimelineEventSerializer
+    pagination_class = TimelinePagination
+
+    def get_queryset(self) -> QuerySet[ConnectionEvent]:
+        return api_connection_timeline(user=self.request.user, connection_id=int(self.kwargs["connection_id"]))
