@@ -1,11 +1,12 @@
 """The API's representations. Serializers only read what their selector already loaded: no queries of their own."""
 
+import datetime
 from typing import Any
 
 from rest_framework import serializers
 
-from connections.helpdesk_scripts import step_guide
 from connections.models import Connection, ConnectionEvent, Customer
+from connections.selectors.company_steps import company_next_step, confirmations_of, connection_confirmed
 
 
 class CompanySerializer(serializers.ModelSerializer[Customer]):
@@ -32,6 +33,9 @@ class ConnectionSerializer(serializers.ModelSerializer[Connection]):
     flow = serializers.CharField(source="flow.code", read_only=True)
     state_label = serializers.CharField(source="get_state_display", read_only=True)
     next_step = serializers.SerializerMethodField(help_text="What the company does next, in the request's language.")
+    due_on = serializers.SerializerMethodField(
+        help_text="When the company's step is due; empty once the company confirmed it (the team acts next)."
+    )
     booked_slot = serializers.SerializerMethodField()
 
     class Meta:
@@ -51,7 +55,14 @@ class ConnectionSerializer(serializers.ModelSerializer[Connection]):
         read_only_fields = fields
 
     def get_next_step(self, connection: Connection) -> str:
-        return str(step_guide(connection.state).company_next)
+        # The same words as the portal: once the company confirmed what its step asks, the team acts next.
+        return str(company_next_step(state=connection.state, confirmed=confirmations_of(connection)))
+
+    def get_due_on(self, connection: Connection) -> datetime.date | None:
+        # As on the portal: a step the company has confirmed is no longer due from it.
+        if connection_confirmed(state=connection.state, confirmed=confirmations_of(connection)):
+            return None
+        return connection.due_on
 
     def get_booked_slot(self, connection: Connection) -> dict[str, Any] | None:
         bookings = getattr(connection, "active_bookings", None)

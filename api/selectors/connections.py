@@ -7,6 +7,7 @@ from django.db.models import Prefetch, QuerySet
 
 from connections.models import Connection, ConnectionEvent, Customer, SlotBooking
 from connections.selectors.company_access import portal_connections, portal_customers
+from connections.selectors.company_steps import with_confirmations
 from connections.views.access import portal_connection_get
 
 
@@ -16,11 +17,11 @@ def api_company_list(*, user: Any) -> QuerySet[Customer]:
 
 
 def api_connection_list(*, user: Any, customer_id: int | None = None) -> QuerySet[Connection]:
-    """The connections the caller may see, each with its customer, flow and active booking (`active_bookings`):
-    two queries for any number of rows."""
+    """The connections the caller may see, each with its customer, flow, active booking (`active_bookings`) and the
+    confirmations the company gave (for its next step): two queries for any number of rows."""
     active = SlotBooking.objects.filter(cancelled_at__isnull=True).select_related("slot")
     connections = (
-        portal_connections(user)
+        with_confirmations(portal_connections(user))
         .select_related("customer", "flow")
         .prefetch_related(Prefetch("bookings", queryset=active, to_attr="active_bookings"))
     )

@@ -3,19 +3,20 @@
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Prefetch
-from django.utils.functional import Promise
-from django.utils.translation import gettext_lazy
+from django.db.models import Prefetch
 
 from connections.helpdesk_scripts import step_guide
 from connections.models import (
-    CONFIRMATION_STATE,
-    CompanyConfirmation,
     Connection,
-    ConnectionEvent,
     ConnectionState,
     Contact,
     Customer,
+)
+from connections.selectors.company_steps import (
+    company_next_step,
+    confirmations_of,
+    connection_confirmed,
+    with_confirmations,
 )
 from htg_migration import clock
 from notifications.services import address_normalise
@@ -68,55 +69,6 @@ def intake_context(*, email: str, customer: Customer | None) -> IntakeContext:
 
 def intake_draft_get(*, email: str) -> IntakeDraft | None:
     return IntakeDraft.objects.filter(email=address_normalise(email)).first()
-
-
-# The company's next step once it has given the confirmation its state asks for: nothing, the team acts next.
-AFTER_CONFIRMATION = {
-    CompanyConfirmation.TEST_MESSAGES_SENT: gettext_lazy(
-        "Nothing for now: the connection team checks your test messages and tells you the result."
-    ),
-    CompanyConfirmation.READY_FOR_PRODUCTION: gettext_lazy(
-        "Nothing for now: the connection team switches your connection to production on HTG and tells you when."
-    ),
-}
-
-
-def connection_confirmed(*, state: str, confirmed: set[str]) -> str | None:
-    """The confirmation the company already gave for the step its connection is in, or None."""
-    for kind, confirm_state in CONFIRMATION_STATE.items():
-        if confirm_state == state and kind.value in confirmed:
-            return kind.value
-    return None
-
-
-def company_next_step(*, state: str, confirmed: set[str]) -> Promise:
-    """What the company does next: the step's own guide, unless it already confirmed what the step asks of it."""
-    done = connection_confirmed(state=state, confirmed=confirmed)
-    if done is not None:
-        return AFTER_CONFIRMATION[CompanyConfirmation(done)]
-    return step_guide(state).company_next
-
-
-def with_confirmations(connections: Any) -> Any:
-    """Connections annotated with the confirmations the company gave (`confirmed_test_messages_sent`,
-    `confirmed_ready_for_production`), in the same query."""
-    return connections.annotate(
-        **{
-            f"confirmed_{kind.value.removeprefix('confirm_')}": Exists(
-                ConnectionEvent.objects.filter(connection=OuterRef("pk"), transition=kind.value)
-            )
-            for kind in CompanyConfirmation
-        }
-    )
-
-
-def confirmations_of(connection: Connection) -> set[str]:
-    """The confirmations `with_confirmations` found for one connection."""
-    return {
-        kind.value
-        for kind in CompanyConfirmation
-        if getattr(connection, f"confirmed_{kind.value.removeprefix('confirm_')}", False)
-    }
 
 
 @dataclass(frozen=True)

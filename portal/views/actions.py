@@ -21,6 +21,7 @@ from connections.models import (
     SlotBooking,
 )
 from connections.selectors.company_access import portal_connections
+from connections.selectors.company_steps import company_next_step, connection_confirmed
 from connections.selectors.slots import connection_for_slots
 from connections.services.slots import local_zone, slot_choose, slot_label
 from connections.services.step_emails import booking_window_first_day, company_recipients, time_zone_label
@@ -37,7 +38,6 @@ from portal.selectors.actions import (
     portal_connection_for_actions,
     portal_slot_confirmation,
 )
-from portal.selectors.intake import company_next_step, connection_confirmed
 from portal.selectors.programme import programme_facts_for_flows
 from portal.services.company_actions import (
     PROBLEM_STATES,

@@ -215,3 +215,27 @@ def test_the_timeline_pins_its_query_count(django_assert_num_queries, state):
     with django_assert_num_queries(5):
         response = client.get(f"/api/v1/connections/{connection.pk}/timeline/")
     assert len(json.loads(response.content)["results"]) >= 2
+
+
+def test_once_the_company_confirmed_its_test_messages_the_next_step_is_the_teams_as_on_the_portal():
+    # given: a connection in testing, its test messages confirmed by the company
+    from portal.services.company_actions import connection_company_confirm
+
+    contact = company_contact()
+    connection = walk_to(ConnectionFactory(customer=contact.customer), "testing", UserFactory(is_superuser=True))
+    client = _signed_in(contact.user)
+    _, before = _get(client, f"/api/v1/connections/{connection.pk}/")
+    connection_company_confirm(connection_id=connection.pk, kind="confirm_test_messages_sent", actor=contact.user)
+
+    # when
+    _, after = _get(client, f"/api/v1/connections/{connection.pk}/")
+    _, listed = _get(client, "/api/v1/connections/")
+
+    # then: the portal's words, and no due date from the company any more
+    assert before["next_step"] == str(step_guide("testing").company_next)
+    assert before["due_on"] is not None
+    assert after["next_step"] == (
+        "Nothing for now: the connection team checks your test messages and tells you the result."
+    )
+    assert after["due_on"] is None
+    assert listed["results"][0]["next_step"] == after["next_step"]
