@@ -1,22 +1,15 @@
 """seed_demo: fill the database with a deterministic demo programme (connections.services.demo)."""
 
-import datetime
 import time
-from argparse import ArgumentParser, ArgumentTypeError
+from argparse import ArgumentParser
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
 from connections.services.demo import DEMO_AS_OF, DemoDataExists, demo_seed, demo_team_members
 from connections.services.demo.workspace import demo_workspace_seed
+from htg_migration.arguments import iso_date
 from htg_migration.errors import ApplicationError
-
-
-def _date(value: str) -> datetime.date:
-    try:
-        return datetime.date.fromisoformat(value)
-    except ValueError:
-        raise ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from None
 
 
 class Command(BaseCommand):
@@ -26,7 +19,7 @@ class Command(BaseCommand):
         parser.add_argument("--customers", type=int, default=200, help="how many customers (default 200)")
         parser.add_argument("--seed", type=int, default=1, help="random seed: the same seed gives the same data")
         parser.add_argument(
-            "--as-of", type=_date, default=DEMO_AS_OF, help=f"the day the data shows (default {DEMO_AS_OF})"
+            "--as-of", type=iso_date, default=DEMO_AS_OF, help=f"the day the data shows (default {DEMO_AS_OF})"
         )
         parser.add_argument(
             "--without-workspace",

@@ -1,20 +1,13 @@
 """snapshots_rebuild: close the daily snapshot of every past day from the timeline (resumable: closed days are
 skipped unless --again), then open or check today's."""
 
-import datetime
-from argparse import ArgumentParser, ArgumentTypeError
+from argparse import ArgumentParser
 from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from htg_migration.arguments import iso_date
 from reporting.services.snapshots import daily_snapshot_today_check, daily_snapshots_rebuild
-
-
-def _date(value: str) -> datetime.date:
-    try:
-        return datetime.date.fromisoformat(value)
-    except ValueError:
-        raise ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from None
 
 
 class Command(BaseCommand):
@@ -22,7 +15,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument(
-            "--from", dest="start", type=_date, default=None, help="first day (default: the first connection's)"
+            "--from", dest="start", type=iso_date, default=None, help="first day (default: the first connection's)"
         )
         parser.add_argument("--again", action="store_true", help="close days already closed again (a re-check)")
 

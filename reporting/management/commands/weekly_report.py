@@ -1,27 +1,21 @@
 """weekly_report: make the weekly report of the week a day lies in (once per week; as the Monday job does)."""
 
 import datetime
-from argparse import ArgumentParser, ArgumentTypeError
+from argparse import ArgumentParser
 from typing import Any
 
 from django.core.management.base import BaseCommand
 
 from htg_migration import clock
+from htg_migration.arguments import iso_date
 from reporting.services import weekly_report_generate
-
-
-def _date(value: str) -> datetime.date:
-    try:
-        return datetime.date.fromisoformat(value)
-    except ValueError:
-        raise ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from None
 
 
 class Command(BaseCommand):
     help = "Make the weekly report (PDF and XLSX) with the figures as of a day; a week's report is made once."
 
     def add_arguments(self, parser: ArgumentParser) -> None:
-        parser.add_argument("--as-of", type=_date, default=None, help="the day of the figures (default: yesterday)")
+        parser.add_argument("--as-of", type=iso_date, default=None, help="the day of the figures (default: yesterday)")
 
     def handle(self, *args: Any, **options: Any) -> None:
         as_of = options["as_of"] or clock.today() - datetime.timedelta(days=1)
