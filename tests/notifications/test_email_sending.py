@@ -430,11 +430,13 @@ def test_a_sender_holds_its_claim_lock_in_a_transaction_of_its_own_and_nothing_o
     from notifications.services.sending import CLAIM_LOCK_NAMESPACE, _claim_held
 
     def advisory_locks() -> list[tuple[bool, bool]]:
-        """(held by this session, held by a session in a transaction) of each outbox claim lock."""
+        """(held by this session, held by a session in a transaction) of each outbox claim lock in this test's
+        database (a parallel test run on the same server has a database, and claim locks, of its own)."""
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT l.pid = pg_backend_pid(), a.state = 'idle in transaction' FROM pg_locks AS l "
-                "JOIN pg_stat_activity AS a ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.classid = %s",
+                "JOIN pg_stat_activity AS a ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.classid = %s "
+                "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())",
                 [CLAIM_LOCK_NAMESPACE],
             )
             return list(cursor.fetchall())
