@@ -1,57 +1,23 @@
-"""The intake a company fills in on the portal: validated per step, saved as a draft on every step, and submitted
-by one service in one transaction (company, contacts, connections with their channel, the HTG number, its e-mail).
-
-The draft (`IntakeDraft.data`) is plain JSON, exactly what the person typed:
-
-    {"legal_name", "kvk_number", "eori", "role",
-     "clients": [{"legal_name", "kvk_number", "eori"}],            # hubs only
-     "contacts": [{"name", "email", "phone", "language"}],          # the first is the signed-in person
-     "flows": {"AGS": {"used", "channel", "tls_version", "tls_upgrade_on", "vpn_peer_address", "vpn_details"}}}
-
-A flow's row keeps only what its channel asks (`intake_flow_row_clean`): TLS for SMTP-MSA/POP3 (and, for TLS 1.1 or
-older, the date by which it will be TLS 1.2: "tls_upgrade_on", YYYY-MM-DD), the IPsec VPN for SMTP-MTA.
-
-Errors are keyed by the form field they belong to ("eori", "contacts-1-email", "flow-AGS-tls_version"), so a page
-shows each next to its field and in the summary.
-"""
+"""The intake's rules: each step's errors, keyed by the form field they belong to, and the shape of a draft's rows
+(see the package's docstring for the draft's JSON)."""
 
 import datetime
 import json
 import re
-import uuid
-from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email, validate_ipv46_address
-from django.db import connection as database
-from django.db import transaction
-from django.utils import formats, timezone
+from django.utils import formats
 from django.utils.translation import gettext as _
 
-from connections.models import Channel, Contact, Customer, Language, TlsVersion
+from connections.models import Channel, Customer, Language, TlsVersion
 from connections.selectors.customers import IdentifierHolders, customer_identifier_holders
-from connections.services.connections import (
-    connection_channel_set,
-    connection_create,
-    connection_tls_upgrade_record,
-)
-from connections.services.customers import DUPLICATE, ContactInput, customer_create, customer_identifier_errors
-from connections.services.htg_numbers import customer_htg_number_issue
-from connections.services.submit_tokens import (
-    submit_owner_email,
-    submit_token_claim,
-    submit_token_record,
-    submit_token_refusal,
-)
-from connections.services.transitions import connection_transition
+from connections.services.customers import DUPLICATE, customer_identifier_errors
 from connections.validators import normalise_identifier
 from htg_migration import clock
-from notifications.services import email_enqueue
-from portal.models import IntakeDraft
-from portal.selectors.intake import IntakeContext, intake_context
-from portal.services.sign_in import contact_user_ensure, portal_contact_for_email, portal_email_normalise
+from portal.selectors.intake import IntakeContext
+from portal.services.sign_in import portal_email_normalise
 
 INTAKE_STEPS = ("company", "contacts", "flows", "review")
 MAX_CONTACTS = 10
@@ -67,12 +33,12 @@ FLOW_FIELDS = ("used", "channel", "tls_version", "tls_upgrade_on", "vpn_peer_add
 Errors = dict[str, list[str]]
 
 
-def _text(value: Any, limit: int = 200) -> str:
+def intake_text(value: Any, limit: int = 200) -> str:
     return str(value or "").strip()[:limit]
 
 
 def _is_blank(row: dict[str, Any], names: tuple[str, ...]) -> bool:
-    return not any(_text(row.get(name)) for name in names)
+    return not any(intake_text(row.get(name)) for name in names)
 
 
 def intake_contact_rows(data: dict[str, Any]) -> list[dict[str, Any]]:
@@ -129,13 +95,13 @@ def _identifier_errors(
 
 def _company_errors(data: dict[str, Any], context: IntakeContext, errors: Errors) -> None:
     customer_id = context.customer.pk if context.customer else None
-    eori = normalise_identifier(_text(data.get("eori")))
-    kvk_number = normalise_identifier(_text(data.get("kvk_number")))
+    eori = normalise_identifier(intake_text(data.get("eori")))
+    kvk_number = normalise_identifier(intake_text(data.get("kvk_number")))
     clients = [
         (
             row,
-            normalise_identifier(_text(row.get("eori"))),
-            normalise_identifier(_text(row.get("kvk_number"))),
+            normalise_identifier(intake_text(row.get("eori"))),
+            normalise_identifier(intake_text(row.get("kvk_number"))),
         )
         for row in intake_client_rows(data)
     ]
@@ -144,7 +110,7 @@ def _company_errors(data: dict[str, Any], context: IntakeContext, errors: Errors
         eoris=[eori, *(client_eori for _row, client_eori, _kvk in clients)],
         kvk_numbers=[kvk_number, *(client_kvk for _row, _eori, client_kvk in clients)],
     )
-    if not _text(data.get("legal_name")):
+    if not intake_text(data.get("legal_name")):
         errors["legal_name"] = [_("Enter the company's legal name, as registered with the KvK.")]
     _identifier_errors(
         prefix="",
@@ -175,7 +141,7 @@ def _company_errors(data: dict[str, Any], context: IntakeContext, errors: Errors
     seen: set[str] = {eori}
     for index, (row, client_eori, client_kvk_number) in enumerate(clients):
         prefix = f"clients-{index}-"
-        if not _text(row.get("legal_name")):
+        if not intake_text(row.get("legal_name")):
             errors[f"{prefix}legal_name"] = [_("Enter the client's legal name.")]
         _identifier_errors(
             prefix=prefix,
@@ -194,9 +160,9 @@ def _contact_errors(data: dict[str, Any], context: IntakeContext, errors: Errors
     seen: set[str] = set()
     for index, row in enumerate(intake_contact_rows(data)):
         prefix = f"contacts-{index}-"
-        if not _text(row.get("name")):
+        if not intake_text(row.get("name")):
             errors[f"{prefix}name"] = [_("Enter the contact's name.")]
-        email = portal_email_normalise(_text(row.get("email"), 254))
+        email = portal_email_normalise(intake_text(row.get("email"), 254))
         if index == 0:
             email = context.email  # the signed-in person: verified by the sign-in link
         try:
@@ -207,7 +173,7 @@ def _contact_errors(data: dict[str, Any], context: IntakeContext, errors: Errors
             if email in seen:
                 errors[f"{prefix}email"] = [_("This e-mail address is already listed above.")]
         seen.add(email)
-        phone = _text(row.get("phone"), 40)
+        phone = intake_text(row.get("phone"), 40)
         if not phone and index == 0:
             errors[f"{prefix}phone"] = [_("Enter a phone number on which the connection team can reach you.")]
         elif phone and (not PHONE_PATTERN.fullmatch(phone) or sum(c.isdigit() for c in phone) < 6):
@@ -237,20 +203,20 @@ def intake_flow_is_upgrading(row: dict[str, Any]) -> bool:
     return (
         row.get("channel") == Channel.SMTP_MSA_POP3
         and row.get("tls_version") in OLD_TLS_VERSIONS
-        and bool(_text(row.get("tls_upgrade_on")))
+        and bool(intake_text(row.get("tls_upgrade_on")))
     )
 
 
 def intake_upgrade_date(row: dict[str, Any]) -> datetime.date | None:
     try:
-        return datetime.date.fromisoformat(_text(row.get("tls_upgrade_on"), 10))
+        return datetime.date.fromisoformat(intake_text(row.get("tls_upgrade_on"), 10))
     except ValueError:
         return None
 
 
 def _upgrade_errors(code: str, row: dict[str, Any], deadline: datetime.date, errors: Errors) -> None:
     key = f"flow-{code}-tls_upgrade_on"
-    if not _text(row.get("tls_upgrade_on")):
+    if not intake_text(row.get("tls_upgrade_on")):
         errors[f"flow-{code}-tls_version"] = [
             _(
                 "TLS %(version)s is no longer allowed for %(flow)s: HTG accepts SMTP-MSA/POP3 only over TLS 1.2 or "
@@ -277,7 +243,7 @@ def _upgrade_errors(code: str, row: dict[str, Any], deadline: datetime.date, err
 def _flow_channel_errors(code: str, row: dict[str, Any], deadline: datetime.date, errors: Errors) -> None:
     """The channel's problems of one flow, each message naming the flow."""
     channel = row.get("channel")
-    tls_version = _text(row.get("tls_version"), 10)
+    tls_version = intake_text(row.get("tls_version"), 10)
     if channel == Channel.SMTP_MSA_POP3:
         if not tls_version:
             errors[f"flow-{code}-tls_version"] = [
@@ -289,7 +255,7 @@ def _flow_channel_errors(code: str, row: dict[str, Any], deadline: datetime.date
             errors[f"flow-{code}-tls_version"] = [_("Choose TLS 1.2 or TLS 1.3 for %(flow)s.") % {"flow": code}]
     elif channel == Channel.SMTP_MTA_IPSEC:
         try:
-            validate_ipv46_address(_text(row.get("vpn_peer_address"), 45))
+            validate_ipv46_address(intake_text(row.get("vpn_peer_address"), 45))
         except ValidationError:
             errors[f"flow-{code}-vpn_peer_address"] = [
                 _("Enter the public IP address of your IPsec VPN peer for %(flow)s, for example 192.0.2.10.")
@@ -333,180 +299,3 @@ def intake_errors(*, data: dict[str, Any], context: IntakeContext, step: str | N
 def intake_draft_size(data: dict[str, Any]) -> int:
     """A draft's size: its JSON in UTF-8, as a person's text takes room."""
     return len(json.dumps(data, ensure_ascii=False).encode())
-
-
-@transaction.atomic
-def intake_draft_save(*, email: str, data: dict[str, Any], step: str) -> IntakeDraft:
-    """Keep what was typed so far (valid or not), to resume after signing in again. A draft larger than
-    HTG_INTAKE_DRAFT_MAX_BYTES is refused (ValidationError on DRAFT_FIELD) and nothing is saved: the step's forms
-    keep each field within its length, so only a caller that skips them gets there."""
-    if step not in INTAKE_STEPS:
-        raise ValueError(f"Unknown intake step {step!r}")
-    limit = settings.HTG_INTAKE_DRAFT_MAX_BYTES
-    if intake_draft_size(data) > limit:
-        raise ValidationError(
-            {
-                DRAFT_FIELD: [
-                    _("The intake is too large to save: at most %(limit)s kB. Shorten the longest texts.")
-                    % {"limit": f"{limit / 1000:g}"}
-                ]
-            }
-        )
-    draft, _created = IntakeDraft.objects.select_for_update().get_or_create(
-        email=portal_email_normalise(email), defaults={"data": data, "step": step}
-    )
-    if not _created:
-        draft.data, draft.step, draft.updated_at = data, step, timezone.now()
-        draft.save(update_fields=["data", "step", "updated_at"])
-    return draft
-
-
-@dataclass(frozen=True)
-class IntakeResult:
-    customer: Customer
-    contact: Contact
-    user: Any
-    htg_number: str
-
-
-def _contacts_input(data: dict[str, Any], email: str) -> list[ContactInput]:
-    contacts = []
-    for index, row in enumerate(intake_contact_rows(data)):
-        contacts.append(
-            ContactInput(
-                name=_text(row.get("name")),
-                email=email if index == 0 else portal_email_normalise(_text(row.get("email"), 254)),
-                phone=_text(row.get("phone"), 30),
-                language=str(row.get("language")),
-                is_primary=index == 0,
-            )
-        )
-    return contacts
-
-
-def _customer_update(customer: Customer, data: dict[str, Any], contacts: list[ContactInput]) -> None:
-    customer.legal_name = _text(data.get("legal_name"))
-    customer.kvk_number = normalise_identifier(_text(data.get("kvk_number")))
-    customer.eori = normalise_identifier(_text(data.get("eori")))
-    customer.role = str(data.get("role"))
-    customer.updated_at = timezone.now()
-    customer.save(update_fields=["legal_name", "kvk_number", "eori", "role", "updated_at"])
-    existing = {contact.email.lower(): contact for contact in customer.contacts.all()}
-    for item in contacts:
-        contact = existing.get(item.email)
-        if contact is None:
-            Contact.objects.create(
-                customer=customer, name=item.name, email=item.email, phone=item.phone, language=item.language
-            )
-            continue
-        contact.name, contact.phone, contact.language = item.name, item.phone, item.language
-        contact.save(update_fields=["name", "phone", "language"])
-
-
-def _connections_apply(*, customer: Customer, data: dict[str, Any], context: IntakeContext, user: Any) -> None:
-    chosen = data.get("flows") or {}
-    flows = {flow.code: flow for flow in context.flows}
-    for code in intake_used_flows(data, context):
-        if context.flow_is_locked(code):
-            continue
-        row = intake_flow_row_clean(chosen.get(code) or {})
-        connection = context.connections.get(code) or connection_create(customer=customer, flow=flows[code])
-        if intake_flow_is_upgrading(row):
-            # Still on TLS 1.1 or older: no channel HTG would take yet; the connection waits for TLS 1.2.
-            connection_tls_upgrade_record(connection_id=connection.pk, expected_on=intake_upgrade_date(row))
-            transition = "receive_intake_awaiting_tls"
-        else:
-            connection_channel_set(
-                connection_id=connection.pk,
-                channel=_text(row.get("channel")),
-                tls_version=_text(row.get("tls_version")),
-                vpn_peer_address=_text(row.get("vpn_peer_address")),
-                vpn_details=_text(row.get("vpn_details"), 2000),
-            )
-            transition = "receive_intake"
-        if flows[code].is_open_for_migration():
-            connection_transition(connection_id=connection.pk, transition=transition, actor=user)
-
-
-@transaction.atomic
-def customer_intake_submit(*, email: str, data: dict[str, Any], submit_token: uuid.UUID | None = None) -> IntakeResult:
-    """Submit the intake of the company behind a verified address, all or nothing.
-
-    Creates the company (or updates the one the address belongs to) with its contacts and a hub's clients, records
-    the channel of each chosen flow and moves its connection to "intake received" (a flow not yet open for migration
-    stays planned), issues the HTG number (once: a second intake keeps it) and queues the e-mail with it (once).
-    Any invalid field raises ValidationError keyed by form field, and nothing is written. `email` must be verified
-    by the caller (the portal's sign-in link does that); the first contact is that person.
-
-    The review page sent again with the same `submit_token` (a double click, three requests at once) writes nothing
-    and returns the first submit's result: one company, one HTG number, the same confirmation. Intakes for one
-    address take turns (a transaction lock on the address), so two at once from two open pages never race for the
-    company's unique numbers: the second finds the company the first created and updates it.
-    """
-    email = portal_email_normalise(email)
-    owner = submit_owner_email(email)
-    earlier = submit_token_claim(token=submit_token, owner=owner, model=Customer)
-    if earlier is not None:
-        return _earlier_result(customer=earlier, email=email)
-    with database.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [INTAKE_LOCK_NAMESPACE, email])
-    result = _intake_write(email=email, data=data)
-    submit_token_record(token=submit_token, owner=owner, created=result.customer)
-    return result
-
-
-def _earlier_result(*, customer: Customer, email: str) -> IntakeResult:
-    """What the first submit of the page gave, for showing its confirmation again."""
-    contact = Contact.objects.select_related("user").filter(customer=customer, email__iexact=email).first()
-    if contact is None or contact.user is None or not customer.htg_number:
-        raise submit_token_refusal()  # the team changed the company since: the page is out of date
-    return IntakeResult(customer=customer, contact=contact, user=contact.user, htg_number=customer.htg_number)
-
-
-def _intake_write(*, email: str, data: dict[str, Any]) -> IntakeResult:
-    contact = portal_contact_for_email(email)
-    customer = Customer.objects.select_for_update().get(pk=contact.customer_id) if contact else None
-    context = intake_context(email=email, customer=customer)
-    errors = intake_errors(data=data, context=context)
-    if errors:
-        raise ValidationError(errors)
-
-    contacts = _contacts_input(data, email)
-    if customer is None:
-        customer = customer_create(
-            legal_name=_text(data.get("legal_name")),
-            eori=_text(data.get("eori")),
-            kvk_number=_text(data.get("kvk_number")),
-            role=str(data.get("role")),
-            contacts=contacts,
-        )
-    else:
-        _customer_update(customer, data, contacts)
-    for row in intake_client_rows(data):
-        customer_create(
-            legal_name=_text(row.get("legal_name")),
-            eori=_text(row.get("eori")),
-            kvk_number=_text(row.get("kvk_number")),
-            role=Customer.Role.DIRECT,
-            hub_id=customer.pk,
-        )
-    contact = Contact.objects.get(customer=customer, email__iexact=email)
-    user = contact_user_ensure(contact=contact)
-    contact.user = user
-    _connections_apply(customer=customer, data=data, context=context, user=user)
-    htg_number = customer_htg_number_issue(customer_id=customer.pk)
-    customer.htg_number = htg_number
-    email_enqueue(
-        to_address=contact.email,
-        template_key=HTG_NUMBER_TEMPLATE,
-        language=contact.language,
-        context={
-            "contact_name": contact.name,
-            "company_name": customer.legal_name,
-            "htg_number": htg_number,
-            "status_url": f"{settings.HTG_PORTAL_URL}status/",
-        },
-        dedupe_key=f"customer:{customer.pk}:htg-number",
-    )
-    IntakeDraft.objects.filter(email=email).delete()
-    return IntakeResult(customer=customer, contact=contact, user=user, htg_number=htg_number)
