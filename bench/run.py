@@ -57,6 +57,13 @@ GOALS: dict[str, tuple[float, int | None]] = {
     "connection_list_due_ms": (5.0, 100_000),  # a page's own fixed cost dominates a small register's raw query
     "sweep_s": (4.0, None),
     "emails_per_s": (2.5, None),  # at least 0.4 of plain smtplib's rate
+    "lookup_htg_p95_ms": (3.0, None),  # the honest floor: the SELECT, the audit INSERT and its synchronous COMMIT
+}
+# Budgets in the figure's own unit (the issue's "at most 150 ms"), from a size on: past the raw floor of the work
+# they replace, a ratio cannot express them. The figure still shows its floor and ratio beside them.
+LIMITS: dict[str, tuple[float, int | None]] = {
+    "dashboard_ms": (150.0, 100_000),
+    "dashboard_asof_ms": (300.0, 100_000),
 }
 
 
@@ -68,13 +75,23 @@ class Metric:
     unit: str
     floor: float
     ratio: float
+    # A second reference beside the floor, where the figure has one (the dashboard: the snapshot rows' own raw read).
+    snapshot_read: float | None = None
 
     @property
     def goal(self) -> str:
         """The budget and whether this figure meets it, for the table ("" without a budget)."""
+        if self.limit is not None:
+            return f"≤ {self.limit:g} {self.unit}: {'met' if self.value <= self.limit else 'missed'}"
         if self.budget is None:
             return ""
         return f"≤ {self.budget:g}: {'met' if self.ratio <= self.budget else 'missed'}"
+
+    @property
+    def limit(self) -> float | None:
+        """The largest value (in its unit) this figure may have at its size, or None where it has no such budget."""
+        limit, from_size = LIMITS.get(self.name, (None, None))
+        return limit if from_size is None or self.size >= from_size else None
 
     @property
     def budget(self) -> float | None:
@@ -93,7 +110,7 @@ class BenchContext:
     seed_seconds: float
 
 
-def metric(name: str, size: int, value: float, unit: str, floor: float) -> Metric:
+def metric(name: str, size: int, value: float, unit: str, floor: float, snapshot_read: float | None = None) -> Metric:
     digits = 1 if unit == "ms" else 3
     return Metric(
         name=name,
@@ -102,6 +119,7 @@ def metric(name: str, size: int, value: float, unit: str, floor: float) -> Metri
         unit=unit,
         floor=round(floor, digits),
         ratio=round(value / floor, 2) if floor else 0.0,
+        snapshot_read=None if snapshot_read is None else round(snapshot_read, 2),
     )
 
 
@@ -362,7 +380,8 @@ def run(
         for measure in measures if measures is not None else METRICS:
             for figure in measure(context):
                 print(f"bench: {figure.name} at {figure.size}: {figure.value} {figure.unit}", end=" ")
-                print(f"(floor {figure.floor}, ratio {figure.ratio})", flush=True)
+                beside = "" if figure.snapshot_read is None else f", snapshot read {figure.snapshot_read}"
+                print(f"(floor {figure.floor}, ratio {figure.ratio}{beside}) {figure.goal}", flush=True)
                 metrics.append(figure)
     return metrics, machine_info(connection)
 
@@ -406,13 +425,18 @@ def render_docs(
         "",
         "## Figures",
         "",
-        "| metric | size | value | unit | floor | ratio | budget (ratio) |",
-        "|---|---:|---:|---|---:|---:|---|",
+        "A budget is a ratio to the floor, or a value in the figure's unit where it says one (ms). *Snapshot read*: "
+        "the dashboard's daily-snapshot rows (the day's row and its counts) read raw, beside the floor of the "
+        "aggregates they replace.",
+        "",
+        "| metric | size | value | unit | floor | ratio | snapshot read | budget |",
+        "|---|---:|---:|---|---:|---:|---:|---|",
     ]
     for figure in metrics:
+        snapshot_read = "" if figure.snapshot_read is None else f"{figure.snapshot_read}"
         lines.append(
             f"| `{figure.name}` | {figure.size:,} | {figure.value} | {figure.unit} | {figure.floor} | {figure.ratio} "
-            f"| {figure.goal} |"
+            f"| {snapshot_read} | {figure.goal} |"
         )
     return "\n".join(lines) + "\n"
 
@@ -443,7 +467,11 @@ def main(argv: list[str] | None = None) -> int:
     output = Path(arguments.output)
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(
-        json.dumps({"metrics": [{**asdict(figure), "goal": figure.budget} for figure in metrics]}, indent=2) + "\n"
+        json.dumps(
+            {"metrics": [{**asdict(figure), "goal": figure.budget, "limit": figure.limit} for figure in metrics]},
+            indent=2,
+        )
+        + "\n"
     )
     docs = Path(arguments.docs)
     docs.parent.mkdir(parents=True, exist_ok=True)
