@@ -103,12 +103,11 @@ class _LookupPage:
         self.client.logout()
 
 
-def _htg_floor(user_id: int, numbers: list[str]) -> list[float]:
+def _htg_floor(connection: "BaseDatabaseWrapper", user_id: int, numbers: list[str]) -> list[float]:
     """Per number, what a lookup must do and nothing else: the customer by its unique `htg_number` index, then its
     audit row INSERTed into the same table the page writes, then a synchronous COMMIT (the row is durable), through
     its own psycopg2 connection to the same database. The rows it wrote are removed afterwards."""
     import psycopg2
-    from django.conf import settings
 
     from bench.run import timed_ms
     from connections.models import Customer, LookupAudit
@@ -120,7 +119,7 @@ def _htg_floor(user_id: int, numbers: list[str]) -> list[float]:
         f"INSERT INTO {audit} (user_id, kind, query, result_count, customer_id, created_at) "  # noqa: S608 - a table name
         "VALUES (%s, %s, %s, 1, %s, %s) RETURNING id"
     )
-    database = settings.DATABASES["default"]
+    database = connection.settings_dict
     raw_connection = psycopg2.connect(
         dbname=database["NAME"],
         user=database["USER"],
@@ -214,7 +213,7 @@ def metric_helpdesk_lookup(context: "BenchContext") -> list["Metric"]:
     finally:
         page.close()
 
-    htg_floor = _htg_floor(page.user.pk, numbers)
+    htg_floor = _htg_floor(context.connection, page.user.pk, numbers)
     name_floor = _raw_floor(context.connection, [_captured_lookup_sql(context.connection, name) for name in names])
     phone_floor = _raw_floor(context.connection, [_captured_lookup_sql(context.connection, phone) for phone in phones])
     return [

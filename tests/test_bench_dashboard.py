@@ -35,3 +35,37 @@ def test_the_raw_floor_returns_what_the_dashboard_reads(as_of):
     dashboard = dashboard_build(as_of=as_of, today=SEED_DAY)
     assert raw["companies"] == [(dashboard.companies, dashboard.companies_not_able)]
     assert [row[0] for row in raw["risks"]] == [risk.connection_id for risk in dashboard.risks]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+@pytest.mark.parametrize("as_of", [SEED_DAY, datetime.date(2020, 5, 1)])
+def test_the_snapshot_read_runs_the_selectors_own_sql_and_finds_the_days_counts(as_of):
+    # given: the snapshot as the nightly job leaves it (today opened, the past day closed)
+    from bench.metrics_dashboard import _snapshot_sql
+    from reporting.selectors.snapshots import daily_counts
+    from reporting.services.snapshots import daily_snapshot_close, daily_snapshot_today_check
+
+    demo_seed(customers=30, seed=9, as_of=SEED_DAY)
+    daily_snapshot_today_check(today=SEED_DAY)
+    daily_snapshot_close(day=datetime.date(2020, 5, 1), today=SEED_DAY)
+    # when
+    statements = _snapshot_sql(as_of)
+    with connection.cursor() as cursor:
+        for sql in statements:
+            cursor.execute(sql)
+            rows = [tuple(row) for row in cursor.fetchall()]
+    # then: the day's row, then its counts: the funnel's rows
+    assert len(statements) == 2
+    reference = dashboard_reference(as_of=as_of, today=SEED_DAY)
+    assert rows and sorted(rows) == sorted(daily_counts(day=as_of, flow_ids=reference.flow_ids))
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_without_a_readable_snapshot_the_bench_refuses_to_measure_the_aggregates_instead():
+    from bench.metrics_dashboard import _snapshot_sql
+
+    demo_seed(customers=10, seed=9, as_of=SEED_DAY)  # the seed discards every snapshot
+    with pytest.raises(RuntimeError, match="not readable"):
+        _snapshot_sql(SEED_DAY)

@@ -401,6 +401,13 @@ class ConnectionEvent(models.Model):
             models.Index(fields=["connection", "created_at"], name="event_connection_time_idx"),
             # The dashboard's burn-up: go-lives over time (a small share of all events).
             models.Index(fields=["created_at"], name="event_live_time_idx", condition=Q(to_state="live")),
+            # The burn-up's go-lives read from the index alone (no visit to the 1.9 million events' table).
+            models.Index(
+                fields=["created_at"],
+                include=["connection"],
+                name="event_went_live_idx",
+                condition=Q(to_state="live") & ~Q(from_state="live"),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -231,7 +231,7 @@ def burnup_query(reference: Reference) -> Aggregate:
         .annotate(day=TruncDate("created_at", tzinfo=reference.zone))
         .order_by()
         .values("connection__flow__plateau_id", "day")
-        .annotate(count=Count("id"))
+        .annotate(count=Count("connection_id"))  # not the event's id: the go-lives are counted from the index alone
         .order_by("connection__flow__plateau_id", "day")
         .values_list("connection__flow__plateau_id", "day", "count")
     )
@@ -247,21 +247,38 @@ def _no_response_cutoffs(as_of: datetime.date, zone: zoneinfo.ZoneInfo) -> dict[
     }
 
 
+def _step_flags(reference: Reference) -> tuple[str, list[Any]]:
+    """The CTE `steps` (state, steps_left, days_needed, is_late, is_tight, no_response_before): per pending state
+    what follows from the state alone on the day, worked out here once rather than per connection in SQL (the risk
+    list scores every pending connection: repeating these CASEs per row was most of its cost)."""
+    deadline = reference.programme.deadline if reference.programme else reference.as_of
+    days_left = working_days_left(as_of=reference.as_of, deadline=deadline)
+    per_step: int = settings.HTG_WORKING_DAYS_PER_STEP
+    cutoffs = _no_response_cutoffs(reference.as_of, reference.zone)
+    rows: list[Any] = []
+    for state in PENDING_STATES:
+        days_needed = STEPS_LEFT.get(state, 0) * per_step
+        is_late = days_needed > days_left
+        is_tight = days_needed <= days_left and days_needed > days_left * 0.8
+        rows += [state, STEPS_LEFT.get(state, 0), days_needed, int(is_late), int(is_tight), cutoffs.get(state)]
+    values = ", ".join(
+        ["(%s, %s::integer, %s::integer, %s::integer, %s::integer, %s::timestamptz)"] * len(PENDING_STATES)
+    )
+    sql = (
+        f"steps AS (SELECT * FROM (VALUES {values}) "  # noqa: S608 - placeholders only
+        "AS v (state, steps_left, days_needed, is_late, is_tight, no_response_before))"
+    )
+    return sql, rows
+
+
 def risk_query(reference: Reference) -> Aggregate:
     """Connections not yet live with a risk score above zero, highest first, each with the flags behind it and the
     total number at risk (a window count): one query. The score adds up: too few working days for the steps left (4)
     or only just enough (1), no response past the due date (2), an open escalation (3), a bounced address (2), a
     blocked flow (2), a hub on whom many clients wait (1)."""
     states, params = _states(reference)
-    deadline = reference.programme.deadline if reference.programme else reference.as_of
-    days_left = working_days_left(as_of=reference.as_of, deadline=deadline)
-    per_step: int = settings.HTG_WORKING_DAYS_PER_STEP
+    steps, steps_params = _step_flags(reference)
     end = reference.day_end
-    steps = " ".join("WHEN %s THEN %s" for _state in STEPS_LEFT)
-    steps_params = [value for item in STEPS_LEFT.items() for value in item]
-    cutoffs = _no_response_cutoffs(reference.as_of, reference.zone)
-    no_response = " OR ".join("(s.state = %s AND s.entered_at < %s)" for _state in cutoffs) or "1 = 0"
-    no_response_params = [value for state, cutoff in cutoffs.items() for value in (state, cutoff)]
     blocked = reference.blocked_flow_ids
     pending = _placeholders(PENDING_STATES)
     customer, contact = _table(Customer), _table(Contact)
@@ -271,31 +288,27 @@ def risk_query(reference: Reference) -> Aggregate:
         if reference.is_today
         else ("opened_at < %s AND (closed_at IS NULL OR closed_at >= %s)", "sa.created_at < %s", [end, end, end])
     )
-    sql = f"""WITH {states},
+    sql = f"""WITH {states}, {steps},
     hubs AS (SELECT hub_id, COUNT(*) AS clients FROM {customer} WHERE hub_id IS NOT NULL GROUP BY hub_id),
     escalated AS (SELECT DISTINCT connection_id FROM {_table(Escalation)} WHERE {escalated_when}),
     bounced AS (SELECT DISTINCT ct.customer_id FROM {contact} ct
         JOIN {_table(SuppressedAddress)} sa ON sa.address = LOWER(ct.email) WHERE {bounced_when}),
     flagged AS (
-        SELECT s.id, s.customer_id, s.flow_id, s.state, s.entered_at,
-            CASE s.state {steps} ELSE 0 END AS steps_left,
-            CASE WHEN {no_response} THEN 1 ELSE 0 END AS no_response,
+        SELECT s.id, s.customer_id, s.flow_id, s.state, s.entered_at, st.steps_left, st.days_needed, st.is_late,
+            st.is_tight,
+            CASE WHEN s.entered_at < st.no_response_before THEN 1 ELSE 0 END AS no_response,
             CASE WHEN x.connection_id IS NULL THEN 0 ELSE 1 END AS escalated,
             CASE WHEN b.customer_id IS NULL THEN 0 ELSE 1 END AS bounced,
             CASE WHEN s.flow_id IN ({_placeholders(blocked)}) THEN 1 ELSE 0 END AS blocked,
             COALESCE(h.clients, 0) AS hub_clients
-        FROM s LEFT JOIN escalated x ON x.connection_id = s.id LEFT JOIN bounced b ON b.customer_id = s.customer_id
+        FROM s JOIN steps st ON st.state = s.state
+        LEFT JOIN escalated x ON x.connection_id = s.id LEFT JOIN bounced b ON b.customer_id = s.customer_id
         LEFT JOIN hubs h ON h.hub_id = s.customer_id
         WHERE s.state IN ({pending})),
-    timed AS (
-        SELECT flagged.*, steps_left * %s AS days_needed,
-            CASE WHEN steps_left * %s > %s THEN 1 ELSE 0 END AS is_late,
-            CASE WHEN steps_left * %s <= %s AND steps_left * %s > %s THEN 1 ELSE 0 END AS is_tight
-        FROM flagged),
     scored AS (
-        SELECT timed.*, 4 * is_late + is_tight + 2 * no_response + 3 * escalated + 2 * bounced + 2 * blocked
+        SELECT flagged.*, 4 * is_late + is_tight + 2 * no_response + 3 * escalated + 2 * bounced + 2 * blocked
             + CASE WHEN hub_clients >= %s THEN 1 ELSE 0 END AS score
-        FROM timed),
+        FROM flagged),
     ranked AS (
         SELECT scored.*, COUNT(*) OVER () AS at_risk FROM scored WHERE score > 0
         ORDER BY score DESC, entered_at, id LIMIT %s)
@@ -305,18 +318,10 @@ def risk_query(reference: Reference) -> Aggregate:
     ORDER BY r.score DESC, r.entered_at, r.id"""  # noqa: S608 - names and placeholders only
     all_params = [
         *params,
-        *when_params,
         *steps_params,
-        *no_response_params,
+        *when_params,
         *blocked,
         *PENDING_STATES,
-        per_step,
-        per_step,
-        days_left,
-        per_step,
-        days_left,
-        per_step,
-        days_left * 0.8,
         settings.HTG_HUB_MANY_CLIENTS,
         settings.HTG_DASHBOARD_RISKS_SHOWN,
     ]
