@@ -23,6 +23,12 @@ from connections.models import (
 from connections.selectors.company_access import portal_connections
 from connections.selectors.company_steps import company_next_step, connection_confirmed
 from connections.selectors.slots import connection_for_slots
+from connections.services.company_actions import (
+    PROBLEM_STATES,
+    connection_company_confirm,
+    connection_problem_report,
+    problem_reference,
+)
 from connections.services.slots import local_zone, slot_choose, slot_label
 from connections.services.step_emails import booking_window_first_day, company_recipients, time_zone_label
 from connections.services.submit_tokens import SUBMIT_TOKEN_FIELD, submit_token_parse
@@ -39,12 +45,6 @@ from portal.selectors.actions import (
     portal_slot_confirmation,
 )
 from portal.selectors.programme import programme_facts_for_flows
-from portal.services.company_actions import (
-    PROBLEM_STATES,
-    connection_company_confirm,
-    connection_problem_report,
-    problem_reference,
-)
 from portal.views.tls import TLS_CONFIRM_CHOICES
 
 S = ConnectionState

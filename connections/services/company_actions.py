@@ -1,4 +1,5 @@
-"""What a company does in the portal besides booking its slot: confirmations, and reporting a problem after going live.
+"""What a company does in the portal (and through the API) besides booking its slot: confirmations, and reporting
+a problem after going live.
 
 Booking and rescheduling are `connections.services.slots` (the same rules as for the team); these are the rest.
 """
