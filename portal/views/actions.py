@@ -24,6 +24,7 @@ from connections.selectors.company_access import portal_connections
 from connections.selectors.company_steps import company_next_step, connection_confirmed
 from connections.selectors.slots import connection_for_slots
 from connections.services.company_actions import (
+    PROBLEM_DESCRIPTION_MAX_LENGTH,
     PROBLEM_STATES,
     connection_company_confirm,
     connection_problem_report,
@@ -173,7 +174,7 @@ class ProblemReportForm(HtgForm):
     description = forms.CharField(
         label=gettext_lazy("What goes wrong?"),
         help_text=gettext_lazy("Since when, which messages, and any error you receive."),
-        max_length=4000,
+        max_length=PROBLEM_DESCRIPTION_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 5}),
     )
     contact_name = forms.CharField(label=gettext_lazy("Who should we call?"), max_length=200)
