@@ -16,6 +16,7 @@ from plateaus.models import MessageFlow
 from tests.conftest import run_in_threads
 from tests.connections.factories import AMSTERDAM, ConnectionFactory, UserFactory, team_member, walk_to
 from tests.connections.portal_factories import company_contact
+from tests.test_hostile_input import HOSTILE
 
 pytestmark = pytest.mark.django_db
 
@@ -452,3 +453,39 @@ def test_a_problem_before_going_live_or_with_someone_elses_key_is_refused_and_wr
     assert [error["field"] for error in problem["errors"]] == ["Idempotency-Key"]
     assert "P-" not in json.dumps(problem)
     assert (_written(connection), _written(testing)) == before
+
+
+# ---------------------------------------------------------------------------------------------------------- hostile
+JSON_HOSTILE = (*HOSTILE, None, 2**64, -(2**64), 1e308, [], {}, {"id": 1}, [1, 2], False)
+HOSTILE_BODIES = {
+    ("post", "booking", "slot_offered"): {"slot": 0, "expected_state": "slot_offered"},
+    ("put", "booking", "slot_booked"): {"slot": 0},
+    ("post", "problems", "live"): PROBLEM,
+}
+
+
+@pytest.mark.parametrize(("method", "action", "state"), list(HOSTILE_BODIES))
+def test_hostile_json_values_in_every_field_never_give_a_5xx_and_a_refusal_writes_nothing(
+    walker, member, method, action, state
+):
+    # given: the body valid but for the field under attack
+    contact = company_contact()
+    connection = walk_to(ConnectionFactory(customer=contact.customer), state, walker)
+    client = _signed_in(contact.user)
+    base = {**HOSTILE_BODIES[(method, action, state)]}
+    if "slot" in base:
+        base["slot"] = _slot(member, 11).pk
+    wrong = []
+
+    # when
+    for field in base:
+        for value in JSON_HOSTILE:
+            before = _written(connection)
+            status, _ = _send(client, method, _url(connection, action), {**base, field: value})
+            if status >= 500 or (status >= 400 and _written(connection) != before):
+                wrong.append((field, repr(value)[:20], status))
+
+    # then: a booking takes no hostile value; a problem report takes any text that is text (and stores it as sent)
+    assert wrong == []
+    if action == "booking":
+        assert SlotBooking.objects.filter(connection=connection, slot=_slot(member, 11)).count() == 0
