@@ -2,7 +2,8 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from api.views import connections, docs
+from api.views import company_actions, connections, docs
+from connections.models import CompanyConfirmation
 
 app_name = "api"
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -16,5 +17,30 @@ urlpatterns: list[URLPattern | URLResolver] = [
         "v1/connections/<int:connection_id>/timeline/",
         connections.ConnectionTimelineView.as_view(),
         name="connection_timeline",
+    ),
+    path(
+        "v1/connections/<int:connection_id>/slots/",
+        company_actions.ConnectionSlotsView.as_view(),
+        name="connection_slots",
+    ),
+    path(
+        "v1/connections/<int:connection_id>/booking/",
+        company_actions.ConnectionBookingView.as_view(),
+        name="connection_booking",
+    ),
+    path(
+        "v1/connections/<int:connection_id>/confirmations/test-messages-sent/",
+        company_actions.ConfirmationView.as_view(kind=CompanyConfirmation.TEST_MESSAGES_SENT),
+        name="connection_confirm_test_messages_sent",
+    ),
+    path(
+        "v1/connections/<int:connection_id>/confirmations/ready-for-production/",
+        company_actions.ConfirmationView.as_view(kind=CompanyConfirmation.READY_FOR_PRODUCTION),
+        name="connection_confirm_ready_for_production",
+    ),
+    path(
+        "v1/connections/<int:connection_id>/problems/",
+        company_actions.ProblemReportView.as_view(),
+        name="connection_problem_report",
     ),
 ]

@@ -1,8 +1,8 @@
 """Double submits are idempotent (security issue 12, item 5): the forms whose submit creates a row (the intake,
-a problem report, a callback request, a news item, a news item's sending, a bulk job) carry a submit token, so the
-same page sent three times at once makes one row and shows the same confirmation three times; a new page (a new
-token) makes a new row; a missing or garbled token, or someone else's, is refused in the reader's language and
-writes nothing.
+a problem report, a callback request, a news item, a news item's sending, a bulk job, an API token) carry a submit
+token, so the same page sent three times at once makes one row and shows the same confirmation three times; a new
+page (a new token) makes a new row; a missing or garbled token, or someone else's, is refused in the reader's
+language and writes nothing.
 
 The parallel tests run real requests in threads, each with its own database connection, on PostgreSQL. The three
 requests meet at the form's service (a barrier around the view's call of it), so all three are inside the view,
@@ -21,6 +21,7 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
+from api.models import ApiToken
 from community.models import NewsItem, NewsSending
 from community.services.news import news_item_create, news_item_digest
 from connections.models import (
@@ -176,6 +177,14 @@ def _bulk_sender(index: int) -> Sender:
     )
 
 
+def _api_token_sender(index: int) -> Sender:
+    contact = company_contact()
+    page = reverse("api_tokens:list")
+    return Sender(
+        browser=_signed_in(contact.user), page=page, url=page, data={"name": "Warehouse", "scope": "read_write"}
+    )
+
+
 FORMS = [
     Form(
         name="intake",
@@ -241,6 +250,16 @@ FORMS = [
         rows=lambda: (BulkJob.objects.count(), BulkJobItem.objects.count()),
         per_submit=(1, 2),
         refused_on_the_list=True,
+    ),
+    Form(
+        name="api token",
+        view_module="api.views.tokens",
+        service="api_token_create",
+        model=ApiToken,
+        sender=_api_token_sender,
+        confirmation=lambda token: reverse("api_tokens:list"),
+        rows=lambda: (ApiToken.objects.count(),),
+        per_submit=(1,),
     ),
 ]
 FORM_IDS = [form.name for form in FORMS]

@@ -16,12 +16,12 @@ from django.test import Client
 
 from connections.models import Contact, Customer, Slot
 from connections.services.accounts import staff_password_reset_request
+from connections.services.company_actions import connection_problem_report
 from connections.services.digest import team_digest_send
 from connections.services.ladder import ladder_sweep
 from connections.services.slots import availability_publish, slot_book, slot_record_no_show
 from connections.services.transitions import connection_transition
 from notifications.models import OutboxEmail
-from portal.services.company_actions import connection_problem_report
 from portal.services.intake import customer_intake_submit
 from portal.services.sign_in import portal_sign_in_link_request
 from tests.connections.factories import (

@@ -39,10 +39,10 @@ from community.models import NewsItem
 from community.services.documents import document_upload
 from connections.ical import calendar_token
 from connections.models import BulkJob, Escalation, Slot, TeamAvailability
+from connections.services.company_actions import connection_problem_report
 from connections.services.slots import availability_publish
 from imports.models import ImportBatch
 from plateaus.models import MessageFlow
-from portal.services.company_actions import connection_problem_report
 from reporting.models import WeeklyReport
 from tests.connections.factories import (
     AMSTERDAM,

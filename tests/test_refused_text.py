@@ -11,7 +11,7 @@ from axes.models import AccessAttempt
 from django.urls import reverse
 
 from connections.models import BulkJob, CallbackRequest, ConnectionEvent, Escalation, LookupAudit
-from portal.services.company_actions import connection_problem_report
+from connections.services.company_actions import connection_problem_report
 from tests.connections.factories import (
     AMSTERDAM,
     ConnectionFactory,

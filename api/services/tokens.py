@@ -3,6 +3,7 @@
 import datetime
 import hashlib
 import secrets
+import uuid
 from typing import Any
 
 from django.db import transaction
@@ -10,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from api.models import ApiToken
 from connections.models import Contact
+from connections.services.submit_tokens import submit_owner_user, submit_token_claim, submit_token_record
 from htg_migration import clock
 from htg_migration.errors import ApplicationError
 
@@ -25,9 +27,21 @@ def api_token_hash(*, key: str) -> str:
 
 @transaction.atomic
 def api_token_create(
-    *, contact: Contact, name: str, scope: str, expires_on: datetime.date | None
-) -> tuple[ApiToken, str]:
-    """A new token of the contact's company; returns it and the token itself, which is never stored nor shown again."""
+    *,
+    contact: Contact,
+    name: str,
+    scope: str,
+    expires_on: datetime.date | None,
+    submit_token: uuid.UUID | None = None,
+) -> tuple[ApiToken, str | None]:
+    """A new token of the contact's company; returns it and the token itself, which is never stored nor shown again.
+
+    The form sent again with the same `submit_token` (a double click) makes nothing and returns the first token
+    without its key (None): only the first submit ever had it, and shows it."""
+    owner = submit_owner_user(contact.user)
+    earlier = submit_token_claim(token=submit_token, owner=owner, model=ApiToken)
+    if earlier is not None:
+        return earlier, None
     name = name.strip()
     if not name or len(name) > (NAME_MAX_LENGTH or 100) or "\x00" in name:
         raise ApplicationError(
@@ -49,6 +63,7 @@ def api_token_create(
         expires_on=expires_on,
         created_at=clock.now(),
     )
+    submit_token_record(token=submit_token, owner=owner, created=token)
     return token, key
 
 

@@ -23,6 +23,13 @@ from connections.models import (
 from connections.selectors.company_access import portal_connections
 from connections.selectors.company_steps import company_next_step, connection_confirmed
 from connections.selectors.slots import connection_for_slots
+from connections.services.company_actions import (
+    PROBLEM_DESCRIPTION_MAX_LENGTH,
+    PROBLEM_STATES,
+    connection_company_confirm,
+    connection_problem_report,
+    problem_reference,
+)
 from connections.services.slots import local_zone, slot_choose, slot_label
 from connections.services.step_emails import booking_window_first_day, company_recipients, time_zone_label
 from connections.services.submit_tokens import SUBMIT_TOKEN_FIELD, submit_token_parse
@@ -39,12 +46,6 @@ from portal.selectors.actions import (
     portal_slot_confirmation,
 )
 from portal.selectors.programme import programme_facts_for_flows
-from portal.services.company_actions import (
-    PROBLEM_STATES,
-    connection_company_confirm,
-    connection_problem_report,
-    problem_reference,
-)
 from portal.views.tls import TLS_CONFIRM_CHOICES
 
 S = ConnectionState
@@ -173,7 +174,7 @@ class ProblemReportForm(HtgForm):
     description = forms.CharField(
         label=gettext_lazy("What goes wrong?"),
         help_text=gettext_lazy("Since when, which messages, and any error you receive."),
-        max_length=4000,
+        max_length=PROBLEM_DESCRIPTION_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 5}),
     )
     contact_name = forms.CharField(label=gettext_lazy("Who should we call?"), max_length=200)

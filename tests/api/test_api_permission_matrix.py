@@ -68,6 +68,16 @@ MATRIX = {
     "api/v1/connections/": A_LIST,
     "api/v1/connections/<int:connection_id>/": A_OBJECT,
     "api/v1/connections/<int:connection_id>/timeline/": A_OBJECT,
+    "api/v1/connections/<int:connection_id>/slots/": A_OBJECT,
+}
+# A write to one of A's objects, sent with a field no endpoint knows: the body is read only once the caller may write
+# and the object is theirs, so A and A's hub get the 400 (and nothing is written), anyone else the refusal before it.
+A_WRITE = {**A_OBJECT, "company_a": "400", "hub_of_a": "400", "read_only_token": "403"}
+WRITES = {
+    "api/v1/connections/<int:connection_id>/booking/": {"post": A_WRITE, "put": A_WRITE},
+    "api/v1/connections/<int:connection_id>/confirmations/test-messages-sent/": {"post": A_WRITE},
+    "api/v1/connections/<int:connection_id>/confirmations/ready-for-production/": {"post": A_WRITE},
+    "api/v1/connections/<int:connection_id>/problems/": {"post": A_WRITE},
 }
 API_ROUTES = sorted(route for route in ROUTES if route.startswith("api/"))
 
@@ -80,7 +90,7 @@ def _pinned(settings):
 
 def test_every_api_route_is_in_the_matrix():
     # a route added later without an entry fails here
-    assert sorted(MATRIX) == API_ROUTES
+    assert sorted(set(MATRIX) | set(WRITES)) == API_ROUTES
     assert all(set(entry) == set(CALLERS) for entry in MATRIX.values())
 
 
@@ -129,7 +139,7 @@ def _outcome(response, a_ids: dict[str, int], route: str) -> str:
     return f"{status} {'with' if any(row['id'] == wanted for row in rows) else 'without'} A"
 
 
-@pytest.mark.parametrize("route", API_ROUTES)
+@pytest.mark.parametrize("route", sorted(MATRIX))
 def test_each_caller_gets_what_the_matrix_says(route):
     # given
     clients, a_ids = _callers()
@@ -141,3 +151,20 @@ def test_each_caller_gets_what_the_matrix_says(route):
 
     # then
     assert found == MATRIX[route]
+
+
+@pytest.mark.parametrize(("route", "method"), [(route, method) for route in sorted(WRITES) for method in WRITES[route]])
+def test_each_caller_writes_what_the_matrix_says(route, method):
+    # given
+    clients, a_ids = _callers()
+    pattern = ROUTES[route]
+    url = reverse(pattern.name, kwargs={name: a_ids[name] for name in pattern.converters})
+
+    # when
+    found = {
+        caller: str(getattr(clients[caller], method)(url, {"unknown": 1}, content_type="application/json").status_code)
+        for caller in CALLERS
+    }
+
+    # then
+    assert found == WRITES[route][method]

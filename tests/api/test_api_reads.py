@@ -219,7 +219,7 @@ def test_the_timeline_pins_its_query_count(django_assert_num_queries, state):
 
 def test_once_the_company_confirmed_its_test_messages_the_next_step_is_the_teams_as_on_the_portal():
     # given: a connection in testing, its test messages confirmed by the company
-    from portal.services.company_actions import connection_company_confirm
+    from connections.services.company_actions import connection_company_confirm
 
     contact = company_contact()
     connection = walk_to(ConnectionFactory(customer=contact.customer), "testing", UserFactory(is_superuser=True))

@@ -18,6 +18,7 @@ from connections.models import Refusal
 from connections.services.contacts import contact_delete
 from tests.connections.factories import ConnectionFactory, team_member
 from tests.connections.portal_factories import company_contact
+from tests.submit_tokens import fresh_submit_token
 
 pytestmark = pytest.mark.django_db
 
@@ -53,7 +54,9 @@ def test_a_contact_makes_a_token_sees_it_once_and_only_its_hash_is_kept(language
     client.cookies["django_language"] = language
 
     # when: made, then the page after the redirect, then the page again
-    made = client.post(PAGE, {"name": "Warehouse system", "scope": "read", "expires_on": ""})
+    made = client.post(
+        PAGE, {"name": "Warehouse system", "scope": "read", "expires_on": "", "submit_token": fresh_submit_token()}
+    )
     first = client.get(PAGE)
     second = client.get(PAGE)
 
@@ -92,7 +95,7 @@ def test_a_token_with_bad_input_is_refused_with_a_message_and_nothing_is_made(da
     contact = company_contact()
 
     # when
-    response = _signed_in(contact.user).post(PAGE, data)
+    response = _signed_in(contact.user).post(PAGE, {**data, "submit_token": fresh_submit_token()})
 
     # then
     assert response.status_code in {200, 400}

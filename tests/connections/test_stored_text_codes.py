@@ -163,7 +163,7 @@ portal_migration = importlib.import_module("connections.migrations.0028_portal_r
 def test_a_problem_reported_in_the_portal_in_dutch_reads_in_english_for_the_team(team_client):
     # given: a Dutch-speaking company reports a problem in the portal (the request speaks Dutch)
     from connections.models import CallbackRequest, HelpdeskContact
-    from portal.services.company_actions import connection_problem_report
+    from connections.services.company_actions import connection_problem_report
     from tests.connections.portal_factories import company_contact
 
     contact = company_contact()

@@ -17,9 +17,9 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from community.models import NewsItem
 from community.services.documents import document_upload
 from connections.models import CallbackRequest, ConnectionEvent, HelpdeskContact, Slot, SlotBooking
+from connections.services.company_actions import connection_problem_report
 from connections.services.slots import availability_publish
 from plateaus.models import MessageFlow
-from portal.services.company_actions import connection_problem_report
 from tests.connections.factories import AMSTERDAM, ConnectionFactory, UserFactory, helpdesk_member, team_member, walk_to
 from tests.connections.portal_factories import company_contact, hub_with_client
 from tests.notifications.document_files import PDF, upload

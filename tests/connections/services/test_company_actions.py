@@ -7,9 +7,9 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from connections.models import CallbackRequest, ConnectionEvent, HelpdeskContact
+from connections.services.company_actions import connection_company_confirm, connection_problem_report
 from htg_migration.errors import ApplicationError
 from notifications.models import OutboxEmail
-from portal.services.company_actions import connection_company_confirm, connection_problem_report
 from tests.conftest import run_in_threads
 from tests.connections.factories import (
     ConnectionFactory,

@@ -1,4 +1,5 @@
-"""What a company does in the portal besides booking its slot: confirmations, and reporting a problem after going live.
+"""What a company does in the portal (and through the API) besides booking its slot: confirmations, and reporting
+a problem after going live.
 
 Booking and rescheduling are `connections.services.slots` (the same rules as for the team); these are the rest.
 """
@@ -33,6 +34,8 @@ from notifications.services import EmailDraft, email_enqueue_many
 PROBLEM_TEMPLATE = "connection.problem_reported"
 # A problem "after migration" is one with a connection that is on HTG; before that the team is already on it.
 PROBLEM_STATES = (ConnectionState.LIVE, ConnectionState.DIGIPOORT_CLOSED)
+# The longest description a problem report takes (the portal's form and the API's body alike).
+PROBLEM_DESCRIPTION_MAX_LENGTH = 4000
 
 
 def _locked_connection(connection_id: int) -> Connection:
