@@ -28,8 +28,9 @@ class StaffApiTokenForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        user_field = self.fields["user"]
-        assert isinstance(user_field, forms.ModelChoiceField)
+        user_field = self.fields.get("user")  # absent on a token's own page: everything is read-only there
+        if not isinstance(user_field, forms.ModelChoiceField):
+            return
         user_field.required = True
         user_field.queryset = (
             get_user_model()
@@ -113,8 +114,5 @@ class StaffApiTokenAdmin(admin.ModelAdmin):
     @admin.action(description=gettext_lazy("Revoke the selected tokens"))
     def revoke(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
         for token in queryset:
-            try:
-                api_token_staff_revoke(token_id=token.pk, actor=request.user)
-            except ApplicationError as error:
-                messages.error(request, error.message)
+            api_token_staff_revoke(token_id=token.pk, actor=request.user)
         messages.success(request, _("The selected tokens are revoked: they no longer work."))
