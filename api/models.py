@@ -9,15 +9,29 @@ from connections.models import Contact, Customer
 
 
 class ApiToken(models.Model):
-    """A company's API token. The token itself is shown once, when it is made; only its SHA-256 is kept (a token is
-    32 random bytes, so a fast hash is enough: nothing to guess). It acts as the contact who made it, for that
-    contact's company (and a hub's clients), read-only or read-write, until it expires or is revoked."""
+    """An API token, of a company or of a staff member. The token itself is shown once, when it is made; only its
+    SHA-256 is kept (a token is 32 random bytes, so a fast hash is enough: nothing to guess). A company's token
+    (`customer`) acts as the contact who made it, for that contact's company (and a hub's clients); a staff token
+    (`user`, made by an administrator in the admin) acts as that staff member, with the staff member's role. Exactly
+    one of the two is set (a check constraint): company and staff accounts never mix. Read-only or read-write, until
+    it expires or is revoked."""
 
     class Scope(models.TextChoices):
         READ = "read", _("read only")
         READ_WRITE = "read_write", _("read and write")
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="api_tokens")
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="api_tokens", null=True, blank=True, editable=False
+    )
+    # A staff token's staff member (the connection team, the core team or the helpdesk); empty for a company's.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="api_tokens",
+        verbose_name=_("staff member"),
+    )
     # The contact the token acts as; when that contact is removed the token no longer works (and stays listed).
     created_by = models.ForeignKey(
         Contact, on_delete=models.SET_NULL, null=True, related_name="api_tokens", editable=False
@@ -40,9 +54,20 @@ class ApiToken(models.Model):
         verbose_name = _("API token")
         verbose_name_plural = _("API tokens")
         indexes = [models.Index(fields=["customer", "created_at"], name="api_token_customer_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(customer__isnull=False, user__isnull=True)
+                | models.Q(customer__isnull=True, user__isnull=False),
+                name="api_token_company_or_staff",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_staff_token(self) -> bool:
+        return self.user_id is not None
 
     @property
     def may_write(self) -> bool:

@@ -8,6 +8,7 @@ the language of the request (Accept-Language, through Django's LocaleMiddleware)
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
@@ -73,7 +74,18 @@ def _field_errors(detail: Any, prefix: str = "") -> list[dict[str, str]]:
     return found
 
 
-def problem_response(*, status_code: int, detail: str, errors: list[dict[str, str]] | None = None) -> Response:
+# What a refusal of the project's services may add to the problem (RFC 9457 extension members): the state the object
+# is in now (a 409 after someone else moved it first), the conditions a step still lacks.
+EXTENSION_MEMBERS = ("state", "conditions")
+
+
+def problem_response(
+    *,
+    status_code: int,
+    detail: str,
+    errors: list[dict[str, str]] | None = None,
+    extensions: dict[str, Any] | None = None,
+) -> Response:
     slug = _slugs().get(status_code, "error")
     body: dict[str, Any] = {
         "type": f"{TYPE_BASE}{slug}",
@@ -83,6 +95,9 @@ def problem_response(*, status_code: int, detail: str, errors: list[dict[str, st
     }
     if errors is not None:
         body["errors"] = errors
+    for name, value in (extensions or {}).items():
+        if name in EXTENSION_MEMBERS:
+            body[name] = value
     return Response(body, status=status_code, content_type=PROBLEM_CONTENT_TYPE)
 
 
@@ -90,11 +105,17 @@ def problem_details_handler(exc: Exception, context: dict[str, Any]) -> Response
     """REST_FRAMEWORK["EXCEPTION_HANDLER"]: every refusal as problem details. An unexpected exception is not
     handled here (None): Django's 500 handling and logging see it as they see any other."""
     if isinstance(exc, ApplicationError):
-        return problem_response(status_code=exc.http_status, detail=exc.message)
+        return problem_response(status_code=exc.http_status, detail=exc.message, extensions=exc.extra)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
-        exc = exceptions.PermissionDenied()
+        # A service's refusal says why ("Only the core team works on escalations."); Django's bare one does not.
+        exc = exceptions.PermissionDenied(str(exc) or None)
+    elif isinstance(exc, DjangoValidationError):
+        # A service's bad-data refusal, field by field where it names fields.
+        exc = exceptions.ValidationError(
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        )
     response = exception_handler(exc, context)
     if response is None or not isinstance(exc, exceptions.APIException):
         return response

@@ -3,6 +3,8 @@
 from django.urls import URLPattern, URLResolver, path
 
 from api.views import company_actions, connections, docs
+from api.views.team import connections as team_connections
+from api.views.team import dashboard, escalations, helpdesk, imports, slots
 from connections.models import CompanyConfirmation
 
 app_name = "api"
@@ -43,4 +45,53 @@ urlpatterns: list[URLPattern | URLResolver] = [
         company_actions.ProblemReportView.as_view(),
         name="connection_problem_report",
     ),
+    # The team's endpoints (api/views/team/).
+    path(
+        "v1/connections/<int:connection_id>/transitions/",
+        team_connections.ConnectionTransitionListView.as_view(),
+        name="connection_transition_list",
+    ),
+    path(
+        "v1/connections/<int:connection_id>/transitions/<str:name>/",
+        team_connections.ConnectionTransitionView.as_view(),
+        name="connection_transition",
+    ),
+    path(
+        "v1/connections/<int:connection_id>/assignment/",
+        team_connections.ConnectionAssignmentView.as_view(),
+        name="connection_assignment",
+    ),
+    path("v1/team/customers/", team_connections.TeamCustomerListView.as_view(), name="team_customer_list"),
+    path("v1/team/lookup/", helpdesk.LookupView.as_view(), name="team_lookup"),
+    path("v1/team/callbacks/", helpdesk.CallbackListView.as_view(), name="team_callback_list"),
+    path(
+        "v1/team/callbacks/<int:callback_id>/close/", helpdesk.CallbackCloseView.as_view(), name="team_callback_close"
+    ),
+    path("v1/team/escalations/", escalations.EscalationListView.as_view(), name="team_escalation_list"),
+    path(
+        "v1/team/escalations/<int:escalation_id>/assign/",
+        escalations.EscalationAssignView.as_view(),
+        name="team_escalation_assign",
+    ),
+    path(
+        "v1/team/escalations/<int:escalation_id>/notes/",
+        escalations.EscalationNotesView.as_view(),
+        name="team_escalation_notes",
+    ),
+    path(
+        "v1/team/escalations/<int:escalation_id>/close/",
+        escalations.EscalationCloseView.as_view(),
+        name="team_escalation_close",
+    ),
+    path("v1/team/availability/", slots.AvailabilityListView.as_view(), name="team_availability_list"),
+    path(
+        "v1/team/availability/<int:availability_id>/withdraw/",
+        slots.AvailabilityWithdrawView.as_view(),
+        name="team_availability_withdraw",
+    ),
+    path("v1/team/dashboard/", dashboard.DashboardView.as_view(), name="team_dashboard"),
+    path("v1/team/imports/", imports.ImportListView.as_view(), name="team_import_list"),
+    path("v1/team/imports/<int:batch_id>/", imports.ImportDetailView.as_view(), name="team_import_detail"),
+    path("v1/team/imports/<int:batch_id>/apply/", imports.ImportApplyView.as_view(), name="team_import_apply"),
+    path("v1/team/imports/<int:batch_id>/progress/", imports.ImportProgressView.as_view(), name="team_import_progress"),
 ]

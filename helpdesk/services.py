@@ -8,6 +8,7 @@ from django.db import connection as database
 
 from connections.models import Customer, LookupAudit
 from connections.services.htg_numbers import htg_number_normalise
+from helpdesk.selectors import customer_lookup
 from htg_migration import clock
 
 
@@ -51,3 +52,25 @@ def helpdesk_htg_number_lookup(*, user: Any, query: str) -> HtgNumberLookup | No
         )
         row = cursor.fetchone()
     return HtgNumberLookup(customer_id=row[0] if row else None)
+
+
+@dataclass(frozen=True)
+class HelpdeskLookup:
+    """What a helpdesk search found: the one customer it points at (or None), and the list when it found several."""
+
+    customer_id: int | None
+    results: list[Customer]
+
+
+def helpdesk_lookup(*, user: Any, query: str) -> HelpdeskLookup:
+    """The helpdesk's search by HTG number, name, KvK number, EORI (or contact), with its audit row written: the
+    lookup page and the team's API both search through here."""
+    htg_lookup = helpdesk_htg_number_lookup(user=user, query=query)
+    if htg_lookup is not None:
+        return HelpdeskLookup(customer_id=htg_lookup.customer_id, results=[])
+    results = customer_lookup(text=query)
+    customer_id = results[0].pk if len(results) == 1 else None
+    lookup_audit_record(
+        user=user, kind=LookupAudit.Kind.SEARCH, query=query, result_count=len(results), customer_id=customer_id
+    )
+    return HelpdeskLookup(customer_id=customer_id, results=results)

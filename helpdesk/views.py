@@ -25,10 +25,9 @@ from helpdesk.selectors import (
     callback_queue,
     customer_callback_contacts,
     customer_connections,
-    customer_lookup,
     customer_overview,
 )
-from helpdesk.services import helpdesk_htg_number_lookup, lookup_audit_record
+from helpdesk.services import helpdesk_lookup, lookup_audit_record
 from htg_migration import clock
 from htg_migration.forms import HtgForm, posted_text, search_text
 from htg_migration.parsing import parse_id
@@ -159,19 +158,8 @@ def helpdesk_lookup_view(request: HttpRequest) -> HttpResponse:
     if query:
         # The most frequent call: an HTG number, read out by the caller. One statement finds it and writes the
         # audit row; then straight there (or "no company has this number").
-        htg_lookup = helpdesk_htg_number_lookup(user=request.user, query=query)
-        if htg_lookup is not None:
-            customer_id = htg_lookup.customer_id
-        else:
-            results = customer_lookup(text=query)
-            customer_id = results[0].pk if len(results) == 1 else None
-            lookup_audit_record(
-                user=request.user,
-                kind=LookupAudit.Kind.SEARCH,
-                query=query,
-                result_count=len(results),
-                customer_id=customer_id,
-            )
+        lookup = helpdesk_lookup(user=request.user, query=query)
+        results, customer_id = lookup.results, lookup.customer_id
         if customer_id is not None:
             return HttpResponseRedirect(reverse("helpdesk:helpdesk_customer", args=[customer_id]))
     context = {"nav_active": "helpdesk", "query": query, "results": results, "search_errors": search.errors}

@@ -16,6 +16,9 @@ ALLOWED = {
     "notifications": {"notifications"} | SHARED,
     "connections": {"connections", "plateaus", "notifications"} | SHARED,
     **{feature: {feature} | CORE | SHARED for feature in FEATURES},
+    # The API is the interface over every feature's services and selectors (STYLE.md, api/): it sits on top of the
+    # feature apps, and none of them imports it. Which of their modules it may use: API_MAY_USE below.
+    "api": {"api", "helpdesk", "reporting", "imports"} | CORE | SHARED,
     # Of the shared package, only the modules that put the project together see the apps.
     "htg_migration": SHARED,
 }
@@ -49,6 +52,33 @@ def test_every_app_imports_only_what_its_layer_may():
         app = path.relative_to(ROOT).parts[0]
         for package in sorted(_imported_packages(path) - ALLOWED[app]):
             wrong.append(f"{path.relative_to(ROOT)} imports {package}")
+    assert wrong == []
+
+
+# The parts of a feature app the API may use: its services, selectors and forms (the same rules and filters as its
+# pages), never its views or internals.
+API_MAY_USE = ("services", "selectors", "forms", "models")
+
+
+def _feature_modules_imported(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(), filename=str(path))
+    modules: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            modules.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            modules.add(node.module)
+    return {module for module in modules if module.split(".")[0] in FEATURES - {"api"}}
+
+
+def test_the_api_uses_only_the_feature_apps_services_selectors_and_forms():
+    wrong = [
+        f"{path.relative_to(ROOT)} imports {module}"
+        for path in sorted((ROOT / "api").rglob("*.py"))
+        if "migrations" not in path.parts
+        for module in sorted(_feature_modules_imported(path))
+        if len(module.split(".")) < 2 or module.split(".")[1] not in API_MAY_USE
+    ]
     assert wrong == []
 
 

@@ -94,7 +94,13 @@ WRITTEN_ON_PURPOSE = frozenset(
 )
 # The intake's "next" keeps what the company typed in its draft while it shows what is missing (nothing typed is
 # lost); a refused value (a NUL character, text too long) is not saved (tests/portal/views/test_portal_intake_forms.py).
-WRITTEN_ON_PURPOSE_BY_ROUTE = {"portal/intake/<slug:step>/": frozenset({"connections_intakedraft"})}
+WRITTEN_ON_PURPOSE_BY_ROUTE = {
+    "portal/intake/<slug:step>/": frozenset({"connections_intakedraft"}),
+    # The API answers a done action with 2xx, not a redirect: withdrawing takes no fields, so the clean POST does it.
+    "api/v1/team/availability/<int:availability_id>/withdraw/": frozenset(
+        {"connections_slot", "connections_teamavailability"}
+    ),
+}
 
 MONDAY = datetime.date(2020, 5, 18)
 
@@ -140,6 +146,12 @@ def _role(route: str) -> str:
         return "anonymous"
     if route == "portal/clients/":
         return "hub"
+    if route.startswith("api/v1/team/escalations/"):
+        return "core"
+    if route.startswith("api/v1/team/") or route.endswith(
+        ("/transitions/", "/transitions/<str:name>/", "/assignment/")
+    ):
+        return "member"  # the team's endpoints (api/views/team/)
     if route.startswith("api/v1/"):
         return "company"  # the API's endpoints; its schema and documentation pages (api/) are public
     if route.startswith("portal/"):
@@ -237,6 +249,7 @@ def _world() -> World:
             "uidb64": "MQ",
             "slot": slot.pk,
             "token_id": api_token.pk,
+            "name": "hold",  # a step of a connection (api/v1/connections/<id>/transitions/<name>/)
         },
         by_route={
             "portal/connections/<int:connection_id>/confirm/": {"connection_id": testing.pk},

@@ -1,11 +1,14 @@
 """The companies a caller acts for, their connections (state, next step in words, due date, booked slot) and a
 connection's timeline: each read through the selectors in api/selectors/connections.py."""
 
+from typing import Any
+
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics
 
 from api.pagination import ApiCursorPagination
+from api.permissions import IsCompanyContactOrTeamMember, TokenScopeAllows
 from api.selectors.connections import api_company_list, api_connection_list, api_connection_timeline
 from api.serializers import (
     CompanySerializer,
@@ -13,7 +16,10 @@ from api.serializers import (
     ConnectionSerializer,
     TimelineEventSerializer,
 )
+from api.serializers_team import TeamConnectionSerializer
+from api.views.team.connections import FILTER_PARAMETERS, team_connection_list
 from connections.models import Connection, ConnectionEvent, Customer
+from connections.selectors.company_access import portal_contact
 
 
 class CompanyListView(generics.ListAPIView[Customer]):
@@ -25,14 +31,20 @@ class CompanyListView(generics.ListAPIView[Customer]):
         return api_company_list(user=self.request.user)
 
 
-@extend_schema(parameters=[ConnectionFilterSerializer])
+@extend_schema(parameters=[ConnectionFilterSerializer, *FILTER_PARAMETERS])
 class ConnectionListView(generics.ListAPIView[Connection]):
     """The caller's connections, and a hub's clients' connections, oldest first (cursor-paginated); `customer`
-    narrows them to one company."""
+    narrows them to one company. A team member gets the team's list with its filters (the other parameters)."""
 
     serializer_class = ConnectionSerializer
+    permission_classes = [IsCompanyContactOrTeamMember, TokenScopeAllows]
+
+    def get_serializer_class(self) -> type[Any]:
+        return ConnectionSerializer if portal_contact(self.request.user) is not None else TeamConnectionSerializer
 
     def get_queryset(self) -> QuerySet[Connection]:
+        if portal_contact(self.request.user) is None:
+            return team_connection_list(self.request)
         filters = ConnectionFilterSerializer(data=self.request.query_params)
         filters.is_valid(raise_exception=True)
         return api_connection_list(user=self.request.user, customer_id=filters.validated_data.get("customer"))

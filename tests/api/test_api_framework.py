@@ -110,13 +110,13 @@ def test_a_staff_account_is_refused_and_the_refusal_is_audited():
     # given
     member = team_member()
 
-    # when
-    response = _signed_in(member).get(LIST, HTTP_ACCEPT_LANGUAGE="en")
+    # when: a company endpoint (the connection list answers the team with the team's list)
+    response = _signed_in(member).get("/api/v1/companies/", HTTP_ACCEPT_LANGUAGE="en")
 
     # then
     assert response.status_code == 403
     assert json.loads(response.content)["title"] == "This is not allowed."
-    assert Refusal.objects.get(user=member).path == LIST
+    assert Refusal.objects.get(user=member).path == "/api/v1/companies/"
 
 
 def test_another_companys_connection_is_a_404_like_a_missing_one():

@@ -3,7 +3,8 @@ have an entry here, else the first test fails; each entry says, for each caller,
 list, whether company A's row is in it ("200 with A", "200 without A").
 
 Callers: anonymous; company A; company B; the hub that serves A; a hub that does not; A's read-only token, A's
-revoked token, A's expired token; helpdesk; team."""
+revoked token, A's expired token; helpdesk; team; core team. The matrix asks with GET: an endpoint that only takes
+POST answers those who may use it with 405 (after their role was checked), everyone else as for a GET."""
 
 import datetime
 
@@ -14,7 +15,10 @@ from django.urls import reverse
 
 from api.models import ApiToken
 from api.services.tokens import api_token_create, api_token_revoke
-from tests.connections.factories import ConnectionFactory, helpdesk_member, team_member
+from connections.models import Escalation, TeamAvailability
+from connections.services.callbacks import callback_request_create
+from imports.models import ImportBatch
+from tests.connections.factories import ConnectionFactory, core_team_member, helpdesk_member, team_member
 from tests.connections.portal_factories import company_contact, hub_with_client
 from tests.test_hostile_input import ROUTES
 
@@ -32,6 +36,7 @@ CALLERS = (
     "expired_token",
     "helpdesk",
     "team",
+    "core_team",
 )
 PUBLIC = dict.fromkeys(CALLERS, "200")
 # A list: a company, A's hub and A's own token see A's row; another company or hub gets its own list without it.
@@ -46,7 +51,10 @@ A_LIST = {
     "expired_token": "401",
     "helpdesk": "403",
     "team": "403",
+    "core_team": "403",
 }
+# The connection list answers the team too, with the team's list (every connection, A's among them).
+CONNECTION_LIST = {**A_LIST, "team": "200 with A", "core_team": "200 with A"}
 # One of A's objects: anyone else gets a 404, exactly as for an id that does not exist.
 A_OBJECT = {
     "anonymous": "401",
@@ -59,15 +67,50 @@ A_OBJECT = {
     "expired_token": "401",
     "helpdesk": "403",
     "team": "403",
+    "core_team": "403",
 }
+# The team's endpoints: no company account or company token, whatever its scope; the roles of the team's pages.
+NOT_STAFF = {
+    "anonymous": "401",
+    "company_a": "403",
+    "company_b": "403",
+    "hub_of_a": "403",
+    "hub_not_of_a": "403",
+    "read_only_token": "403",
+    "revoked_token": "401",
+    "expired_token": "401",
+}
+TEAM = {**NOT_STAFF, "helpdesk": "403", "team": "200", "core_team": "200"}
+TEAM_POST = {**TEAM, "team": "405", "core_team": "405"}
+STAFF_SEARCH = {**NOT_STAFF, "helpdesk": "400", "team": "400", "core_team": "400"}  # without `q`: 400, with reason
+CORE_TEAM = {**TEAM, "team": "403"}
+CORE_TEAM_POST = {**CORE_TEAM, "core_team": "405"}
 MATRIX = {
     "api/schema/": PUBLIC,
     "api/docs/": PUBLIC,
     "api/redoc/": PUBLIC,
     "api/v1/companies/": A_LIST,
-    "api/v1/connections/": A_LIST,
+    "api/v1/connections/": CONNECTION_LIST,
     "api/v1/connections/<int:connection_id>/": A_OBJECT,
     "api/v1/connections/<int:connection_id>/timeline/": A_OBJECT,
+    "api/v1/connections/<int:connection_id>/transitions/": TEAM,
+    "api/v1/connections/<int:connection_id>/transitions/<str:name>/": TEAM_POST,
+    "api/v1/connections/<int:connection_id>/assignment/": TEAM_POST,
+    "api/v1/team/customers/": TEAM,
+    "api/v1/team/lookup/": STAFF_SEARCH,
+    "api/v1/team/callbacks/": TEAM,  # GET the team's queue; POST a request (the helpdesk too: its own test)
+    "api/v1/team/callbacks/<int:callback_id>/close/": TEAM_POST,
+    "api/v1/team/escalations/": CORE_TEAM,
+    "api/v1/team/escalations/<int:escalation_id>/assign/": CORE_TEAM_POST,
+    "api/v1/team/escalations/<int:escalation_id>/notes/": CORE_TEAM_POST,
+    "api/v1/team/escalations/<int:escalation_id>/close/": CORE_TEAM_POST,
+    "api/v1/team/availability/": TEAM,
+    "api/v1/team/availability/<int:availability_id>/withdraw/": TEAM_POST,
+    "api/v1/team/dashboard/": TEAM,
+    "api/v1/team/imports/": TEAM,
+    "api/v1/team/imports/<int:batch_id>/": TEAM,
+    "api/v1/team/imports/<int:batch_id>/apply/": TEAM_POST,
+    "api/v1/team/imports/<int:batch_id>/progress/": TEAM,
     "api/v1/connections/<int:connection_id>/slots/": A_OBJECT,
 }
 # A write to one of A's objects, sent with a field no endpoint knows: the body is read only once the caller may write
@@ -79,6 +122,7 @@ WRITES = {
     "api/v1/connections/<int:connection_id>/confirmations/ready-for-production/": {"post": A_WRITE},
     "api/v1/connections/<int:connection_id>/problems/": {"post": A_WRITE},
 }
+A_ROWS = (A_LIST, CONNECTION_LIST)  # lists in which the matrix looks for A's row
 API_ROUTES = sorted(route for route in ROUTES if route.startswith("api/"))
 
 
@@ -107,6 +151,8 @@ def _callers() -> tuple[dict[str, Client], dict[str, int]]:
     expired, expired_key = api_token_create(contact=company_a, name="expired", scope="read", expires_on=TODAY)
     ApiToken.objects.filter(pk=expired.pk).update(expires_on=TODAY - datetime.timedelta(days=1))
 
+    member = team_member()
+
     def signed_in(user) -> Client:
         client = Client()
         client.force_login(user)
@@ -125,14 +171,39 @@ def _callers() -> tuple[dict[str, Client], dict[str, int]]:
         "revoked_token": bearer(revoked_key),
         "expired_token": bearer(expired_key),
         "helpdesk": signed_in(helpdesk_member()),
-        "team": signed_in(team_member()),
+        "team": signed_in(member),
+        "core_team": signed_in(core_team_member()),
     }
-    return clients, {"connection_id": connection.pk, "customer_id": a_customer.pk}
+    escalation = Escalation.objects.create(connection=connection, waiting_state="invited", reason="No answer.")
+    callback = callback_request_create(
+        customer_id=a_customer.pk,
+        requested_by=member,
+        urgency="normal",
+        reason="Call back",
+        contact_name="Anna",
+        contact_phone="010 1234567",
+    )
+    availability = TeamAvailability.objects.create(
+        team_member=member, date=TODAY, start_time=datetime.time(9), end_time=datetime.time(10)
+    )
+    batch = ImportBatch.objects.create(
+        file="imports/list.csv", created_by=member, original_name="list.csv", file_format="csv"
+    )
+    ids = {
+        "connection_id": connection.pk,
+        "customer_id": a_customer.pk,
+        "name": "hold",
+        "escalation_id": escalation.pk,
+        "callback_id": callback.pk,
+        "availability_id": availability.pk,
+        "batch_id": batch.pk,
+    }
+    return clients, ids
 
 
 def _outcome(response, a_ids: dict[str, int], route: str) -> str:
     status = str(response.status_code)
-    if response.status_code != 200 or MATRIX[route] is PUBLIC or MATRIX[route] is A_OBJECT:
+    if response.status_code != 200 or not any(MATRIX[route] is entry for entry in A_ROWS):
         return status
     rows = response.json()["results"]
     wanted = a_ids["customer_id"] if route == "api/v1/companies/" else a_ids["connection_id"]
