@@ -136,6 +136,22 @@ def test_a_read_only_token_may_not_write_and_gets_a_problem(slot, action):
     assert _rows() == before
 
 
+def test_a_session_write_without_the_csrf_token_is_refused(slot):
+    # given: a signed-in browser whose page did not send Django's CSRF token
+    contact = company_contact()
+    connection = _offered(contact.customer)
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(contact.user)
+    before = _rows()
+
+    # when
+    status, problem = _post(browser, f"/api/v1/connections/{connection.pk}/booking/", {"slot": slot.pk})
+
+    # then
+    assert (status, problem["type"]) == (403, "/api/docs/problems/forbidden")
+    assert _rows() == before
+
+
 @pytest.mark.parametrize("ending", ["revoked", "expired"])
 def test_a_revoked_or_expired_read_write_token_is_a_401_and_writes_nothing(slot, ending):
     # given
