@@ -187,6 +187,14 @@ class AvailabilitySerializer(serializers.ModelSerializer[TeamAvailability]):
         read_only_fields = ["id", "slots"]
 
 
+class AvailabilityPageSerializer(serializers.Serializer[Any]):
+    """The caller's coming availability in one page, shaped as every list of the API is."""
+
+    next = serializers.CharField(allow_null=True)
+    previous = serializers.CharField(allow_null=True)
+    results = AvailabilitySerializer(many=True)
+
+
 class AvailabilityCreateSerializer(serializers.Serializer[Any]):
     date = serializers.DateField()
     start_time = serializers.TimeField()

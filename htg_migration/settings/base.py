@@ -314,7 +314,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     # One name for the connection states, wherever a field uses them (state, from_state, to_state).
-    "ENUM_NAME_OVERRIDES": {"ConnectionStateEnum": "connections.models.ConnectionState"},
+    "ENUM_NAME_OVERRIDES": {
+        "ConnectionStateEnum": "connections.models.ConnectionState",
+        "CallbackStatusEnum": "connections.models.CallbackRequest.Status",
+        "ImportStatusEnum": "imports.models.ImportBatch.Status",
+    },
 }
 
 # Logs (htg_migration/logs.py): every record through structlog's formatter, to standard error; JSON lines with

@@ -219,10 +219,15 @@ def _admin_forms(client, model_admin, obj) -> list[tuple[str, int, forms.BaseFor
 
 
 def _account_fields(form: forms.BaseForm) -> list[str]:
+    """The form's fields that could link a company contact's account: a choice of users that offers one. (A staff
+    API token's form chooses among the staff groups' members only: no company account is ever among them.)"""
+    company_accounts = Contact.objects.filter(user__isnull=False).values("user")
     return [
         name
         for name, field in form.fields.items()
-        if isinstance(field, forms.ModelChoiceField) and issubclass(field.queryset.model, User)
+        if isinstance(field, forms.ModelChoiceField)
+        and issubclass(field.queryset.model, User)
+        and (not company_accounts.exists() or field.queryset.filter(pk__in=company_accounts).exists())
     ]
 
 

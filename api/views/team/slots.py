@@ -1,8 +1,6 @@
 """The team member's own availability (the slot planning page): the blocks from today on with their one-hour slots,
 publishing a block and withdrawing one, through the same services (connections/services/slots.py)."""
 
-from typing import Any
-
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
@@ -11,7 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.permissions import IsTeamMember, TokenScopeAllows
-from api.serializers_team import AvailabilityCreateSerializer, AvailabilitySerializer
+from api.serializers_team import AvailabilityCreateSerializer, AvailabilityPageSerializer, AvailabilitySerializer
 from connections.models import TeamAvailability
 from connections.selectors.slots import availability_list
 from connections.services.slots import availability_publish, availability_withdraw
@@ -26,11 +24,11 @@ class AvailabilityListView(APIView):
 
     permission_classes = TEAM
 
-    @extend_schema(responses=AvailabilitySerializer(many=True))
+    @extend_schema(responses=AvailabilityPageSerializer)
     def get(self, request: Request) -> Response:
         blocks = availability_list(team_member=request.user, date_from=clock.today())
-        results: Any = AvailabilitySerializer(blocks, many=True).data
-        return Response({"next": None, "previous": None, "results": results})
+        page = {"next": None, "previous": None, "results": blocks}
+        return Response(AvailabilityPageSerializer(page).data)
 
     @extend_schema(request=AvailabilityCreateSerializer, responses={201: AvailabilitySerializer})
     def post(self, request: Request) -> Response:
