@@ -1,0 +1,194 @@
+"""The load test's data around the seeded register (bench/load/run.py runs these in a Django process with the
+production settings):
+
+    python -m bench.load.data plan PLAN_FILE MAIL_DIR USERS   the accounts and the samples the users ask for
+    python -m bench.load.data check PLAN_FILE JOURNAL_FILE    what the users did, each in the database exactly once
+
+The accounts (load-team-N, load-helpdesk-N, load-admin-N) share one password, new each run, hashed once.
+"""
+
+import json
+import secrets
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+LIST_STATES = ["invited", "intake_received", "slot_offered", "slot_booked", "testing"]
+SAMPLES = 200
+COMPANIES = 300
+OUTBOX_WAIT_SECONDS = 120
+
+
+def accounts_ensure(*, prefix: str, count: int, password_hash: str, groups: list[str], admin: bool) -> list[str]:
+    """`count` staff accounts `prefix`-1.. with this password hash, in these groups (or, for the admin, superusers:
+    the admin is theirs alone, htg_migration/admin.py)."""
+    from django.contrib.auth.models import Group, User
+
+    names = [f"{prefix}-{number}" for number in range(1, count + 1)]
+    existing = set(User.objects.filter(username__in=names).values_list("username", flat=True))
+    User.objects.bulk_create(
+        [User(username=name, email=f"{name}@load.example", is_staff=True) for name in names if name not in existing]
+    )
+    users = User.objects.filter(username__in=names)
+    users.update(password=password_hash, is_active=True, is_staff=True, is_superuser=admin)
+    chosen = list(Group.objects.filter(name__in=groups))
+    for user in users:
+        user.groups.set(chosen)
+    return names
+
+
+def companies_sample(count: int) -> list[dict[str, Any]]:
+    """Contacts of companies with an HTG number and a connection offered a slot (their booking page has slots to
+    show): one per address, drawn with a fixed seed."""
+    import random
+
+    from connections.models import Connection, Contact
+
+    offered = dict(
+        Connection.objects.filter(state="slot_offered", customer__htg_number__isnull=False)
+        .order_by("customer_id", "id")
+        .values_list("customer_id", "id")
+    )
+    rows = (
+        Contact.objects.filter(customer_id__in=list(offered), user__isnull=True)
+        .exclude(email="")
+        .order_by("id")
+        .values_list("email", "customer_id")
+    )
+    by_address: dict[str, int] = {}
+    counted = Counter(email.lower() for email, _customer in rows)
+    for email, customer_id in rows:
+        if counted[email.lower()] == 1:
+            by_address[email.lower()] = customer_id
+    chosen = random.Random(5).sample(sorted(by_address), min(count, len(by_address)))
+    return [{"email": email, "connection": offered[by_address[email]]} for email in chosen]
+
+
+def plan(path: Path, mail_dir: Path, users: int) -> None:
+    from django.contrib.auth.hashers import make_password
+    from django.db.models import Max
+
+    from bench.metrics_helpdesk import htg_samples, name_samples
+    from connections.models import ConnectionEvent, Customer, HelpdeskContact
+    from connections.permissions import CONNECTION_TEAM, HELPDESK
+    from connections.services.staff import staff_groups_sync
+    from notifications.models import OutboxEmail
+    from plateaus.models import MessageFlow
+    from plateaus.selectors import plateau_numbers
+
+    staff_groups_sync()
+    password = secrets.token_urlsafe(18)
+    password_hash = make_password(password)
+    import random
+
+    legal_names = list(Customer.objects.order_by("id").values_list("legal_name", flat=True))
+    content = {
+        "password": password,
+        "accounts": {
+            "team": accounts_ensure(
+                prefix="load-team", count=users, password_hash=password_hash, groups=[CONNECTION_TEAM], admin=False
+            ),
+            "helpdesk": accounts_ensure(
+                prefix="load-helpdesk", count=users, password_hash=password_hash, groups=[HELPDESK], admin=False
+            ),
+            "admin": accounts_ensure(
+                prefix="load-admin", count=users, password_hash=password_hash, groups=[], admin=True
+            ),
+        },
+        "plateaus": list(plateau_numbers()),
+        "flows": list(MessageFlow.objects.order_by("id").values_list("id", flat=True)),
+        "list_states": LIST_STATES,
+        "htg_numbers": htg_samples(SAMPLES),
+        "names": name_samples(SAMPLES // 2),
+        "admin_names": random.Random(6).sample(legal_names, min(SAMPLES // 2, len(legal_names))),
+        "companies": companies_sample(COMPANIES),
+        "mail_dir": str(mail_dir),
+        "marks": {
+            "event": ConnectionEvent.objects.aggregate(last=Max("id"))["last"] or 0,
+            "contact": HelpdeskContact.objects.aggregate(last=Max("id"))["last"] or 0,
+            "email": OutboxEmail.objects.aggregate(last=Max("id"))["last"] or 0,
+        },
+    }
+    if not content["companies"] or not content["htg_numbers"]:
+        raise SystemExit("load: the register has no companies to sign in or no HTG numbers: seed it first")
+    path.write_text(json.dumps(content, indent=1))
+
+
+def _multiset_check(made: Counter[Any], stored: Counter[Any]) -> dict[str, Any]:
+    return {
+        "made": sum(made.values()),
+        "in_database_once": sum(1 for key, count in made.items() if count == 1 and stored.get(key) == 1),
+        "missing": sorted(str(key) for key in made if stored.get(key, 0) < made[key]),
+        "duplicated": sorted(str(key) for key in made if stored.get(key, 0) > made[key]),
+        "unrecorded": sorted(str(key) for key in stored if key not in made),
+    }
+
+
+def check(plan_path: Path, journal_path: Path) -> dict[str, Any]:
+    """Each step the team made is in the timeline exactly once and each contact logged is one row; nothing else was
+    written for those accounts; and every e-mail the run queued was sent (waiting for the worker to finish)."""
+    from connections.models import ConnectionEvent, HelpdeskContact
+    from notifications.models import OutboxEmail
+
+    content = json.loads(plan_path.read_text())
+    marks = content["marks"]
+    journal = [json.loads(line) for line in journal_path.read_text().splitlines() if line.strip()]
+    team = content["accounts"]["team"]
+    helpdesk = content["accounts"]["helpdesk"]
+
+    made = Counter((entry["connection"], entry["name"]) for entry in journal if entry["kind"] == "transition")
+    events = ConnectionEvent.objects.filter(id__gt=marks["event"], actor__username__in=team)
+    stored = Counter(events.values_list("connection_id", "transition"))
+    transitions = _multiset_check(made, stored)
+    # The same step twice on one connection within a run is fine (held, resumed, held again): each must be there as
+    # often as it was confirmed; `in_database_once` counts the (connection, step) pairs made once and stored once.
+    transitions["matches"] = made == stored
+
+    logged = Counter((entry["user"], entry["customer"]) for entry in journal if entry["kind"] == "contact")
+    rows = Counter(
+        HelpdeskContact.objects.filter(id__gt=marks["contact"], recorded_by__username__in=helpdesk).values_list(
+            "recorded_by__username", "customer_id"
+        )
+    )
+    contacts = _multiset_check(logged, rows)
+    contacts["matches"] = logged == rows
+
+    queued = OutboxEmail.objects.filter(id__gt=marks["email"])
+    deadline = time.monotonic() + OUTBOX_WAIT_SECONDS
+    while time.monotonic() < deadline and queued.filter(status__in=PENDING_STATUSES).exists():
+        time.sleep(2)
+    emails = dict(Counter(queued.values_list("status", flat=True)))
+    return {
+        "transitions": transitions,
+        "refused_as_conflict": sum(1 for entry in journal if entry["kind"] == "refused"),
+        "contacts_logged": contacts,
+        "emails_queued_by_status": emails,
+        "ok": transitions["matches"] and contacts["matches"] and set(emails) <= set(DELIVERED_STATUSES),
+    }
+
+
+PENDING_STATUSES = ("queued", "sending", "unknown")  # the worker still has them (or will retry them)
+DELIVERED_STATUSES = ("sent", "suppressed")  # handed to the SMTP server, or rightly not sent
+
+
+def main() -> int:
+    import django
+
+    django.setup()
+    if sys.argv[1] == "plan":
+        plan(Path(sys.argv[2]), Path(sys.argv[3]), int(sys.argv[4]))
+        return 0
+    if sys.argv[1] == "check":
+        print(json.dumps(check(Path(sys.argv[2]), Path(sys.argv[3]))))
+        return 0
+    raise SystemExit(__doc__)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
