@@ -52,6 +52,7 @@ APP_USERS = ["TeamMember", "HelpdeskStaff", "Company"]
 PEER_USERS = ["AdminTeamMember", "AdminHelpdeskStaff"]
 GOAL_P95_MS = 300
 COMMAND = "make load"
+NOT_PAGES = {"portal: sign-in e-mail arrives"}  # the locustfile's wait for the e-mail, reported beside the pages
 
 
 def free_port() -> int:
@@ -280,6 +281,8 @@ def render_section(results: dict[str, Any]) -> str:
         ]
         for page in pages:
             met = "met" if page["p95_ms"] <= GOAL_P95_MS else "missed"
+            if page["name"] in NOT_PAGES:
+                met = "(no page: the worker's e-mail)"
             lines.append(
                 f"| {page['name']} | {page['requests']} | {page['failures']} | {page['p50_ms']:g} | {page['p95_ms']:g} "
                 f"| {page['p99_ms']:g} | {met} |"
