@@ -295,7 +295,8 @@ def render_section(results: dict[str, Any]) -> str:
     lines = [
         "## Load test",
         "",
-        f"Made with `{COMMAND}` (`python3.11 dev.py load`, bench/load/run.py): {results['users']} concurrent users for "
+        f"Made with `{COMMAND}` (`python3.11 dev.py load`; this run: `{results['command']}`): {results['users']} "
+        f"concurrent users for "
         f"{results['seconds']} s, headless Locust (bench/load/locustfile.py), against the production shape on "
         "loopback: gunicorn with `htg_migration.settings.production` (3 workers, as the Dockerfile), PostgreSQL with "
         f"{results['customers']:,} customers (`seed_demo`, seed 1, as of 15 May 2020), Redis for sessions, cache and "
@@ -333,8 +334,11 @@ def render_section(results: dict[str, Any]) -> str:
         f"refused as a conflict (two users on one connection): {checks.get('refused_as_conflict', 0)}",
         f"- contacts logged: {contacts.get('made', 0)}; stored exactly as often: "
         f"{'yes' if contacts.get('matches') else 'no'}",
-        f"- e-mails queued during the run, by status after the worker finished: "
-        f"{checks.get('emails_queued_by_status', {})}",
+        "- e-mails queued during the run, by status after the worker finished: "
+        + (
+            ", ".join(f"{status} {count}" for status, count in checks.get("emails_queued_by_status", {}).items())
+            or "none"
+        ),
         f"- failures: {results['failure_messages'] or 'none'}",
         "",
     ]
@@ -449,6 +453,7 @@ def main(argv: list[str] | None = None) -> int:
                 "customers": arguments.customers,
                 "machine": machine_info(database_url),
                 "failure_messages": "; ".join(failure_messages),
+                "command": " ".join(["bench/load/run.py", *(argv if argv is not None else sys.argv[1:])]),
             }
         )
         docs_write(Path(arguments.docs), section)
