@@ -233,11 +233,11 @@ def locust_run(
     environment = {**os.environ, "LOAD_PLAN": str(plan), "LOAD_JOURNAL": str(journal), "PYTHONUNBUFFERED": "1"}
     command = [
         PYTHON, "-m", "locust", "-f", str(ROOT / "bench" / "load" / "locustfile.py"), "--headless",
-        "--users", str(users), "--spawn-rate", str(SPAWN_RATE), "--run-time", f"{seconds}s", "--stop-timeout", "20",
+        "--users", str(users), "--spawn-rate", str(SPAWN_RATE), "--run-time", f"{seconds}s", "--stop-timeout", "90",
         "--host", host, "--csv", str(VAR / prefix), "--only-summary", "--loglevel", "WARNING", *classes,
     ]  # fmt: skip
     with (VAR / f"{prefix}-locust.log").open("wb") as log:
-        subprocess.run(command, cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT, timeout=seconds + 240)
+        subprocess.run(command, cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT, timeout=seconds + 300)
     return read_stats(VAR / f"{prefix}_stats.csv")
 
 
@@ -304,9 +304,11 @@ def render_section(results: dict[str, Any]) -> str:
         "(4 in 10: dashboard, the connection list with filters, a connection's page, a step: hold and resume), the "
         "helpdesk (3 in 10: lookup by HTG number and by a misspelt name, the customer card, a contact logged) and "
         "companies (3 in 10: a sign-in link asked, read from the mailbox and used, the status page, the booking page). "
-        "Users wait 2 to 8 s (companies 3 to 10 s) between pages. Goals: p95 of every page at most 300 ms, no "
-        "failures, nothing lost. Sign-in figures include the password hash (PBKDF2, by design slow) or the wait for "
-        "the e-mail; they happen once per user.",
+        "Users wait 2 to 8 s (companies 3 to 10 s) between pages. Staff are signed in before the clock starts "
+        "(each account through Django's login, as at the start of a working day: the password hash, PBKDF2 by design "
+        "slow, is not part of three minutes of work); companies sign in with their e-mailed link during the run, and "
+        "the wait for that e-mail is shown beside the pages. Goals: p95 of every page at most 300 ms, no failures, "
+        "nothing lost.",
         "",
         f"**Measured on a loaded machine**: {machine['nproc']} CPUs ({machine['cpu']}) shared with other work "
         f"running at the same time, so the times are far noisier and slower than on a machine of its own; on "
@@ -328,12 +330,15 @@ def render_section(results: dict[str, Any]) -> str:
         "",
         "### Nothing lost",
         "",
-        f"- steps confirmed to the team: {transitions.get('made', 0)}; in the timeline exactly as often: "
+        f"- steps confirmed to the team: {transitions.get('made', 0)}, each in the timeline exactly as often: "
         f"{'yes' if transitions.get('matches') else 'no'} (missing {len(transitions.get('missing', []))}, "
         f"duplicated {len(transitions.get('duplicated', []))}, unrecorded {len(transitions.get('unrecorded', []))}); "
-        f"refused as a conflict (two users on one connection): {checks.get('refused_as_conflict', 0)}",
-        f"- contacts logged: {contacts.get('made', 0)}; stored exactly as often: "
-        f"{'yes' if contacts.get('matches') else 'no'}",
+        f"refused as a conflict (two users on one connection), nothing written: {transitions.get('refused', 0)}; "
+        f"in flight when the clock stopped: {transitions.get('unanswered', 0)} "
+        f"(carried out: {transitions.get('unanswered_stored', 0)})",
+        f"- contacts logged: {contacts.get('made', 0)}, each stored exactly as often: "
+        f"{'yes' if contacts.get('matches') else 'no'}; in flight when the clock stopped: "
+        f"{contacts.get('unanswered', 0)} (carried out: {contacts.get('unanswered_stored', 0)})",
         "- e-mails queued during the run, by status after the worker finished: "
         + (
             ", ".join(f"{status} {count}" for status, count in checks.get("emails_queued_by_status", {}).items())
