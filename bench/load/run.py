@@ -7,7 +7,8 @@ mix's shape against the stock Django admin on the same data.
 1. The data: the load database (LOAD_DATABASE_URL, else postgres://postgres@127.0.0.1:5432/htg_load; its name must
    contain "load") is dropped and created, migrated and seeded with `seed_demo` (N customers, seed 1, as of 15 May
    2020, with the team's workspace: slots, escalations, callbacks) and analysed (VACUUM ANALYZE, as autovacuum
-   would), today's snapshot opened (`snapshots_rebuild`), the static files collected. `--reuse-data` keeps a database already seeded with N customers.
+   would), today's snapshot opened (`snapshots_rebuild`), the static files collected. `--reuse-data` keeps a
+   database already seeded with N customers.
 2. The production shape, each a process of its own on 127.0.0.1: gunicorn with htg_migration.settings.production
    (as the Dockerfile runs it: 3 workers), one Celery worker (default and long queue) and `celery beat`, Redis
    (LOAD_REDIS_URL, else redis://127.0.0.1:6379/15: flushed first) for the sessions, the cache and the broker, and
