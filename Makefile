@@ -1,7 +1,7 @@
 # Shortcuts; the two commands of README.md work without make.
 PYTHON ?= .venv/bin/python
 
-.PHONY: run test lint bench graph messages
+.PHONY: run test lint bench load graph messages
 
 run:
 	python3.11 dev.py run
@@ -17,6 +17,12 @@ lint:
 # It installs what it needs first (the `bench` extra), so it works right after `python3.11 dev.py run`.
 bench:
 	python3.11 dev.py bench --sizes 10000,100000 --output bench/results.json --docs docs/benchmarks.md
+
+# The load test (bench/load/): 50 users for 3 minutes against the production shape on loopback (gunicorn with the
+# production settings, PostgreSQL with 100,000 customers, Redis, a worker and the scheduler), beside the stock admin;
+# writes bench/load-results.json and the "Load test" section of docs/benchmarks.md. Installs the `bench` extra first.
+load:
+	python3.11 dev.py load --users 50 --seconds 180 --output bench/load-results.json --docs docs/benchmarks.md
 
 # docs/state-diagram.md, generated from the code (Graphviz users: manage.py graph_transitions connections.Connection).
 graph:

@@ -4,6 +4,7 @@
     python3.11 dev.py run [--port N]   install, migrate, load demo data, run the app with a worker and the scheduler
     python3.11 dev.py test [ARGS]      install the test dependencies, then lint, type-check and run the whole suite
     python3.11 dev.py bench [ARGS]     install what the benchmarks need (`make bench`), then run bench/run.py
+    python3.11 dev.py load [ARGS]      the same, then the load test bench/load/run.py (`make load`)
 
 Both create .venv/ beside this file and install exactly the versions pinned in pyproject.toml. Without DATABASE_URL,
 `run` uses an embedded PostgreSQL in var/postgres (htg_migration/embedded_db.py), started here and stopped on Ctrl-C;
@@ -204,8 +205,14 @@ def bench(arguments: list[str]) -> int:
     return subprocess.run([PYTHON, "bench/run.py", *arguments], cwd=ROOT).returncode
 
 
+def load(arguments: list[str]) -> int:
+    """`make load`: Locust and the SMTP server come with the `bench` extra, installed first."""
+    ensure_environment(["bench"])
+    return subprocess.run([PYTHON, "bench/load/run.py", *arguments], cwd=ROOT).returncode
+
+
 def main() -> int:
-    if len(sys.argv) < 2 or sys.argv[1] not in {"run", "test", "bench"}:
+    if len(sys.argv) < 2 or sys.argv[1] not in {"run", "test", "bench", "load"}:
         print(__doc__)
         return 2
     if sys.argv[1] == "run":
@@ -213,6 +220,8 @@ def main() -> int:
         return 0
     if sys.argv[1] == "bench":
         return bench(sys.argv[2:])
+    if sys.argv[1] == "load":
+        return load(sys.argv[2:])
     return test(sys.argv[2:])
 
 

@@ -441,6 +441,16 @@ def render_docs(
     return "\n".join(lines) + "\n"
 
 
+def load_test_section(docs: Path) -> str:
+    """The "## Load test" section `make load` wrote into the page (bench/load/run.py), kept as it was."""
+    text = docs.read_text() if docs.exists() else ""
+    start = text.find("\n## Load test\n")
+    if start < 0:
+        return ""
+    end = text.find("\n## ", start + 1)
+    return text[start : end + 1 if end >= 0 else len(text)]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Measure every performance budget on PostgreSQL.")
     parser.add_argument("--sizes", default="10000,100000", help="customer counts, comma-separated")
@@ -475,7 +485,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     docs = Path(arguments.docs)
     docs.parent.mkdir(parents=True, exist_ok=True)
-    docs.write_text(render_docs(metrics, machine, sizes, measures))
+    docs.write_text(render_docs(metrics, machine, sizes, measures) + load_test_section(docs))
     print(f"bench: wrote {output} and {docs}", flush=True)
     return 0
 
