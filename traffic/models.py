@@ -95,7 +95,7 @@ class TrafficFile(models.Model):
     def start_check(self) -> None:
         pass
 
-    @transition(field=status, source=[S.RECEIVED, S.CHECKING], target=S.REJECTED)
+    @transition(field=status, source=[S.RECEIVED, S.CHECKING, S.CHECKED, S.APPLYING], target=S.REJECTED)
     def reject(self) -> None:
         self.checked_at = timezone.now()
 
