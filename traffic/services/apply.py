@@ -15,6 +15,7 @@ from django.db import connection, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from connections.services.submit_tokens import submit_owner_user, submit_token_claim, submit_token_record
 from htg_migration.errors import ApplicationError, ConflictError
 from traffic.models import TrafficFile
 from traffic.services import derived
@@ -149,10 +150,15 @@ def traffic_file_apply(*, file_id: int) -> TrafficFile:
 
 
 @transaction.atomic
-def traffic_file_apply_request(*, file_id: int) -> TrafficFile:
-    """The team's (or the API's) go for a checked file: it moves to "applying" and the worker applies it. A file
-    already applying or applied is returned as it is (a second click); any other state is a conflict (409)."""
+def traffic_file_apply_request(*, file_id: int, requested_by: Any = None, submit_token: Any = None) -> TrafficFile:
+    """The team's (or the API's) go for a checked file: it moves to "applying" and the worker applies it. The page's
+    submit token makes a double click one request; a file already applying or applied is returned as it is; any
+    other state is a conflict (409)."""
+    owner = submit_owner_user(requested_by)
+    if submit_token_claim(token=submit_token, owner=owner, model=TrafficFile) is not None:
+        return TrafficFile.objects.get(pk=file_id)
     traffic_file = TrafficFile.objects.select_for_update().get(pk=file_id)
+    submit_token_record(token=submit_token, owner=owner, created=traffic_file)
     if traffic_file.status in (S.APPLYING, S.APPLIED):
         return traffic_file
     if traffic_file.status != S.CHECKED:
