@@ -41,6 +41,7 @@ from connections.ical import calendar_token
 from connections.models import BulkJob, Escalation, Slot, TeamAvailability
 from connections.services.slots import availability_publish
 from imports.models import ImportBatch
+from traffic.models import TrafficFile
 from plateaus.models import MessageFlow
 from portal.services.company_actions import connection_problem_report
 from reporting.models import WeeklyReport
@@ -140,6 +141,8 @@ def _role(route: str) -> str:
         return "anonymous"
     if route == "portal/clients/":
         return "hub"
+    if route.startswith("api/v1/traffic/"):
+        return "member"  # the gateways' traffic files: the team's
     if route.startswith("api/v1/"):
         return "company"  # the API's endpoints; its schema and documentation pages (api/) are public
     if route.startswith("portal/"):
@@ -206,6 +209,7 @@ def _world() -> World:
     batch = ImportBatch.objects.create(
         file="imports/lijst.csv", created_by=member, original_name="lijst.csv", file_format="csv"
     )
+    traffic_file = TrafficFile.objects.create(name="htg.csv", sha256="0" * 64, size=1, source="upload", file="t.csv")
     weekly = WeeklyReport.objects.create(week_start=datetime.date(2020, 5, 4), as_of=datetime.date(2020, 5, 10))
     slot = Slot.objects.filter(team_member=member).order_by("starts_at").first()
     api_token, _ = api_token_create(contact=contact, name="Warehouse", scope="read", expires_on=None)
@@ -237,6 +241,7 @@ def _world() -> World:
             "uidb64": "MQ",
             "slot": slot.pk,
             "token_id": api_token.pk,
+            "file_id": traffic_file.pk,
         },
         by_route={
             "portal/connections/<int:connection_id>/confirm/": {"connection_id": testing.pk},

@@ -17,6 +17,7 @@ from api.services.tokens import api_token_create, api_token_revoke
 from tests.connections.factories import ConnectionFactory, helpdesk_member, team_member
 from tests.connections.portal_factories import company_contact, hub_with_client
 from tests.test_hostile_input import ROUTES
+from traffic.models import TrafficFile
 
 pytestmark = pytest.mark.django_db
 
@@ -60,6 +61,20 @@ A_OBJECT = {
     "helpdesk": "403",
     "team": "403",
 }
+# The gateways' traffic files: the team's alone (a GET of the upload endpoint is a 405 for the team: it only takes a
+# POST); every company, token and helpdesk caller is refused.
+TEAM_ONLY = {
+    "anonymous": "401",
+    "company_a": "403",
+    "company_b": "403",
+    "hub_of_a": "403",
+    "hub_not_of_a": "403",
+    "read_only_token": "403",
+    "revoked_token": "401",
+    "expired_token": "401",
+    "helpdesk": "403",
+    "team": "200",
+}
 MATRIX = {
     "api/schema/": PUBLIC,
     "api/docs/": PUBLIC,
@@ -68,6 +83,8 @@ MATRIX = {
     "api/v1/connections/": A_LIST,
     "api/v1/connections/<int:connection_id>/": A_OBJECT,
     "api/v1/connections/<int:connection_id>/timeline/": A_OBJECT,
+    "api/v1/traffic/": {**TEAM_ONLY, "team": "405"},
+    "api/v1/traffic/<int:file_id>/": TEAM_ONLY,
 }
 API_ROUTES = sorted(route for route in ROUTES if route.startswith("api/"))
 
@@ -117,12 +134,13 @@ def _callers() -> tuple[dict[str, Client], dict[str, int]]:
         "helpdesk": signed_in(helpdesk_member()),
         "team": signed_in(team_member()),
     }
-    return clients, {"connection_id": connection.pk, "customer_id": a_customer.pk}
+    traffic_file = TrafficFile.objects.create(name="htg.csv", sha256="0" * 64, size=1, source="api")
+    return clients, {"connection_id": connection.pk, "customer_id": a_customer.pk, "file_id": traffic_file.pk}
 
 
 def _outcome(response, a_ids: dict[str, int], route: str) -> str:
     status = str(response.status_code)
-    if response.status_code != 200 or MATRIX[route] is PUBLIC or MATRIX[route] is A_OBJECT:
+    if response.status_code != 200 or MATRIX[route] in (PUBLIC, A_OBJECT, TEAM_ONLY):
         return status
     rows = response.json()["results"]
     wanted = a_ids["customer_id"] if route == "api/v1/companies/" else a_ids["connection_id"]
