@@ -41,7 +41,6 @@ from connections.ical import calendar_token
 from connections.models import BulkJob, Escalation, Slot, TeamAvailability
 from connections.services.slots import availability_publish
 from imports.models import ImportBatch
-from traffic.models import TrafficFile
 from plateaus.models import MessageFlow
 from portal.services.company_actions import connection_problem_report
 from reporting.models import WeeklyReport
@@ -56,6 +55,7 @@ from tests.connections.factories import (
 )
 from tests.connections.portal_factories import company_contact, hub_with_client
 from tests.notifications.document_files import PDF, upload
+from traffic.models import TrafficFile
 
 pytestmark = pytest.mark.django_db
 
