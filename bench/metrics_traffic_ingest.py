@@ -49,7 +49,18 @@ def traffic_file(rows: int = ROWS) -> bytes:
             for environment in ENVIRONMENTS:
                 for direction in DIRECTIONS:
                     writer.writerow(
-                        [DAY, "htg", "htg", sender, flow, environment, direction, 1 + number % 97, number % 97 // 40, *times]
+                        [
+                            DAY,
+                            "htg",
+                            "htg",
+                            sender,
+                            flow,
+                            environment,
+                            direction,
+                            1 + number % 97,
+                            number % 97 // 40,
+                            *times,
+                        ]
                     )
     return target.getvalue().encode("utf-8")
 

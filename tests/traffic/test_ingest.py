@@ -168,3 +168,34 @@ def _partition_bounds(name: str) -> str:
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_get_expr(relpartbound, oid) FROM pg_class WHERE relname = %s", [name])
         return cursor.fetchone()[0]
+
+
+@pytest.mark.django_db
+def test_an_inbox_file_becomes_a_row_is_moved_and_applied(settings, tmp_path, django_capture_on_commit_callbacks):
+    # given: a complete file and one still being written (a dot name)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    settings.HTG_TRAFFIC_INBOX = str(inbox)
+    (inbox / "htg-2020-03-02.csv").write_bytes(traffic_csv([row()]))
+    (inbox / ".htg-2020-03-03.csv").write_bytes(b"day")
+    from traffic.services.receive import traffic_inbox_scan
+
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        [file_id] = traffic_inbox_scan()
+    # then
+    traffic_file = TrafficFile.objects.get(pk=file_id)
+    assert (traffic_file.source, traffic_file.status) == (TrafficFile.Source.INBOX, S.APPLIED)
+    assert (inbox / "received" / f"{file_id}-htg-2020-03-02.csv").exists()
+    assert (inbox / ".htg-2020-03-03.csv").exists()
+    assert TrafficCount.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_the_detach_command_refuses_a_month_without_partition():
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError):
+        call_command("traffic_detach_month", "2020-13")
+    with pytest.raises(CommandError):
+        call_command("traffic_detach_month", "2020-01")
