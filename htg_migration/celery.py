@@ -44,6 +44,12 @@ app.conf.beat_schedule = {
         "task": "imports.tasks.import_batches_resume_task",
         "schedule": 60.0,
     },
+    # Traffic files dropped in HTG_TRAFFIC_INBOX become rows and are checked; files whose check or apply task was
+    # lost are queued again (both are safe to run twice: the file's row is locked and its state decides).
+    "traffic-inbox": {
+        "task": "traffic.tasks.traffic_inbox_scan_task",
+        "schedule": 60.0,
+    },
     # E-mails whose task was lost, or whose retry is due, are sent (a row already sent is never sent again).
     "emails-sweep": {
         "task": "notifications.tasks.emails_sweep_task",

@@ -27,5 +27,6 @@ urlpatterns = [
     path("", include("helpdesk.urls")),
     path("", include("reporting.urls")),
     path("", include("imports.urls")),
+    path("", include("traffic.urls")),
     path("", include("connections.urls")),
 ]

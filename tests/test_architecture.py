@@ -10,7 +10,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = {"htg_migration"}  # settings and the few shared pieces (errors, clock, calendar)
 CORE = {"plateaus", "connections", "notifications"}
-FEATURES = {"portal", "helpdesk", "reporting", "imports", "community", "api"}
+FEATURES = {"portal", "helpdesk", "reporting", "imports", "community", "api", "traffic"}
 ALLOWED = {
     "plateaus": {"plateaus"} | SHARED,
     "notifications": {"notifications"} | SHARED,

@@ -55,6 +55,7 @@ from tests.connections.factories import (
 )
 from tests.connections.portal_factories import company_contact, hub_with_client
 from tests.notifications.document_files import PDF, upload
+from traffic.models import TrafficFile
 
 pytestmark = pytest.mark.django_db
 
@@ -152,6 +153,8 @@ def _role(route: str) -> str:
         ("/transitions/", "/transitions/<str:name>/", "/assignment/")
     ):
         return "member"  # the team's endpoints (api/views/team/)
+    if route.startswith("api/v1/traffic/"):
+        return "member"  # the gateways' traffic files: the team's
     if route.startswith("api/v1/"):
         return "company"  # the API's endpoints; its schema and documentation pages (api/) are public
     if route.startswith("portal/"):
@@ -218,6 +221,7 @@ def _world() -> World:
     batch = ImportBatch.objects.create(
         file="imports/lijst.csv", created_by=member, original_name="lijst.csv", file_format="csv"
     )
+    traffic_file = TrafficFile.objects.create(name="htg.csv", sha256="0" * 64, size=1, source="upload", file="t.csv")
     weekly = WeeklyReport.objects.create(week_start=datetime.date(2020, 5, 4), as_of=datetime.date(2020, 5, 10))
     slot = Slot.objects.filter(team_member=member).order_by("starts_at").first()
     api_token, _ = api_token_create(contact=contact, name="Warehouse", scope="read", expires_on=None)
@@ -250,6 +254,7 @@ def _world() -> World:
             "slot": slot.pk,
             "token_id": api_token.pk,
             "name": "hold",  # a step of a connection (api/v1/connections/<id>/transitions/<name>/)
+            "file_id": traffic_file.pk,
         },
         by_route={
             "portal/connections/<int:connection_id>/confirm/": {"connection_id": testing.pk},

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "reporting",
     "imports",
     "community",
+    "traffic",
     "api",
     "rest_framework",
     "drf_spectacular",

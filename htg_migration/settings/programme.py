@@ -124,3 +124,11 @@ HTG_EMAIL_CLAIM_BATCH = int(os.environ.get("HTG_EMAIL_CLAIM_BATCH", "100"))
 # Bounces: a Maildir the every-minute bounces-receive job reads (empty: off; the MTA pipes bounces to
 # `manage.py email_bounces_receive` instead). The worker that runs the job must see this path.
 HTG_BOUNCE_MAILDIR = os.environ.get("HTG_BOUNCE_MAILDIR", "")
+
+# Message traffic (traffic/, docs/traffic-format.md): the folder the gateways' daily files are dropped in (scanned
+# every minute; empty: off); the largest file accepted; business days without Digipoort traffic after "live" before
+# "Digipoort closed" is proposed; whether the first production message on HTG makes a connection live by itself.
+HTG_TRAFFIC_INBOX = os.environ.get("HTG_TRAFFIC_INBOX", "")
+HTG_TRAFFIC_MAX_BYTES = int(os.environ.get("HTG_TRAFFIC_MAX_BYTES", str(150_000_000)))
+HTG_TRAFFIC_CLOSED_AFTER_DAYS = int(os.environ.get("HTG_TRAFFIC_CLOSED_AFTER_DAYS", "10"))
+HTG_TRAFFIC_AUTO_LIVE = env_bool("HTG_TRAFFIC_AUTO_LIVE", False)

@@ -21,6 +21,7 @@ from imports.models import ImportBatch
 from tests.connections.factories import ConnectionFactory, core_team_member, helpdesk_member, team_member
 from tests.connections.portal_factories import company_contact, hub_with_client
 from tests.test_hostile_input import ROUTES
+from traffic.models import TrafficFile
 
 pytestmark = pytest.mark.django_db
 
@@ -112,6 +113,8 @@ MATRIX = {
     "api/v1/team/imports/<int:batch_id>/apply/": TEAM_POST,
     "api/v1/team/imports/<int:batch_id>/progress/": TEAM,
     "api/v1/connections/<int:connection_id>/slots/": A_OBJECT,
+    "api/v1/traffic/": TEAM_POST,
+    "api/v1/traffic/<int:file_id>/": TEAM,
 }
 # A write to one of A's objects, sent with a field no endpoint knows: the body is read only once the caller may write
 # and the object is theirs, so A and A's hub get the 400 (and nothing is written), anyone else the refusal before it.
@@ -197,6 +200,7 @@ def _callers() -> tuple[dict[str, Client], dict[str, int]]:
         "callback_id": callback.pk,
         "availability_id": availability.pk,
         "batch_id": batch.pk,
+        "file_id": TrafficFile.objects.create(name="htg.csv", sha256="0" * 64, size=1, source="api").pk,
     }
     return clients, ids
 

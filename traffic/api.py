@@ -1,0 +1,95 @@
+"""POST /api/v1/traffic/: a gateway's daily file sent by a team member's token (or signed-in session), received as
+an upload is, then checked and applied by the worker; GET /api/v1/traffic/<id>/: its status and check report.
+The authentication is the API's own (REST_FRAMEWORK's authentication classes); the problem details too."""
+
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, serializers, status
+from rest_framework.parsers import MultiPartParser
+from rest_framework.permissions import SAFE_METHODS, BasePermission
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from connections.permissions import is_team_member
+from traffic.models import TrafficFile
+from traffic.services.receive import traffic_file_receive, traffic_upload_refusal
+
+
+class IsTeamMember(BasePermission):
+    """The programme team only (staff with the team's role); a write needs a token that may write."""
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        token: Any = request.auth
+        if request.method not in SAFE_METHODS and token is not None and not getattr(token, "may_write", True):
+            return False
+        return is_team_member(request.user)
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "too_large"
+
+
+class TrafficFileSerializer(serializers.ModelSerializer[TrafficFile]):
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = TrafficFile
+        fields = ["id", "name", "gateway", "day", "sha256", "size", "status", "rows", "error_count", "report", "url"]
+
+    def get_url(self, traffic_file: TrafficFile) -> str:
+        return reverse("traffic:api_traffic_detail", args=[traffic_file.pk])
+
+
+class TrafficUploadView(APIView):
+    """Send one traffic file (multipart, field `file`): 202 with its row; the worker checks it and, when it has no
+    errors, applies it. A file past the size limit is refused with 413 before it is read."""
+
+    permission_classes = [IsTeamMember]
+    parser_classes = [MultiPartParser]
+
+    def post(self, request: Request) -> Response:
+        declared = (
+            int(request.META.get("CONTENT_LENGTH") or 0) if str(request.META.get("CONTENT_LENGTH", "")).isdigit() else 0
+        )
+        if declared > settings.HTG_TRAFFIC_MAX_BYTES + 64_000:
+            refusal = traffic_upload_refusal(name="file.csv", size=declared)
+            raise PayloadTooLarge(" ".join(refusal.messages) if refusal else None)
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise exceptions.ValidationError({"file": [_("Choose a file.")]})
+        if (upload.size or 0) > settings.HTG_TRAFFIC_MAX_BYTES:
+            refusal = traffic_upload_refusal(name=upload.name or "", size=upload.size or 0)
+            raise PayloadTooLarge(" ".join(refusal.messages) if refusal else None)
+        try:
+            traffic_file = traffic_file_receive(
+                name=upload.name or "",
+                content=upload,
+                size=upload.size or 0,
+                source=TrafficFile.Source.API,
+                uploaded_by=request.user,
+            )
+        except ValidationError as error:
+            raise exceptions.ValidationError(error.message_dict) from error
+        return Response(TrafficFileSerializer(traffic_file).data, status=status.HTTP_202_ACCEPTED)
+
+
+class TrafficDetailView(APIView):
+    """One traffic file: its status and, when rejected, its check report (line, field, message in both languages)."""
+
+    permission_classes = [IsTeamMember]
+
+    def get(self, request: Request, file_id: int) -> Response:
+        return Response(TrafficFileSerializer(get_object_or_404(TrafficFile, pk=file_id)).data)
+
+
+urlpatterns = [
+    path("", TrafficUploadView.as_view(), name="api_traffic_upload"),
+    path("<int:file_id>/", TrafficDetailView.as_view(), name="api_traffic_detail"),
+]
