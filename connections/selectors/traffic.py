@@ -12,7 +12,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from connections.models import Connection, ConnectionState, TrafficEvidence
-from htg_migration.calendar import business_days_between
+from htg_migration.calendar import business_days_between, is_business_day, subtract_business_days
 from htg_migration.dates import date_text
 
 S = ConnectionState
@@ -52,14 +52,25 @@ def digipoort_quiet_business_days(*, evidence: TrafficEvidence, live_day: dateti
     return business_days_between(last_activity, today - datetime.timedelta(days=1))
 
 
-def still_on_digipoort(*, connection: Connection, evidence: TrafficEvidence | None) -> bool:
-    """Live, and production messages of this flow still came through Digipoort after the day it went live."""
+def digipoort_recent_since(today: datetime.date) -> datetime.date:
+    """The earliest last Digipoort day that is still recent: fewer than HTG_TRAFFIC_CLOSED_AFTER_DAYS business days
+    have passed since (through yesterday). The same cut-off as digipoort_quiet_business_days, as a date for queries."""
+    needed: int = settings.HTG_TRAFFIC_CLOSED_AFTER_DAYS
+    yesterday = today - datetime.timedelta(days=1)
+    return subtract_business_days(yesterday, needed - 1 if is_business_day(yesterday) else needed)
+
+
+def still_on_digipoort(*, connection: Connection, evidence: TrafficEvidence | None, today: datetime.date) -> bool:
+    """Live, production messages of this flow came through Digipoort after the day it went live, and recently: until
+    HTG_TRAFFIC_CLOSED_AFTER_DAYS business days have passed without Digipoort traffic (then closing is proposed)."""
     live_day = connection_live_day(connection)
     return bool(
         evidence is not None
         and live_day is not None
         and evidence.last_digipoort_production_on is not None
         and evidence.last_digipoort_production_on > live_day
+        and digipoort_quiet_business_days(evidence=evidence, live_day=live_day, today=today)
+        < settings.HTG_TRAFFIC_CLOSED_AFTER_DAYS
     )
 
 
@@ -88,10 +99,10 @@ def traffic_notices(*, connection: Connection, today: datetime.date) -> list[Tra
         return []
     notices: list[TrafficNotice] = []
     state = connection.state
-    if still_on_digipoort(connection=connection, evidence=evidence):
-        notices.append(TrafficNotice("still_on_digipoort", _still_on_digipoort_text(connection, evidence), "", True))
     live_day = connection_live_day(connection)
-    if live_day is not None and not still_on_digipoort(connection=connection, evidence=evidence):
+    if still_on_digipoort(connection=connection, evidence=evidence, today=today):
+        notices.append(TrafficNotice("still_on_digipoort", _still_on_digipoort_text(connection, evidence), "", True))
+    elif live_day is not None:
         quiet = digipoort_quiet_business_days(evidence=evidence, live_day=live_day, today=today)
         needed: int = settings.HTG_TRAFFIC_CLOSED_AFTER_DAYS
         if quiet >= needed:
@@ -134,11 +145,11 @@ def traffic_notices(*, connection: Connection, today: datetime.date) -> list[Tra
     return notices
 
 
-def company_traffic_alert(*, connection: Connection) -> str:
+def company_traffic_alert(*, connection: Connection, today: datetime.date) -> str:
     """For the portal, in the company's language: what to change when production messages still go via Digipoort
     after going live ("" otherwise)."""
     evidence = connection_evidence(connection)
-    if evidence is None or not still_on_digipoort(connection=connection, evidence=evidence):
+    if evidence is None or not still_on_digipoort(connection=connection, evidence=evidence, today=today):
         return ""
     volume = _volume_since_live(connection, evidence)
     values = {

@@ -115,7 +115,7 @@ def portal_status(*, customer_id: int) -> PortalStatus:
                 is_overdue=bool(due_on and due_on < today),
                 needs_intake=connection.state == S.INVITED,
                 due_on=due_on,
-                traffic_alert=company_traffic_alert(connection=connection),
+                traffic_alert=company_traffic_alert(connection=connection, today=today),
             )
         )
     rows.sort(key=lambda row: (row.connection.flow.plateau.number, row.connection.flow.code))

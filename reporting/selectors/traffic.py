@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from django.db.models import F, Sum
 
 from connections.models import ConnectionState, TrafficEvidence
+from connections.selectors.traffic import digipoort_recent_since
 from plateaus.models import MessageFlow
 from traffic.models import Environment, Gateway, TrafficDaily, TrafficSender
 
 WINDOW_DAYS = 182  # six months of days in the chart and its table
-RECENT_DAYS = 14  # a sender "still" on Digipoort: seen in the last two weeks
 LISTED = 10
 
 
@@ -81,6 +81,7 @@ class EvidenceRow:
 class TrafficFigures:
     as_of: datetime.date
     first_day: datetime.date
+    recent_since: datetime.date
     days: list[datetime.date]
     plateaus: list[PlateauShare]
     flows: list[FlowShare]
@@ -180,7 +181,8 @@ def dashboard_traffic(*, as_of: datetime.date) -> TrafficFigures:
     by_flow = _volumes(rows, {flow.pk: flow.pk for flow in flows})
     plateaus = {flow.plateau_id: flow.plateau for flow in flows}
     last_week = [day for day in days if day > (days[-1] if days else as_of) - datetime.timedelta(days=7)]
-    recent = as_of - datetime.timedelta(days=RECENT_DAYS)
+    # "Still" on Digipoort: seen within the business days after which closing the route is proposed.
+    recent = digipoort_recent_since(as_of)
     digipoort = TrafficSender.objects.filter(gateway=Gateway.DIGIPOORT, last_seen__gte=recent).select_related(
         "customer"
     )
@@ -191,10 +193,12 @@ def dashboard_traffic(*, as_of: datetime.date) -> TrafficFigures:
         connection__state=ConnectionState.LIVE,
         live_on__isnull=False,
         last_digipoort_production_on__gt=F("live_on"),
+        last_digipoort_on__gte=recent,
     )
     return TrafficFigures(
         as_of=as_of,
         first_day=first_day,
+        recent_since=recent,
         days=days,
         plateaus=[
             PlateauShare(

@@ -127,7 +127,9 @@ def test_digipoort_on_the_live_day_is_no_alert_the_day_after_is():
     notices = traffic_notices(connection=_reload(connection), today=day_after)
     assert notices[0].kind == "still_on_digipoort" and notices[0].is_alert
     assert "12 production messages" in notices[0].text and "24 April 2020" in notices[0].text
-    assert "12 of your AGS production messages" in company_traffic_alert(connection=_reload(connection))
+    assert "12 of your AGS production messages" in company_traffic_alert(
+        connection=_reload(connection), today=day_after
+    )
     assert "propose_closed" not in [notice.kind for notice in notices]
 
 
@@ -192,3 +194,15 @@ def test_an_unknown_sender_makes_no_evidence_and_a_rebuild_gives_the_same_rows()
     evidence_refresh(customer_ids=None)
     assert list(TrafficEvidence.objects.values_list("customer_id", "flow_id", "digipoort_since_live")) == before
     assert before == [(connection.customer_id, connection.flow_id, 6)]
+
+
+def test_the_alert_ends_after_n_quiet_business_days_and_closing_is_proposed_instead():
+    # given a live connection that sent production via Digipoort on the day after going live (Friday 24 April)
+    connection = _connection(S.LIVE)
+    digipoort = sender(gateway="digipoort", identity=connection.customer.eori, customer=connection.customer)
+    apply_day("digipoort", datetime.date(2020, 4, 24), [(digipoort, connection.flow, "production", 4)])
+    # then the alert stands through 9 quiet business days (to Monday 11 May, holidays skipped) ...
+    with override_settings(HTG_TRAFFIC_CLOSED_AFTER_DAYS=10):
+        assert [kind for kind, _step in _kinds(connection, datetime.date(2020, 5, 12))] == ["still_on_digipoort"]
+        # ... and from the 10th, closing is proposed instead
+        assert _kinds(connection, datetime.date(2020, 5, 13)) == [("propose_closed", "close_digipoort")]
