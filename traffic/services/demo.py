@@ -6,7 +6,7 @@ Per connection: Digipoort production traffic until it goes live (the day it goes
 the three days after, except for a straggler (about 1 in 20) that keeps sending via Digipoort; HTG test traffic from
 the day it entered "testing" until it goes live; HTG production from the day it went live (and for one in four whose
 test passed, from two days after: the team sees "go live" proposed). Nothing via Digipoort
-after "Digipoort closed". Besides: a few companies send a flow via Digipoort they have no connection for, and a few
+after "Digipoort closed". Besides: one company in ten sends the flows it has no connection for via Digipoort, and a few
 senders match no company at all. Volumes are deterministic (hashes of ids and days), so the same demo gives the same
 traffic. Business days only.
 """
@@ -95,13 +95,13 @@ WITH milestones AS (
     WHERE (plan.live_on IS NOT NULL AND plan.day >= plan.live_on)
         OR (plan.live_on IS NULL AND plan.seed %% 4 = 0 AND plan.day > plan.passed_on + 2)
     UNION ALL
-    -- companies (1 in 40) sending a flow via Digipoort that they have no connection for
+    -- companies (1 in 10) sending the flows they have no connection for via Digipoort
     SELECT days.day, 'digipoort', 'production', flow.id, customer.id,
         3 + abs(hashtext(customer.id || ':' || days.day)) %% 20
     FROM connections_customer customer
     CROSS JOIN plateaus_messageflow flow
     CROSS JOIN days
-    WHERE abs(hashtext('demo-other' || customer.id)) %% 40 = 0
+    WHERE customer.id %% 10 = 0
         AND NOT EXISTS (
             SELECT 1 FROM connections_connection connection
             WHERE connection.customer_id = customer.id AND connection.flow_id = flow.id
