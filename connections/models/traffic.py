@@ -41,8 +41,18 @@ class TrafficEvidence(models.Model):
             models.UniqueConstraint(fields=["customer", "flow"], name="traffic_evidence_one_per_customer_and_flow"),
         ]
         indexes = [
-            # The dashboard's "on Digipoort without a connection" and "live but still on Digipoort" lists.
-            models.Index(fields=["last_digipoort_production_on"], name="traffic_evidence_digipoort_idx"),
+            # The dashboard's lists, each over the few rows it can show: "live but still on Digipoort" (a volume
+            # after going live, Digipoort seen recently) and "on Digipoort without a connection" (largest first).
+            models.Index(
+                fields=["last_digipoort_on"],
+                name="evidence_since_live_idx",
+                condition=models.Q(digipoort_since_live__gt=0),
+            ),
+            models.Index(
+                models.F("digipoort_production_messages").desc(),
+                name="evidence_unconnected_idx",
+                condition=models.Q(connection__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:
