@@ -8,7 +8,7 @@ identities and their totals are not kept per day)."""
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import F, Sum
+from django.db.models import F
 
 from connections.models import ConnectionState, TrafficEvidence
 from connections.selectors.traffic import digipoort_recent_since
@@ -114,11 +114,11 @@ def traffic_share_rows(
     *, first_day: datetime.date, last_day: datetime.date
 ) -> list[tuple[datetime.date, int, str, int]]:
     """(day, flow id, gateway, messages) of production traffic from the rollup: the share's one read."""
+    # One rollup row per day, gateway, environment and flow (its unique constraint): nothing to add up in SQL.
     return list(
         TrafficDaily.objects.filter(environment=Environment.PRODUCTION, day__range=(first_day, last_day))
-        .values_list("day", "flow_id", "gateway")
-        .annotate(messages=Sum("messages"))
         .order_by("day", "flow_id", "gateway")
+        .values_list("day", "flow_id", "gateway", "messages")
     )
 
 
