@@ -16,7 +16,7 @@ def metric_traffic_share(context: "BenchContext") -> list["Metric"]:
     production volume on HTG per plateau and day and per flow over six months, read from the daily rollup, and put
     together), over 182 days of demo traffic for the N customers (demo_traffic's generator, INSERT ... SELECT into
     the monthly partitions, then the rollup and the evidence), the median of 15; `traffic_section_ms` the whole
-    traffic section of the dashboard (the share plus the lists of senders still on Digipoort: ten queries). Floor of
+    traffic section of the dashboard (the share plus the lists of senders still on Digipoort: nine queries). Floor of
     each: the same statements (captured from one call) executed raw through the same database connection, rows
     fetched, the median of 15. `traffic_counts`: the number of daily count rows seeded, `traffic_seed_s` the seconds
     that took (no floor)."""

@@ -15,7 +15,7 @@ from traffic.models import TrafficCount
 
 pytestmark = pytest.mark.django_db
 DAY = datetime.date(2020, 5, 14)
-TRAFFIC_QUERIES = 10
+TRAFFIC_QUERIES = 9
 
 
 @pytest.fixture
