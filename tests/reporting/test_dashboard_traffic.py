@@ -114,3 +114,34 @@ def test_the_chart_describes_the_latest_share_and_labels_each_plateau(traffic):
     chart = share_chart(dashboard_traffic(as_of=DAY))
     assert "60%" in chart.summary  # 95 of 159 on the last day
     assert [label.text for label in chart.labels if label.text.startswith("Plateau")] == ["Plateau 1: 60%"]
+
+
+def test_the_weekly_report_carries_the_same_traffic_figures(traffic):
+    import io
+    import subprocess
+
+    import openpyxl
+
+    from reporting.selectors import dashboard_build
+    from reporting.services.pdf import report_pdf
+    from reporting.services.xlsx import report_xlsx
+
+    # given the dashboard and its traffic figures of the day
+    dashboard = dashboard_build(as_of=DAY, today=DAY)
+    figures = dashboard_traffic(as_of=DAY)
+    # when the report is made
+    pdf = report_pdf(dashboard, figures)
+    book = openpyxl.load_workbook(io.BytesIO(report_xlsx(dashboard, figures)))
+    # then the PDF has the section with the same share, and the spreadsheet a traffic sheet with the same numbers
+    text = " ".join(
+        subprocess.run(["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True)
+        .stdout.decode()
+        .split()
+    )
+    assert "Message traffic: the volume on HTG" in text
+    assert "On 2020-05-14, 59.7% of all production messages went via HTG." in text
+    assert "Live but still on Digipoort: 1" in text
+    sheet = book["Traffic"]
+    values = [list(row) for row in sheet.iter_rows(values_only=True)]
+    assert ["AGS", 95, 12, 165, 156] in [row[:5] for row in values]
+    assert ["Live but still on Digipoort", 1] in [row[:2] for row in values]
