@@ -114,10 +114,12 @@ def run(arguments: list[str]) -> None:
 
 
 # The demo loader, in order (tests/test_demo_loader.py runs the same steps on an empty database): the companies with
-# the team's workspace (slots in every open booking window, escalations, callback requests, portal contacts), the
+# the team's workspace (slots in every open booking window, escalations, callback requests, portal contacts), their
+# message traffic through both gateways, the
 # community area's news and documents, a weekly report, and the sign-in details of the staff and portal users.
 DEMO_COMMANDS: list[list[str]] = [
     ["seed_demo", "--customers", "500", "--seed", "1", "--as-of", DEMO_DATE, "--if-empty"],
+    ["demo_traffic", "--as-of", DEMO_DATE, "--if-empty"],
     ["demo_community"],
     ["weekly_report", "--as-of", DEMO_DATE],
     ["demo_users"],

@@ -36,6 +36,7 @@ from connections.models import (
     HelpdeskContact,
 )
 from connections.selectors.contacts import contacts_with_suppression
+from connections.selectors.traffic import traffic_notices
 from connections.services.htg_numbers import htg_number_normalise
 from connections.validators import normalise_identifier
 from notifications.models import OutboxEmail
@@ -210,6 +211,7 @@ class ConnectionSummary:
     script: str
     escalation: Escalation | None
     is_overdue: bool
+    traffic_alert: str = ""  # production messages still via Digipoort after going live (connections.selectors.traffic)
 
 
 RECENT_EMAILS = 10
@@ -221,7 +223,7 @@ def customer_overview(*, customer_id: int, today: datetime.date) -> dict[str, An
     customer = get_object_or_404(Customer.objects.select_related("hub"), pk=customer_id)
     connections = list(
         Connection.objects.filter(customer=customer)
-        .select_related("flow__plateau__programme", "assigned_to")
+        .select_related("flow__plateau__programme", "assigned_to", "traffic_evidence")
         .order_by("flow__plateau__number", "flow__code", "id")
     )
     escalations = {
@@ -241,6 +243,14 @@ def customer_overview(*, customer_id: int, today: datetime.date) -> dict[str, An
                 script=str(guide.script),
                 escalation=escalations.get(connection.pk),
                 is_overdue=connection.due_on is not None and connection.due_on < today,
+                traffic_alert=next(
+                    (
+                        notice.text
+                        for notice in traffic_notices(connection=connection, today=today)
+                        if notice.kind == "still_on_digipoort"
+                    ),
+                    "",
+                ),
             )
         )
     callbacks = list(

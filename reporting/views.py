@@ -15,6 +15,7 @@ from connections.views.access import team_required
 from htg_migration import clock
 from plateaus.selectors import plateau_numbers
 from reporting.charts import burnup_chart, chart_svg, forecast_sentence
+from reporting.charts_traffic import traffic_section
 from reporting.forms import DashboardForm
 from reporting.selectors import WhatIf, dashboard_build
 from reporting.selectors.reports import weekly_report_get, weekly_report_list
@@ -46,6 +47,7 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
         "charts": charts,
         "states": ConnectionState.choices,
         "reports": weekly_report_list(),
+        **traffic_section(as_of=as_of),
     }
     return render(request, "reporting/dashboard.html", context, status=200 if is_valid else 400)
 

@@ -24,6 +24,7 @@ from connections.models.jobs import BulkJob, BulkJobItem
 from connections.models.slots import SLOT_CAPACITY_MAX, Slot, SlotBooking, TeamAvailability
 from connections.models.snapshots import DailyCount, DailySnapshot
 from connections.models.submit_tokens import SubmitToken
+from connections.models.traffic import TrafficEvidence
 
 __all__ = [
     "ASSIGN_EVENT",
@@ -60,4 +61,5 @@ __all__ = [
     "SubmitToken",
     "TeamAvailability",
     "TlsVersion",
+    "TrafficEvidence",
 ]

@@ -11,7 +11,9 @@ from connections import permissions
 from connections.models import Connection, ConnectionEvent, Escalation, SlotBooking
 from connections.selectors.callbacks import connection_helpdesk_history
 from connections.selectors.contacts import contacts_with_suppression
+from connections.selectors.traffic import traffic_notices
 from connections.services.transitions import transition_label
+from htg_migration import clock
 
 WHO_MAY = {
     permissions.team_may: _("by the connection team"),
@@ -57,7 +59,7 @@ def connection_steps(*, connection: Connection, user: Any) -> list[StepOption]:
 def connection_detail(*, connection_id: int, user: Any) -> dict[str, Any]:
     connection = get_object_or_404(
         Connection.objects.select_related(
-            "customer", "customer__hub", "flow", "flow__plateau", "assigned_to"
+            "customer", "customer__hub", "flow", "flow__plateau", "assigned_to", "traffic_evidence"
         ).prefetch_related("flow__parties"),
         pk=connection_id,
     )
@@ -78,6 +80,7 @@ def connection_detail(*, connection_id: int, user: Any) -> dict[str, Any]:
             .order_by("-created_at", "-id")
         ),
         "steps": connection_steps(connection=connection, user=user),
+        "traffic_notices": traffic_notices(connection=connection, today=clock.today()),
         "booking": SlotBooking.objects.filter(connection=connection, cancelled_at__isnull=True)
         .select_related("slot", "slot__team_member")
         .first(),

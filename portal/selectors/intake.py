@@ -18,6 +18,7 @@ from connections.selectors.company_steps import (
     connection_confirmed,
     with_confirmations,
 )
+from connections.selectors.traffic import company_traffic_alert
 from htg_migration import clock
 from notifications.services import address_normalise
 from plateaus.models import GovernmentParty, MessageFlow
@@ -79,6 +80,7 @@ class StatusRow:
     is_overdue: bool
     needs_intake: bool
     due_on: Any = None  # what the company owes, by when: none once it confirmed what its step asks
+    traffic_alert: str = ""  # what to change: production messages still via Digipoort after going live
 
 
 @dataclass(frozen=True)
@@ -95,7 +97,9 @@ def portal_status(*, customer_id: int) -> PortalStatus:
     today = clock.today()
     rows = []
     connections = with_confirmations(
-        Connection.objects.filter(customer_id=customer_id).select_related("flow__plateau__programme")
+        Connection.objects.filter(customer_id=customer_id).select_related(
+            "flow__plateau__programme", "traffic_evidence"
+        )
     )
     for connection in connections:
         guide = step_guide(connection.state)
@@ -111,6 +115,7 @@ def portal_status(*, customer_id: int) -> PortalStatus:
                 is_overdue=bool(due_on and due_on < today),
                 needs_intake=connection.state == S.INVITED,
                 due_on=due_on,
+                traffic_alert=company_traffic_alert(connection=connection, today=today),
             )
         )
     rows.sort(key=lambda row: (row.connection.flow.plateau.number, row.connection.flow.code))

@@ -26,6 +26,7 @@ from connections.models import ConnectionState
 from reporting.charts import burnup_chart, chart_drawing, forecast_sentence
 from reporting.pdf_fonts import pdf_fonts_register
 from reporting.selectors import Dashboard
+from reporting.selectors.traffic import TrafficFigures
 from reporting.services.figures import (
     REPORT_DATE_FORMAT,
     report_risks_heading,
@@ -34,6 +35,7 @@ from reporting.services.figures import (
     report_verdict,
     report_week_label,
 )
+from reporting.services.traffic_report import traffic_pdf_story
 
 
 def _text(value: str) -> str:
@@ -81,7 +83,7 @@ def _side_by_side(rows: list[list[str]], *, header: list[str]) -> Table:
     return Table([[left, right]], style=[("VALIGN", (0, 0), (-1, -1), "TOP")], hAlign="LEFT")
 
 
-def report_pdf(dashboard: Dashboard) -> bytes:
+def report_pdf(dashboard: Dashboard, traffic: TrafficFigures | None = None) -> bytes:
     output = io.BytesIO()
     week = report_week_label(dashboard.as_of)
     regular, _bold = pdf_fonts_register()
@@ -218,6 +220,8 @@ def report_pdf(dashboard: Dashboard) -> bytes:
         story.append(
             Paragraph(_text(_("Every flow is open: all government parties are connected to HTG.")), styles["BodyText"])
         )
+    if traffic is not None:
+        story += traffic_pdf_story(traffic, styles=styles, grid=grid, text=_text)
     story += [
         Paragraph(_text(report_risks_heading(dashboard)), styles["Heading2"]),
         Table(

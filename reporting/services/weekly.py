@@ -9,6 +9,7 @@ from django.utils import translation
 from htg_migration import clock
 from reporting.models import WeeklyReport
 from reporting.selectors import dashboard_build
+from reporting.selectors.traffic import dashboard_traffic
 from reporting.services.figures import weekly_report_week
 from reporting.services.pdf import report_pdf
 from reporting.services.xlsx import report_xlsx
@@ -26,7 +27,8 @@ def weekly_report_generate(*, as_of: datetime.date) -> WeeklyReport:
         return existing
     with translation.override(settings.HTG_REPORT_LANGUAGE):
         dashboard = dashboard_build(as_of=as_of, today=max(clock.today(), as_of))
-        pdf, xlsx = report_pdf(dashboard), report_xlsx(dashboard)
+        traffic = dashboard_traffic(as_of=as_of)
+        pdf, xlsx = report_pdf(dashboard, traffic), report_xlsx(dashboard, traffic)
     try:
         with transaction.atomic():
             return WeeklyReport.objects.create(week_start=week_start, as_of=as_of, pdf=pdf, xlsx=xlsx)

@@ -13,7 +13,9 @@ from connections.models import ConnectionState
 from htg_migration.spreadsheets import workbook, xlsx_append, xlsx_put
 from reporting.charts import forecast_sentence
 from reporting.selectors import Dashboard, PlateauFigures
+from reporting.selectors.traffic import TrafficFigures
 from reporting.services.figures import report_risks_heading, report_rows
+from reporting.services.traffic_report import traffic_xlsx_sheet
 
 BOLD = Font(bold=True)
 
@@ -46,7 +48,7 @@ def _forecast_dates(plateau: PlateauFigures) -> list[object]:
     return [forecast.expected, forecast.earliest or "", forecast.latest or ""]
 
 
-def report_xlsx(dashboard: Dashboard) -> bytes:
+def report_xlsx(dashboard: Dashboard, traffic: TrafficFigures | None = None) -> bytes:
     book = workbook()
     headline = book.active
     headline.title = _("Headline")
@@ -158,6 +160,8 @@ def report_xlsx(dashboard: Dashboard) -> bytes:
     if len(dashboard.risks) < dashboard.at_risk:
         xlsx_append(risks, [])
         xlsx_append(risks, [report_risks_heading(dashboard)])
+    if traffic is not None:
+        traffic_xlsx_sheet(book, traffic, header=_header)
     for sheet in book.worksheets:
         _dated(sheet)
 

@@ -18,8 +18,8 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
 SEED_DAY = datetime.date(2020, 5, 15)
 URL = "/team/dashboard/"
-# session, user, groups, the form's plateaus, the selector's 9 reads, the weekly reports
-PAGE_QUERIES = 14
+# session, user, groups, the form's plateaus, the selector's 9 reads, the weekly reports, the traffic section's 9
+PAGE_QUERIES = 14 + 9
 
 
 @pytest.fixture(autouse=True)

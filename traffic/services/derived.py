@@ -5,6 +5,8 @@ import datetime
 
 from django.db import connection
 
+from traffic.services.evidence import evidence_refresh_for_file
+
 
 def daily_rollup_refresh(*, gateway: str, day: datetime.date) -> int:
     """TrafficDaily for `gateway` and `day` made again from the counts; the number of rows it now has."""
@@ -28,3 +30,4 @@ def refresh(*, gateway: str, day: datetime.date) -> None:
     """Everything derived from `gateway`'s counts of `day`, made again. Called by the apply inside its transaction,
     so a reader sees the old figures or the new ones, never a mix."""
     daily_rollup_refresh(gateway=gateway, day=day)
+    evidence_refresh_for_file(gateway=gateway, day=day)
