@@ -19,6 +19,9 @@ ALLOWED = {
     # The API is the interface over every feature's services and selectors (STYLE.md, api/): it sits on top of the
     # feature apps, and none of them imports it. Which of their modules it may use: API_MAY_USE below.
     "api": {"api", "helpdesk", "reporting", "imports"} | CORE | SHARED,
+    # The dashboard and the weekly report read the gateways' traffic (its models: the daily rollup, the senders); the
+    # traffic app never imports reporting.
+    "reporting": {"reporting", "traffic"} | CORE | SHARED,
     # Of the shared package, only the modules that put the project together see the apps.
     "htg_migration": SHARED,
 }
