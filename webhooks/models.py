@@ -3,7 +3,6 @@ outbox"). Knows nothing about connections' rules: callers give the company an ev
 see it (the company and its hub), the connection, a kind and a payload."""
 
 from django.db import models
-from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
 
 
@@ -13,15 +12,6 @@ class EventKind(models.TextChoices):
     SLOT_MOVED = "slot.moved", _("a test slot was moved")
     EMAIL_BOUNCED = "email.bounced", _("an e-mail to a contact bounced")
     ESCALATION_OPENED = "escalation.opened", _("an escalation was opened")
-
-
-def _current_transaction() -> Cast:
-    # The id of the transaction that writes the row (PostgreSQL's xid8, as a number): the feed shows only events of
-    # transactions that have ended, ordered by it, so a reader never passes an event that commits later.
-    return Cast(
-        Cast(models.Func(function="pg_current_xact_id", output_field=models.TextField()), models.TextField()),
-        models.BigIntegerField(),
-    )
 
 
 class Event(models.Model):
@@ -37,14 +27,17 @@ class Event(models.Model):
     )
     payload = models.JSONField(_("data"), default=dict)
     occurred_at = models.DateTimeField(_("occurred at"))
-    transaction_id = models.BigIntegerField(db_default=_current_transaction(), editable=False)
+    # The event's place in the feed, given once its transaction has committed (`events_publish`), in the order of
+    # those commits: a reader that asks `after` a position never misses an event that committed later.
+    position = models.BigIntegerField(_("position"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("event")
         verbose_name_plural = _("events")
+        constraints = [models.UniqueConstraint(fields=["position"], name="webhooks_event_position_unique")]
         indexes = [
-            models.Index(fields=["transaction_id", "id"], name="webhooks_event_position"),
-            models.Index(fields=["customer", "transaction_id", "id"], name="webhooks_event_customer"),
+            models.Index(fields=["customer", "position"], name="webhooks_event_customer"),
+            models.Index(fields=["id"], name="webhooks_event_unpublished", condition=models.Q(position__isnull=True)),
         ]
 
     def __str__(self) -> str:

@@ -39,10 +39,12 @@ class EventSerializer(serializers.ModelSerializer[Event]):
 
 
 class EventFeedQuerySerializer(serializers.Serializer[Any]):
-    after = serializers.CharField(required=False, max_length=40, help_text="The `cursor` of the last event you have.")
+    after = serializers.CharField(
+        required=False, max_length=40, trim_whitespace=False, help_text="The `cursor` of the last event you have."
+    )
     page_size = serializers.IntegerField(required=False, min_value=1, max_value=FEED_PAGE_SIZE_MAX)
 
-    def validate_after(self, value: str) -> tuple[int, int]:
+    def validate_after(self, value: str) -> int:
         position = event_cursor_parse(value)
         if position is None:
             raise serializers.ValidationError(_("This is not a cursor of the events feed."))

@@ -171,8 +171,13 @@ def test_a_hard_bounce_of_a_contact_s_address_becomes_one_event_for_its_company_
         subject="s", body_text="b", queued_at=MOMENT, status=OutboxEmail.Status.BOUNCED,
     )  # fmt: skip
     bounce = InboundBounce.objects.create(
-        raw_message=b"x", raw_size=1, raw_sha256="0" * 64, received_at=MOMENT, email=email,
-        outcome=InboundBounce.Outcome.HARD_BOUNCE, processed_at=MOMENT,
+        raw_message=b"x",
+        raw_size=1,
+        raw_sha256="0" * 64,
+        received_at=MOMENT,
+        email=email,
+        outcome=InboundBounce.Outcome.HARD_BOUNCE,
+        processed_at=MOMENT,
     )
 
     # when: the sweep runs twice

@@ -54,7 +54,7 @@ def _events(customer_id: int, connection_ids: list[int], count: int) -> list[int
 
 def test_each_event_arrives_signed_with_its_id_timestamp_and_body(receiver, company):
     # given
-    contact, endpoint = company
+    contact, _endpoint = company
     connection = ConnectionFactory(customer=contact.customer)
     event_ids = _events(contact.customer_id, [connection.pk], 3)
 
@@ -86,7 +86,9 @@ def test_a_signature_made_with_another_secret_does_not_verify(receiver, company)
     assert [item.signature_valid for item in receiver.received] == [False]
 
 
-def test_a_500_is_retried_after_a_doubling_wait_and_the_next_event_of_that_connection_waits(receiver, company, settings):
+def test_a_500_is_retried_after_a_doubling_wait_and_the_next_event_of_that_connection_waits(
+    receiver, company, settings
+):
     # given: two events of one connection, one of another; the first call answers 500
     settings.HTG_WEBHOOK_RETRY_BASE_SECONDS = 30
     contact, _endpoint = company

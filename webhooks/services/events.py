@@ -49,8 +49,9 @@ class EventDraft:
 
 
 def events_record(*, events: Sequence[EventDraft]) -> list[int]:
-    """Write the events in the caller's transaction, and their deliveries, in one statement; the sending is queued
-    once the transaction commits (never before: a rolled-back change sends nothing). Returns the events' ids.
+    """Write the events in the caller's transaction, and their deliveries, in one statement; their publishing in the
+    feed and their sending are queued once the transaction commits (never before: a rolled-back change sends
+    nothing). Returns the events' ids.
 
     Never blocks the caller beyond that statement: no request is made here, and the queueing after the commit logs
     a broker that is away instead of failing (the sweep sends the deliveries then)."""
@@ -72,11 +73,10 @@ def events_record(*, events: Sequence[EventDraft]) -> list[int]:
                 [draft.occurred_at for draft in events],
             ],
         )
-        event_ids, delivery_count = cursor.fetchone()
-    if delivery_count:
-        from webhooks.tasks import webhook_deliveries_send_task
+        event_ids, _delivery_count = cursor.fetchone()
+    from webhooks.tasks import webhook_events_task
 
-        task_queue_on_commit(webhook_deliveries_send_task.delay)
+    task_queue_on_commit(webhook_events_task.delay)
     return list(event_ids)
 
 
@@ -92,3 +92,34 @@ def event_record(
     return events_record(
         events=[EventDraft(kind, customer_id, connection_id, payload, occurred_at)],
     )[0]
+
+
+PUBLISH_LOCK = (7_340_103, 1)  # the advisory lock that makes publishers take turns (transaction-level)
+PUBLISH_BATCH = 5000
+
+# The committed events without a place, oldest first, get the next places after the last one given: publishers take
+# turns on the lock, so the places follow the order in which the events' transactions committed.
+PUBLISH_SQL = """
+WITH waiting AS (
+    SELECT id, row_number() OVER (ORDER BY id) AS number
+    FROM webhooks_event WHERE position IS NULL ORDER BY id LIMIT %s
+), last AS (
+    SELECT coalesce(max(position), 0) AS position FROM webhooks_event
+)
+UPDATE webhooks_event SET position = last.position + waiting.number
+FROM waiting, last WHERE webhooks_event.id = waiting.id
+"""
+
+
+def events_publish() -> int:
+    """Give the committed events their places in the feed (`Event.position`), in the order their transactions
+    committed; returns how many. Run after every commit that wrote events (their task) and by the sweep."""
+    published = 0
+    while True:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", list(PUBLISH_LOCK))
+            cursor.execute(PUBLISH_SQL, [PUBLISH_BATCH])
+            count = cursor.rowcount
+        published += count
+        if count < PUBLISH_BATCH:
+            return published
