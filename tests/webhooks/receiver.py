@@ -54,13 +54,13 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
             with receiver.lock:
                 delay = receiver.delays.popleft() if receiver.delays else 0
                 status = receiver.statuses.popleft() if receiver.statuses else 200
-            if delay:
-                time.sleep(delay)
             valid = signature_valid(
                 receiver.secret, self.headers["X-HTG-Timestamp"], body, self.headers["X-HTG-Signature"]
             )
-            with receiver.lock:
+            with receiver.lock:  # recorded as it arrives: a late answer does not move it in the order
                 receiver.received.append(Received(int(self.headers["X-HTG-Event-Id"]), json.loads(body), valid, status))
+            if delay:
+                time.sleep(delay)
             self.send_response(status)
             self.send_header("Content-Length", "2")
             self.end_headers()
