@@ -37,6 +37,7 @@ from bench.metrics_helpdesk import metric_helpdesk_lookup  # noqa: E402 - needs 
 from bench.metrics_ladder import metric_sweep_s  # noqa: E402 - needs the path above
 from bench.metrics_notifications import metric_emails_per_s  # noqa: E402 - needs the path above
 from bench.metrics_team import metric_connection_list  # noqa: E402 - needs the path above
+from bench.metrics_webhooks import metric_webhooks_per_s  # noqa: E402 - needs the path above
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -57,6 +58,7 @@ GOALS: dict[str, tuple[float, int | None]] = {
     "connection_list_due_ms": (5.0, 100_000),  # a page's own fixed cost dominates a small register's raw query
     "sweep_s": (4.0, None),
     "emails_per_s": (2.5, None),  # at least 0.4 of plain smtplib's rate
+    "webhooks_per_s": (2.0, None),  # at least half of a plain http.client loop's rate
 }
 
 
@@ -188,6 +190,7 @@ METRICS: list[Callable[[BenchContext], list[Metric]]] = [
     metric_dashboard,
     metric_helpdesk_lookup,
     metric_emails_per_s,
+    metric_webhooks_per_s,
     metric_sweep_s,
     metric_import,
 ]

@@ -114,11 +114,8 @@ class WebhookDelivery(models.Model):
                 name="webhooks_delivery_unfinished",
                 condition=models.Q(status__in=["pending", "sending"]),
             ),
-            models.Index(
-                fields=["next_attempt_at"],
-                name="webhooks_delivery_due",
-                condition=models.Q(status="pending"),
-            ),
+            # The waiting rows in the order a claim takes them (it stops after a batch of them).
+            models.Index(fields=["id"], name="webhooks_delivery_pending", condition=models.Q(status="pending")),
             models.Index(fields=["claimed_by"], name="webhooks_delivery_claimed", condition=~models.Q(claimed_by="")),
             models.Index(fields=["endpoint", "status", "id"], name="webhooks_delivery_endpoint"),
         ]

@@ -87,7 +87,7 @@ class _CheckedHTTPConnection(http.client.HTTPConnection):
                 sock.close()
                 last_error = error
                 continue
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # as http.client's own connect does
             self.sock = sock
             return
         raise last_error or OSError(f"{self.host} has no address")

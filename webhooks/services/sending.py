@@ -97,20 +97,22 @@ def _claim(*, token: str, now: datetime.datetime, limit: int) -> list[WebhookDel
         status__in=[WebhookDelivery.Status.PENDING, WebhookDelivery.Status.SENDING],
     )
     with transaction.atomic():
-        rows = list(
+        # The ids first, in id order (the pending index), stopping after `limit`; the rows with their event and
+        # endpoint are read after the claim, so the locking query joins nothing it need not.
+        claimed_ids = list(
             WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("event", "endpoint")
             .filter(_due(now), status=WebhookDelivery.Status.PENDING, endpoint__state=WebhookEndpoint.State.ACTIVE)
             .exclude(Exists(earlier))
-            .order_by("id")[:limit]
+            .order_by("id")
+            .values_list("id", flat=True)[:limit]
         )
-        if rows:
-            WebhookDelivery.objects.filter(pk__in=[row.pk for row in rows]).update(
+        if claimed_ids:
+            WebhookDelivery.objects.filter(pk__in=claimed_ids).update(
                 status=WebhookDelivery.Status.SENDING, claimed_by=token, claimed_at=now
             )
-    for row in rows:
-        row.status, row.claimed_by, row.claimed_at = WebhookDelivery.Status.SENDING, token, now
-    return rows
+    if not claimed_ids:
+        return []
+    return list(WebhookDelivery.objects.select_related("event", "endpoint").filter(pk__in=claimed_ids).order_by("id"))
 
 
 class _Connections:
