@@ -9,6 +9,7 @@ import datetime
 
 import pytest
 from django.core.cache import cache
+from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 
@@ -17,6 +18,10 @@ from api.services.tokens import api_token_create, api_token_revoke
 from tests.connections.factories import ConnectionFactory, helpdesk_member, team_member
 from tests.connections.portal_factories import company_contact, hub_with_client
 from tests.test_hostile_input import ROUTES
+from tests.webhooks.factories import endpoint_for
+from webhooks.models import EventKind, WebhookDelivery
+from webhooks.services import event_record
+from webhooks.services.events import events_publish
 
 pytestmark = pytest.mark.django_db
 
@@ -60,6 +65,14 @@ A_OBJECT = {
     "helpdesk": "403",
     "team": "403",
 }
+# A company's own webhooks: its hub sees none of them (a hub registers its own, which get its clients' events).
+OWN_LIST = {**A_LIST, "hub_of_a": "200 without A"}
+OWN_OBJECT = {**A_OBJECT, "hub_of_a": "404"}
+# A POST-only action: who may call it gets 405 for a GET (the permission is checked first).
+POST_ONLY = {
+    **dict.fromkeys(CALLERS, "405"),
+    **{caller: A_OBJECT[caller] for caller in A_OBJECT if A_OBJECT[caller] in {"401", "403"}},
+}
 MATRIX = {
     "api/schema/": PUBLIC,
     "api/docs/": PUBLIC,
@@ -68,6 +81,12 @@ MATRIX = {
     "api/v1/connections/": A_LIST,
     "api/v1/connections/<int:connection_id>/": A_OBJECT,
     "api/v1/connections/<int:connection_id>/timeline/": A_OBJECT,
+    "api/v1/events/": A_LIST,
+    "api/v1/webhooks/": OWN_LIST,
+    "api/v1/webhooks/<int:endpoint_id>/": OWN_OBJECT,
+    "api/v1/webhooks/<int:endpoint_id>/resume/": POST_ONLY,
+    "api/v1/webhooks/<int:endpoint_id>/deliveries/": OWN_OBJECT,
+    "api/v1/webhooks/<int:endpoint_id>/deliveries/<int:delivery_id>/resend/": POST_ONLY,
 }
 API_ROUTES = sorted(route for route in ROUTES if route.startswith("api/"))
 
@@ -117,15 +136,33 @@ def _callers() -> tuple[dict[str, Client], dict[str, int]]:
         "helpdesk": signed_in(helpdesk_member()),
         "team": signed_in(team_member()),
     }
-    return clients, {"connection_id": connection.pk, "customer_id": a_customer.pk}
+    endpoint, _secret = endpoint_for(company_a)
+    with transaction.atomic():
+        event_id = event_record(
+            kind=EventKind.STATE_CHANGED, customer_id=a_customer.pk, connection_id=connection.pk, payload={},
+            occurred_at=datetime.datetime(2020, 5, 15, tzinfo=datetime.UTC),
+        )  # fmt: skip
+    events_publish()
+    delivery = WebhookDelivery.objects.get(event_id=event_id)
+    return clients, {
+        "connection_id": connection.pk,
+        "customer_id": a_customer.pk,
+        "endpoint_id": endpoint.pk,
+        "delivery_id": delivery.pk,
+        "event_id": event_id,
+    }
 
 
 def _outcome(response, a_ids: dict[str, int], route: str) -> str:
     status = str(response.status_code)
-    if response.status_code != 200 or MATRIX[route] is PUBLIC or MATRIX[route] is A_OBJECT:
+    if response.status_code != 200 or MATRIX[route] in (PUBLIC, A_OBJECT, OWN_OBJECT):
         return status
     rows = response.json()["results"]
-    wanted = a_ids["customer_id"] if route == "api/v1/companies/" else a_ids["connection_id"]
+    wanted = {
+        "api/v1/companies/": a_ids["customer_id"],
+        "api/v1/events/": a_ids["event_id"],
+        "api/v1/webhooks/": a_ids["endpoint_id"],
+    }.get(route, a_ids["connection_id"])
     return f"{status} {'with' if any(row['id'] == wanted for row in rows) else 'without'} A"
 
 
