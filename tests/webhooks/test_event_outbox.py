@@ -154,7 +154,8 @@ def test_events_are_written_only_inside_the_change_s_transaction_and_only_of_kno
         assert len(events_record(events=[draft, draft])) == 2
 
 
-def test_outside_a_transaction_writing_an_event_is_refused(transactional_db):
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_outside_a_transaction_writing_an_event_is_refused():
     contact = company_contact()
     with pytest.raises(TransactionManagementError):
         events_record(events=[EventDraft("connection.state_changed", contact.customer_id, None, {}, MOMENT)])
