@@ -1,5 +1,5 @@
 """The e-mail to the contact who registered a webhook endpoint when it is paused after failing deliveries, in Dutch
-and English (editable in the admin afterwards). Context: `url`, `reason`, `hours`, `link` (the portal's webhooks
+and English (editable in the admin afterwards). Context: `host` (of the address: the address itself is not a page of ours), `reason`, `hours`, `link` (the portal's webhooks
 page)."""
 
 from django.db import migrations
@@ -12,7 +12,7 @@ TEMPLATES = {
     "nl": (
         "Uw webhookadres is gepauzeerd",
         "Beste klant,\n\n"
-        "Wij konden {{ hours }} uur lang geen berichten afleveren op uw webhookadres {{ url }}. "
+        "Wij konden {{ hours }} uur lang geen berichten afleveren op uw webhookadres bij {{ host }}. "
         "Wij hebben het adres daarom gepauzeerd: nieuwe gebeurtenissen wachten tot u het weer aanzet.\n\n"
         "De laatste fout: {{ reason }}\n\n"
         "Zodra uw systeem weer bereikbaar is, zet u het adres hier weer aan:\n{{ link }}",
@@ -20,7 +20,7 @@ TEMPLATES = {
     "en": (
         "Your webhook address is paused",
         "Dear customer,\n\n"
-        "For {{ hours }} hours we could not deliver to your webhook address {{ url }}. "
+        "For {{ hours }} hours we could not deliver to your webhook address at {{ host }}. "
         "We have therefore paused it: new events wait until you resume it.\n\n"
         "The last error: {{ reason }}\n\n"
         "Once your system can be reached again, resume the address here:\n{{ link }}",
@@ -28,7 +28,7 @@ TEMPLATES = {
 }
 EXAMPLES = {
     language: {
-        "url": "https://hooks.example.com/htg",
+        "host": "hooks.example.com",
         "reason": "HTTP 503",
         "hours": 24,
         "link": "https://migratie-htg.example.org/portal/webhooks/",

@@ -3,6 +3,7 @@ the sender when their deliveries keep failing; and a failed delivery sent again.
 
 import datetime
 import secrets
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import transaction
@@ -122,7 +123,7 @@ def endpoint_pause(*, endpoint_id: int, reason: str, now: datetime.datetime) -> 
         template_key=PAUSED_TEMPLATE,
         language=endpoint.owner_language,
         context={
-            "url": endpoint.url,
+            "host": urlsplit(endpoint.url).hostname or "",
             "reason": reason,
             "hours": settings.HTG_WEBHOOK_RETRY_HOURS,
             "link": settings.HTG_PORTAL_URL.rstrip("/") + "/webhooks/",
