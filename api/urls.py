@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from api.views import company_actions, connections, docs
+from api.views import company_actions, connections, docs, webhooks
 from api.views.team import connections as team_connections
 from api.views.team import dashboard, escalations, helpdesk, imports, slots
 from connections.models import CompanyConfirmation
@@ -94,4 +94,18 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("v1/team/imports/<int:batch_id>/", imports.ImportDetailView.as_view(), name="team_import_detail"),
     path("v1/team/imports/<int:batch_id>/apply/", imports.ImportApplyView.as_view(), name="team_import_apply"),
     path("v1/team/imports/<int:batch_id>/progress/", imports.ImportProgressView.as_view(), name="team_import_progress"),
+    path("v1/events/", webhooks.EventFeedView.as_view(), name="event_feed"),
+    path("v1/webhooks/", webhooks.WebhookEndpointListView.as_view(), name="webhook_list"),
+    path("v1/webhooks/<int:endpoint_id>/", webhooks.WebhookEndpointDetailView.as_view(), name="webhook_detail"),
+    path("v1/webhooks/<int:endpoint_id>/resume/", webhooks.WebhookEndpointResumeView.as_view(), name="webhook_resume"),
+    path(
+        "v1/webhooks/<int:endpoint_id>/deliveries/",
+        webhooks.WebhookDeliveryListView.as_view(),
+        name="webhook_delivery_list",
+    ),
+    path(
+        "v1/webhooks/<int:endpoint_id>/deliveries/<int:delivery_id>/resend/",
+        webhooks.WebhookDeliveryResendView.as_view(),
+        name="webhook_delivery_resend",
+    ),
 ]

@@ -38,6 +38,7 @@ from bench.metrics_ladder import metric_sweep_s  # noqa: E402 - needs the path a
 from bench.metrics_notifications import metric_emails_per_s  # noqa: E402 - needs the path above
 from bench.metrics_team import metric_connection_list  # noqa: E402 - needs the path above
 from bench.metrics_traffic import metric_traffic_share  # noqa: E402 - needs the path above
+from bench.metrics_webhooks import metric_webhooks_per_s  # noqa: E402 - needs the path above
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -60,6 +61,7 @@ GOALS: dict[str, tuple[float, int | None]] = {
     "emails_per_s": (2.5, None),  # at least 0.4 of plain smtplib's rate
     "lookup_htg_p95_ms": (3.0, None),  # the honest floor: the SELECT, the audit INSERT and its synchronous COMMIT
     "traffic_ingest_rows_per_s": (4.0, None),  # at least a quarter of COPY's rate
+    "webhooks_per_s": (2.0, None),  # at least half of a plain http.client loop's rate
     "traffic_share_ms": (2.0, None),  # and under 300 ms: the share reads the daily rollup, not the counts
 }
 # Budgets in the figure's own unit (the "at most 150 ms"), from a size on: past the raw floor of the work
@@ -219,6 +221,7 @@ METRICS: list[Callable[[BenchContext], list[Metric]]] = [
     metric_dashboard,
     metric_helpdesk_lookup,
     metric_emails_per_s,
+    metric_webhooks_per_s,
     metric_sweep_s,
     metric_import,
     metric_traffic_ingest,

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from connections.models import Heartbeat
 from connections.services.bulk import bulk_job_run, bulk_jobs_unfinished
+from connections.services.events import bounce_events_record
 from connections.services.health import heartbeat_record
 from connections.services.missed import connections_mark_missed
 from connections.services.transitions import connection_transition
@@ -124,3 +125,9 @@ def scheduler_heartbeat(sender: str | None = None, **kwargs: Any) -> None:
 def retention_run_task() -> dict[str, int]:
     """The nightly retention run (htg_migration/retention.py): every app's steps."""
     return retention_run(now=timezone.now())
+
+
+@shared_task
+def bounce_events_record_task() -> int:
+    """Every minute: an event for each hard bounce of a company contact's address not yet told (webhooks)."""
+    return bounce_events_record(now=clock.now())

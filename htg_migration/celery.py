@@ -55,6 +55,17 @@ app.conf.beat_schedule = {
         "task": "notifications.tasks.emails_sweep_task",
         "schedule": 60.0,
     },
+    # Webhook deliveries of senders that died are put back; retries whose time has come, and deliveries whose task
+    # was lost, are sent (webhooks.services.sending).
+    "webhooks-sweep": {
+        "task": "webhooks.tasks.webhooks_sweep_task",
+        "schedule": 60.0,
+    },
+    # Hard bounces of a company contact's address become events for the company's webhooks and events feed.
+    "bounce-events": {
+        "task": "connections.tasks.bounce_events_record_task",
+        "schedule": 60.0,
+    },
     # Bounces waiting in the Maildir of HTG_BOUNCE_MAILDIR (if set) are received; recorded bounces whose processing
     # never finished are processed (notifications.bounce_intake).
     "bounces-receive": {

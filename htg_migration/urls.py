@@ -21,6 +21,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     # The company's API tokens, a page of the portal that the api app owns (api/views/tokens.py).
     path("portal/api-tokens/", include("api.views.tokens")),
+    # The company's webhooks, likewise (api/views/webhook_pages.py).
+    path("portal/webhooks/", include("api.views.webhook_pages")),
     path("portal/", include("portal.urls")),
     path("api/", include("api.urls")),
     path("", include("community.urls")),

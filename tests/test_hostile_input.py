@@ -55,7 +55,9 @@ from tests.connections.factories import (
 )
 from tests.connections.portal_factories import company_contact, hub_with_client
 from tests.notifications.document_files import PDF, upload
+from tests.webhooks.factories import endpoint_for
 from traffic.models import TrafficFile
+from webhooks.services import event_record
 
 pytestmark = pytest.mark.django_db
 
@@ -225,6 +227,10 @@ def _world() -> World:
     weekly = WeeklyReport.objects.create(week_start=datetime.date(2020, 5, 4), as_of=datetime.date(2020, 5, 10))
     slot = Slot.objects.filter(team_member=member).order_by("starts_at").first()
     api_token, _ = api_token_create(contact=contact, name="Warehouse", scope="read", expires_on=None)
+    endpoint, _secret = endpoint_for(contact)
+    with transaction.atomic():  # an event of the company's, with its delivery to the endpoint
+        event_record(kind="connection.state_changed", customer_id=contact.customer_id, connection_id=None, payload={},
+                     occurred_at=moment)  # fmt: skip
     assert slot is not None
     return World(
         users={
@@ -255,6 +261,8 @@ def _world() -> World:
             "token_id": api_token.pk,
             "name": "hold",  # a step of a connection (api/v1/connections/<id>/transitions/<name>/)
             "file_id": traffic_file.pk,
+            "endpoint_id": endpoint.pk,
+            "delivery_id": endpoint.deliveries.get().pk,
         },
         by_route={
             "portal/connections/<int:connection_id>/confirm/": {"connection_id": testing.pk},

@@ -31,6 +31,7 @@ from connections.models import (
     Customer,
     Escalation,
 )
+from connections.services.events import escalations_opened_record
 from htg_migration.calendar import (
     HELPDESK_CLOSES,
     HELPDESK_OPENS,
@@ -337,6 +338,9 @@ def _sweep_batch(
                 result.hub_emails += 1
         if escalations:
             Escalation.objects.bulk_create([escalation for escalation, _connection in escalations])
+            escalations_opened_record(
+                escalations=[(escalation, connection.customer_id) for escalation, connection in escalations]
+            )
             emails += [
                 _escalation_email(escalation, connection, contacts.get(connection.customer_id))
                 for escalation, connection in escalations

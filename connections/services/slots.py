@@ -13,6 +13,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from connections.models import Connection, ConnectionState, Slot, SlotBooking, TeamAvailability
+from connections.services.events import slot_booked_record
 from connections.services.transitions import connection_transition
 from htg_migration import clock
 from htg_migration.calendar import is_business_day
@@ -232,13 +233,15 @@ def _check_bookable(*, slot: Slot, connection: Connection) -> None:
 
 
 @transaction.atomic
-def slot_book(*, slot_id: int, connection_id: int, actor: Any, expected_state: str | None = None) -> SlotBooking:
+def slot_book(
+    *, slot_id: int, connection_id: int, actor: Any, expected_state: str | None = None, moved: bool = False
+) -> SlotBooking:
     """Book a free seat of a slot for a connection in "slot offered" and move it to "slot booked", in one transaction.
 
     Bookings of one slot take turns on its row lock and take the lowest free seat; the database's partial unique
     constraints (one active booking per seat, one per connection) are the backstop. A booking of a full slot (or a
     second one of a connection) gets a ConflictError and nothing of it is written. Permissions are the book_slot
-    step's.
+    step's. `moved`: the booking replaces one just given up (`slot_reschedule`), and its event says so.
     """
     slot = Slot.objects.filter(pk=slot_id).first()
     if slot is None:
@@ -270,6 +273,7 @@ def slot_book(*, slot_id: int, connection_id: int, actor: Any, expected_state: s
     connection_transition(
         connection_id=connection.pk, transition="book_slot", actor=actor, expected_state=expected_state
     )
+    slot_booked_record(booking=booking, customer_id=connection.customer_id, moved=moved)
     return booking
 
 
@@ -282,7 +286,11 @@ def slot_reschedule(*, connection_id: int, new_slot_id: int, actor: Any) -> Slot
     # No "book your session" e-mail and no cancellation: the new booking's invitation moves the same appointment.
     connection_transition(connection_id=connection_id, transition="reschedule", actor=actor, step_email=False)
     return slot_book(
-        slot_id=new_slot_id, connection_id=connection_id, actor=actor, expected_state=ConnectionState.SLOT_OFFERED
+        slot_id=new_slot_id,
+        connection_id=connection_id,
+        actor=actor,
+        expected_state=ConnectionState.SLOT_OFFERED,
+        moved=True,
     )
 
 

@@ -18,6 +18,7 @@ from connections.models import (
     Escalation,
     SlotBooking,
 )
+from connections.services.events import connection_state_changed_record
 from connections.services.ladder import ladder_due_business_days
 from connections.services.snapshots import snapshot_state_move
 from connections.services.step_emails import connection_step_email_enqueue
@@ -150,6 +151,7 @@ def connection_transition(
         note=note.strip(),
         created_at=moment,
     )
+    connection_state_changed_record(connection=connection, from_state=from_state, transition=transition, moment=moment)
     if step_email:
         connection_step_email_enqueue(connection=connection, event=event)
     return connection

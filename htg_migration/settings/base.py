@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "plateaus",
     "connections",
     "notifications",
+    "webhooks",  # the event outbox and its webhooks: connections writes events, the worker delivers them
     # The feature apps on top: each imports from the core, never from another feature app.
     "portal",
     "helpdesk",
@@ -335,3 +336,14 @@ DJANGO_STRUCTLOG_IP_LOGGING_ENABLED = False  # bound by htg_migration.logs.reque
 
 # The programme's own settings (HTG_*), defined in programme.py and part of these settings.
 from htg_migration.settings.programme import *  # noqa: E402, F403
+
+# Webhooks (webhooks/): each delivery's request may take HTG_WEBHOOK_TIMEOUT_SECONDS; a failed one is tried again
+# with doubling waits (from HTG_WEBHOOK_RETRY_BASE_SECONDS, at most HTG_WEBHOOK_RETRY_MAX_SECONDS apart) for
+# HTG_WEBHOOK_RETRY_HOURS, then marked failed and its endpoint paused. HTG_WEBHOOK_ALLOW_PRIVATE lets endpoints on
+# loopback and private addresses (and plain http to them) be registered and called: tests and development only.
+HTG_WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("HTG_WEBHOOK_TIMEOUT_SECONDS", "10"))
+HTG_WEBHOOK_RETRY_BASE_SECONDS = int(os.environ.get("HTG_WEBHOOK_RETRY_BASE_SECONDS", "30"))
+HTG_WEBHOOK_RETRY_MAX_SECONDS = int(os.environ.get("HTG_WEBHOOK_RETRY_MAX_SECONDS", "3600"))
+HTG_WEBHOOK_RETRY_HOURS = int(os.environ.get("HTG_WEBHOOK_RETRY_HOURS", "24"))
+HTG_WEBHOOK_CLAIM_BATCH = int(os.environ.get("HTG_WEBHOOK_CLAIM_BATCH", "100"))
+HTG_WEBHOOK_ALLOW_PRIVATE = env_bool("HTG_WEBHOOK_ALLOW_PRIVATE", DEBUG)

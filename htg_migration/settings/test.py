@@ -7,6 +7,7 @@ if not os.environ.get("DATABASE_URL"):
     os.environ["DATABASE_URL"] = "postgres://postgres@127.0.0.1:5432/htg_migration"
 os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
 os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "true")
+os.environ.setdefault("HTG_WEBHOOK_ALLOW_PRIVATE", "true")  # the tests' receivers listen on loopback
 
 from htg_migration.settings.base import *  # noqa: F403
 

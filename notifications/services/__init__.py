@@ -16,7 +16,10 @@ from notifications.services.outbox import (
 from notifications.services.rendering import email_template_render
 from notifications.services.sending import (
     CLAIM_LOCK_NAMESPACE,
+    ClaimHolder,
     RecoverResult,
+    claim_holder_gone,
+    claim_token,
     email_claims_recover,
     email_send,
     email_sender,
@@ -27,11 +30,14 @@ from notifications.services.sending import (
 __all__ = [
     "CLAIM_LOCK_NAMESPACE",
     "ERROR_MAX_LENGTH",
+    "ClaimHolder",
     "EmailDraft",
     "EnqueuedEmail",
     "RecoverResult",
     "address_normalise",
     "address_suppress",
+    "claim_holder_gone",
+    "claim_token",
     "email_bounce_record",
     "email_claims_recover",
     "email_enqueue",

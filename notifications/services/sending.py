@@ -421,6 +421,12 @@ def emails_sweep(*, now: datetime.datetime, limit: int = SWEEP_BATCH) -> list[in
     )
 
 
+# The claim's parts for other outboxes that claim rows the same way (webhooks.services.sending): a token, its holder,
+# and whether its sender is gone. Tokens are unique, so they share CLAIM_LOCK_NAMESPACE.
+claim_token = _claim_token
+claim_holder_gone = _claim_holder_gone
+
+
 @dataclasses.dataclass
 class RecoverResult:
     """What `email_claims_recover` found: rows of senders that are gone, put back in the queue."""

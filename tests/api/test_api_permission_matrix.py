@@ -10,6 +10,7 @@ import datetime
 
 import pytest
 from django.core.cache import cache
+from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 
@@ -21,7 +22,11 @@ from imports.models import ImportBatch
 from tests.connections.factories import ConnectionFactory, core_team_member, helpdesk_member, team_member
 from tests.connections.portal_factories import company_contact, hub_with_client
 from tests.test_hostile_input import ROUTES
+from tests.webhooks.factories import endpoint_for
 from traffic.models import TrafficFile
+from webhooks.models import EventKind, WebhookDelivery
+from webhooks.services import event_record
+from webhooks.services.events import events_publish
 
 pytestmark = pytest.mark.django_db
 
@@ -86,6 +91,14 @@ TEAM_POST = {**TEAM, "team": "405", "core_team": "405"}
 STAFF_SEARCH = {**NOT_STAFF, "helpdesk": "400", "team": "400", "core_team": "400"}  # without `q`: 400, with reason
 CORE_TEAM = {**TEAM, "team": "403"}
 CORE_TEAM_POST = {**CORE_TEAM, "core_team": "405"}
+# A company's own webhooks: its hub sees none of them (a hub registers its own, which get its clients' events).
+OWN_LIST = {**A_LIST, "hub_of_a": "200 without A"}
+OWN_OBJECT = {**A_OBJECT, "hub_of_a": "404"}
+# A POST-only action: who may call it gets 405 for a GET (the permission is checked first).
+POST_ONLY = {
+    **dict.fromkeys(CALLERS, "405"),
+    **{caller: A_OBJECT[caller] for caller in A_OBJECT if A_OBJECT[caller] in {"401", "403"}},
+}
 MATRIX = {
     "api/schema/": PUBLIC,
     "api/docs/": PUBLIC,
@@ -115,6 +128,12 @@ MATRIX = {
     "api/v1/connections/<int:connection_id>/slots/": A_OBJECT,
     "api/v1/traffic/": TEAM_POST,
     "api/v1/traffic/<int:file_id>/": TEAM,
+    "api/v1/events/": A_LIST,
+    "api/v1/webhooks/": OWN_LIST,
+    "api/v1/webhooks/<int:endpoint_id>/": OWN_OBJECT,
+    "api/v1/webhooks/<int:endpoint_id>/resume/": POST_ONLY,
+    "api/v1/webhooks/<int:endpoint_id>/deliveries/": OWN_OBJECT,
+    "api/v1/webhooks/<int:endpoint_id>/deliveries/<int:delivery_id>/resend/": POST_ONLY,
 }
 # A write to one of A's objects, sent with a field no endpoint knows: the body is read only once the caller may write
 # and the object is theirs, so A and A's hub get the 400 (and nothing is written), anyone else the refusal before it.
@@ -125,7 +144,7 @@ WRITES = {
     "api/v1/connections/<int:connection_id>/confirmations/ready-for-production/": {"post": A_WRITE},
     "api/v1/connections/<int:connection_id>/problems/": {"post": A_WRITE},
 }
-A_ROWS = (A_LIST, CONNECTION_LIST)  # lists in which the matrix looks for A's row
+A_ROWS = (A_LIST, CONNECTION_LIST, OWN_LIST)  # lists in which the matrix looks for A's row
 API_ROUTES = sorted(route for route in ROUTES if route.startswith("api/"))
 
 
@@ -177,6 +196,14 @@ def _callers() -> tuple[dict[str, Client], dict[str, int]]:
         "team": signed_in(member),
         "core_team": signed_in(core_team_member()),
     }
+    endpoint, _secret = endpoint_for(company_a)
+    with transaction.atomic():
+        event_id = event_record(
+            kind=EventKind.STATE_CHANGED, customer_id=a_customer.pk, connection_id=connection.pk, payload={},
+            occurred_at=datetime.datetime(2020, 5, 15, tzinfo=datetime.UTC),
+        )  # fmt: skip
+    events_publish()
+    delivery = WebhookDelivery.objects.get(event_id=event_id)
     escalation = Escalation.objects.create(connection=connection, waiting_state="invited", reason="No answer.")
     callback = callback_request_create(
         customer_id=a_customer.pk,
@@ -201,6 +228,9 @@ def _callers() -> tuple[dict[str, Client], dict[str, int]]:
         "availability_id": availability.pk,
         "batch_id": batch.pk,
         "file_id": TrafficFile.objects.create(name="htg.csv", sha256="0" * 64, size=1, source="api").pk,
+        "endpoint_id": endpoint.pk,
+        "delivery_id": delivery.pk,
+        "event_id": event_id,
     }
     return clients, ids
 
@@ -210,7 +240,11 @@ def _outcome(response, a_ids: dict[str, int], route: str) -> str:
     if response.status_code != 200 or not any(MATRIX[route] is entry for entry in A_ROWS):
         return status
     rows = response.json()["results"]
-    wanted = a_ids["customer_id"] if route == "api/v1/companies/" else a_ids["connection_id"]
+    wanted = {
+        "api/v1/companies/": a_ids["customer_id"],
+        "api/v1/events/": a_ids["event_id"],
+        "api/v1/webhooks/": a_ids["endpoint_id"],
+    }.get(route, a_ids["connection_id"])
     return f"{status} {'with' if any(row['id'] == wanted for row in rows) else 'without'} A"
 
 

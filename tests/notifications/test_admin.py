@@ -34,6 +34,8 @@ def test_every_step_has_a_dutch_and_an_english_template_that_renders_its_example
         # a cancelled session and a problem report (notifications/migrations/0016_session_and_problem_emails.py)
         "connection.slot_cancelled",
         "connection.problem_reported",
+        # a webhook address paused after failing deliveries (webhooks/migrations/0002_endpoint_paused_template.py)
+        "webhooks.endpoint_paused",
     ]
 
     # then

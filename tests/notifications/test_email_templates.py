@@ -35,6 +35,7 @@ KEYS = [
     "portal.sign_in_link",
     "staff.password_reset",
     "team.digest",
+    "webhooks.endpoint_paused",
 ]
 TEMPLATES = [(key, language) for key in KEYS for language in ("nl", "en")]
 

@@ -1,0 +1,72 @@
+"""The portal's webhooks page in a real browser: a contact adds an address, sees its secret once, sends a failed
+delivery again and removes the address, on an accessible page without a Content-Security-Policy violation."""
+
+import datetime
+
+import pytest
+from django.conf import settings as django_settings
+from django.db import transaction
+from django.test import Client
+from playwright.sync_api import expect
+
+from tests.browser.conftest import assert_accessible
+from tests.browser.test_content_security_policy import PolicyWatch
+from tests.connections.portal_factories import company_contact
+from webhooks.models import EventKind, WebhookDelivery, WebhookEndpoint
+from webhooks.services import event_record
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+def _sign_in(page, live_server, user):
+    client = Client()
+    client.force_login(user)
+    cookie = client.cookies[django_settings.SESSION_COOKIE_NAME]
+    page.context.add_cookies(
+        [
+            {"name": cookie.key, "value": cookie.value, "url": live_server.url},
+            {"name": django_settings.LANGUAGE_COOKIE_NAME, "value": "en", "url": live_server.url},
+        ]
+    )
+
+
+def test_a_contact_adds_an_address_sends_a_failed_delivery_again_and_removes_it(page, live_server):
+    # given
+    contact = company_contact()
+    _sign_in(page, live_server, contact.user)
+    watch = PolicyWatch(page)
+    assert watch.visit(f"{live_server.url}/portal/webhooks/") == []
+    assert_accessible(page)
+
+    # when: an address is added for state changes
+    page.get_by_label("Address", exact=True).fill("http://127.0.0.1:9/hook")
+    page.get_by_label("a connection's state changed").check()
+    page.get_by_role("button", name="Add the address").click()
+
+    # then: its secret, once
+    expect(page.get_by_role("heading", name="The secret of your new address")).to_be_visible()
+    assert page.locator("code.token-key").inner_text() == WebhookEndpoint.objects.get().secret
+    assert_accessible(page)
+
+    # when: a delivery of it failed, and the contact sends it again
+    endpoint = WebhookEndpoint.objects.get()
+    with transaction.atomic():
+        event_record(kind=EventKind.STATE_CHANGED, customer_id=contact.customer_id, connection_id=None, payload={},
+                     occurred_at=datetime.datetime(2020, 5, 15, tzinfo=datetime.UTC))  # fmt: skip
+    WebhookDelivery.objects.filter(endpoint=endpoint).update(status="failed", last_error="HTTP 503")
+    page.reload()
+    expect(page.locator("code.token-key")).to_have_count(0)
+    assert_accessible(page)
+    page.get_by_role("button", name="Send event").click()
+
+    # then
+    expect(page.get_by_text("The event is sent again.")).to_be_visible()
+    assert WebhookDelivery.objects.get().status != "failed"
+
+    # when: removed
+    page.get_by_role("button", name="Remove http://127.0.0.1:9/hook").click()
+
+    # then
+    expect(page.get_by_text("Your company has no webhook addresses yet.")).to_be_visible()
+    assert WebhookEndpoint.objects.count() == 0
+    assert watch.violations() == []

@@ -1,0 +1,113 @@
+"""The portal's webhooks page (/portal/webhooks/): a contact adds an address and sees its secret once, sends a failed
+delivery again, resumes and removes an address; another company's ids are 404s and change nothing; the page's
+query count does not grow with the addresses."""
+
+import datetime
+
+import pytest
+from django.db import transaction
+from django.test import Client
+from django.urls import reverse
+
+from tests.connections.portal_factories import company_contact, hub_with_client
+from tests.webhooks.factories import endpoint_for
+from webhooks.models import EventKind, WebhookDelivery, WebhookEndpoint
+from webhooks.services import event_record
+
+pytestmark = pytest.mark.django_db
+
+
+def _signed_in(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _failed_delivery(contact, endpoint) -> WebhookDelivery:
+    with transaction.atomic():
+        event_record(kind=EventKind.STATE_CHANGED, customer_id=contact.customer_id, connection_id=None, payload={},
+                     occurred_at=datetime.datetime(2020, 5, 15, tzinfo=datetime.UTC))  # fmt: skip
+    delivery = endpoint.deliveries.get()
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(status="failed", last_error="HTTP 503")
+    return delivery
+
+
+def test_a_contact_adds_an_address_and_sees_its_secret_once():
+    # given
+    contact = company_contact()
+    http = _signed_in(contact.user)
+
+    # when
+    posted = http.post(reverse("webhooks:list"), {"url": "http://127.0.0.1:8999/in", "kinds": ["slot.booked"]})
+    first = http.get(reverse("webhooks:list")).content.decode()
+    second = http.get(reverse("webhooks:list")).content.decode()
+
+    # then
+    endpoint = WebhookEndpoint.objects.get()
+    assert posted.status_code == 302
+    assert (endpoint.customer_id, endpoint.kinds) == (contact.customer_id, ["slot.booked"])
+    assert endpoint.secret in first
+    assert endpoint.secret not in second
+    assert "http://127.0.0.1:8999/in" in second
+
+
+def test_an_address_that_is_refused_shows_the_reason_and_writes_nothing(settings):
+    settings.HTG_WEBHOOK_ALLOW_PRIVATE = False
+    contact = company_contact()
+    response = _signed_in(contact.user).post(
+        reverse("webhooks:list"), {"url": "http://hooks.example.com/in", "kinds": ["slot.booked"]}, follow=True
+    )
+    assert "The address must start with https://." in response.content.decode()
+    assert WebhookEndpoint.objects.count() == 0
+
+
+def test_the_company_sends_a_failed_delivery_again_resumes_and_removes_its_address():
+    contact = company_contact()
+    endpoint, _secret = endpoint_for(contact)
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(state="paused")
+    delivery = _failed_delivery(contact, endpoint)
+    http = _signed_in(contact.user)
+
+    page = http.get(reverse("webhooks:list")).content.decode()
+    assert "Send again" in page and "Resume" in page
+    http.post(reverse("webhooks:resend", args=[endpoint.pk, delivery.pk]))
+    http.post(reverse("webhooks:resume", args=[endpoint.pk]))
+    assert WebhookDelivery.objects.get().status in ("pending", "delivered", "sending")
+    assert WebhookEndpoint.objects.get().state == "active"
+    http.post(reverse("webhooks:delete", args=[endpoint.pk]))
+    assert WebhookEndpoint.objects.count() == 0
+
+
+@pytest.mark.parametrize("who", ["other company", "hub of the company"])
+def test_another_company_or_the_hub_gets_404s_and_changes_nothing(who):
+    hub, client = hub_with_client()
+    contact = company_contact(client)
+    endpoint, _secret = endpoint_for(contact)
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(state="paused")
+    delivery = _failed_delivery(contact, endpoint)
+    http = _signed_in((company_contact() if who == "other company" else hub).user)
+
+    answers = [
+        http.post(reverse("webhooks:resend", args=[endpoint.pk, delivery.pk])).status_code,
+        http.post(reverse("webhooks:resume", args=[endpoint.pk])).status_code,
+        http.post(reverse("webhooks:delete", args=[endpoint.pk])).status_code,
+    ]
+    page = http.get(reverse("webhooks:list")).content.decode()
+
+    assert answers == [404, 404, 404]
+    assert endpoint.url not in page
+    assert (WebhookEndpoint.objects.get().state, WebhookDelivery.objects.get().status) == ("paused", "failed")
+
+
+def test_the_page_costs_the_same_queries_for_two_addresses_and_for_four(django_assert_num_queries):
+    contact = company_contact()
+    http = _signed_in(contact.user)
+    counts = []
+    for total in (2, 4):
+        while WebhookEndpoint.objects.count() < total:
+            endpoint, _secret = endpoint_for(contact, url=f"http://127.0.0.1:9/{WebhookEndpoint.objects.count()}")
+            _failed_delivery(contact, endpoint)
+        with django_assert_num_queries(5) as captured:  # session, user, contact, endpoints, failed deliveries
+            response = http.get(reverse("webhooks:list"))
+        counts.append((response.status_code, response.content.decode().count("Send again"), len(captured)))
+    assert counts == [(200, 2, 5), (200, 4, 5)]
