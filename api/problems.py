@@ -30,6 +30,7 @@ def _titles() -> dict[int, str]:
         status.HTTP_405_METHOD_NOT_ALLOWED: _("This method is not allowed here."),
         status.HTTP_406_NOT_ACCEPTABLE: _("This format cannot be given."),
         status.HTTP_409_CONFLICT: _("Someone else changed this first."),
+        status.HTTP_413_REQUEST_ENTITY_TOO_LARGE: _("The request is too large."),
         status.HTTP_415_UNSUPPORTED_MEDIA_TYPE: _("This content type is not supported."),
         status.HTTP_429_TOO_MANY_REQUESTS: _("Too many requests."),
     }
@@ -44,6 +45,7 @@ def _slugs() -> dict[int, str]:
         405: "method-not-allowed",
         406: "not-acceptable",
         409: "conflict",
+        413: "too-large",
         415: "unsupported-media-type",
         429: "throttled",
     }
@@ -73,7 +75,7 @@ def _field_errors(detail: Any, prefix: str = "") -> list[dict[str, str]]:
     return found
 
 
-def problem_response(*, status_code: int, detail: str, errors: list[dict[str, str]] | None = None) -> Response:
+def problem_body(*, status_code: int, detail: str, errors: list[dict[str, str]] | None = None) -> dict[str, Any]:
     slug = _slugs().get(status_code, "error")
     body: dict[str, Any] = {
         "type": f"{TYPE_BASE}{slug}",
@@ -83,6 +85,11 @@ def problem_response(*, status_code: int, detail: str, errors: list[dict[str, st
     }
     if errors is not None:
         body["errors"] = errors
+    return body
+
+
+def problem_response(*, status_code: int, detail: str, errors: list[dict[str, str]] | None = None) -> Response:
+    body = problem_body(status_code=status_code, detail=detail, errors=errors)
     return Response(body, status=status_code, content_type=PROBLEM_CONTENT_TYPE)
 
 

@@ -5,7 +5,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from connections.models import Connection, ConnectionEvent, Customer
+from connections.models import Channel, Connection, ConnectionEvent, Customer
 from connections.selectors.company_steps import company_next_step, confirmations_of, connection_confirmed
 
 
@@ -31,6 +31,8 @@ class BookedSlotSerializer(serializers.Serializer[Any]):
 class ConnectionSerializer(serializers.ModelSerializer[Connection]):
     customer = CustomerSummarySerializer(read_only=True)
     flow = serializers.CharField(source="flow.code", read_only=True)
+    # Empty until the team records the channel: the schema says so (a blank choice), as the data does.
+    channel = serializers.ChoiceField(choices=Channel.choices, allow_blank=True, read_only=True)
     state_label = serializers.CharField(source="get_state_display", read_only=True)
     next_step = serializers.SerializerMethodField(help_text="What the company does next, in the request's language.")
     due_on = serializers.SerializerMethodField(

@@ -13,10 +13,11 @@ from api.serializers import (
     ConnectionSerializer,
     TimelineEventSerializer,
 )
+from api.views.strict import KnownQueryParametersOnly
 from connections.models import Connection, ConnectionEvent, Customer
 
 
-class CompanyListView(generics.ListAPIView[Customer]):
+class CompanyListView(KnownQueryParametersOnly, generics.ListAPIView[Customer]):
     """The caller's own company and, for a hub or software supplier, each client it serves."""
 
     serializer_class = CompanySerializer
@@ -26,11 +27,12 @@ class CompanyListView(generics.ListAPIView[Customer]):
 
 
 @extend_schema(parameters=[ConnectionFilterSerializer])
-class ConnectionListView(generics.ListAPIView[Connection]):
+class ConnectionListView(KnownQueryParametersOnly, generics.ListAPIView[Connection]):
     """The caller's connections, and a hub's clients' connections, oldest first (cursor-paginated); `customer`
     narrows them to one company."""
 
     serializer_class = ConnectionSerializer
+    query_serializer_class = ConnectionFilterSerializer
 
     def get_queryset(self) -> QuerySet[Connection]:
         filters = ConnectionFilterSerializer(data=self.request.query_params)
@@ -38,7 +40,7 @@ class ConnectionListView(generics.ListAPIView[Connection]):
         return api_connection_list(user=self.request.user, customer_id=filters.validated_data.get("customer"))
 
 
-class ConnectionDetailView(generics.RetrieveAPIView[Connection]):
+class ConnectionDetailView(KnownQueryParametersOnly, generics.RetrieveAPIView[Connection]):
     """One connection of the caller's own company or of a client it serves; any other id is a 404."""
 
     serializer_class = ConnectionSerializer
@@ -52,7 +54,7 @@ class TimelinePagination(ApiCursorPagination):
     ordering = "created_at"
 
 
-class ConnectionTimelineView(generics.ListAPIView[ConnectionEvent]):
+class ConnectionTimelineView(KnownQueryParametersOnly, generics.ListAPIView[ConnectionEvent]):
     """What happened to one connection, oldest first; a connection the caller may not see is a 404."""
 
     serializer_class = TimelineEventSerializer
