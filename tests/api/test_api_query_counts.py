@@ -66,7 +66,7 @@ def _timeline(hub: Customer, size: int) -> dict[str, int]:
 
 LISTS: dict[str, ListCase] = {
     "api/v1/companies/": ListCase(make=_clients, queries=3),
-    "api/v1/connections/": ListCase(make=_clients_connections, queries=4),
+    "api/v1/connections/": ListCase(make=_clients_connections, queries=5),
     "api/v1/connections/<int:connection_id>/timeline/": ListCase(make=_timeline, queries=4),
 }
 
