@@ -1,8 +1,11 @@
 """Two corrections drf-spectacular's schema needs to tell the truth (SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"]).
 
-`problem_responses`: the schema documents every refusal the API can give: each operation gets the problem responses (RFC 9457, `application/problem+json`, api/problems.py) that any endpoint may answer,
-unless the endpoint documents that status itself. So a client (and the Schemathesis run in the tests) finds every
-status it can meet in the schema, without each view repeating the list."""
+`problem_responses`: the schema documents every refusal the API can give. Each operation gets the problem responses
+(RFC 9457, `application/problem+json`, api/problems.py) that any endpoint may answer, unless the endpoint documents
+that status itself. So a client (and the Schemathesis run in the tests) finds every status it can meet in the schema,
+without each view repeating the list.
+
+`path_integers_are_whole_numbers`: an `<int:...>` path parameter is documented as what the URL resolver matches."""
 
 from typing import Any
 

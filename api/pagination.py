@@ -33,7 +33,8 @@ class ApiCursorPagination(CursorPagination):
             return super().paginate_queryset(queryset, request, view)
         except (NotFound, ValueError, TypeError, DjangoValidationError) as error:
             if isinstance(error, NotFound) or self.cursor_query_param in request.query_params:
-                raise ValidationError({self.cursor_query_param: [_("This cursor is not one this list gave.")]}) from None
+                message = _("This cursor is not one this list gave.")
+                raise ValidationError({self.cursor_query_param: [message]}) from None
             raise
 
     def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:

@@ -42,7 +42,7 @@ def metric_api_connections(context: "BenchContext") -> list["Metric"]:
     lent = list(
         Customer.objects.filter(role=Customer.Role.DIRECT, hub__isnull=True)
         .order_by("id")
-        .values_list("id", flat=True)[: max(0, CLIENTS - hub.client_count)]  # type: ignore[attr-defined]
+        .values_list("id", flat=True)[: max(0, CLIENTS - hub.client_count)]
     )
     Customer.objects.filter(id__in=lent).update(hub=hub)
     contact = Contact.objects.filter(customer=hub).order_by("-is_primary", "id").first()

@@ -18,8 +18,8 @@ def api_company_list(*, user: Any) -> QuerySet[Customer]:
 
 def api_connection_list(*, user: Any, customer_id: int | None = None) -> QuerySet[Connection]:
     """The connections the caller may see, each with its customer, flow, active booking (`active_bookings`) and the
-    confirmations the company gave (for its next step): three queries for any number of rows, the confirmations read
-for the page's rows only."""
+        confirmations the company gave (for its next step): three queries for any number of rows, the confirmations read
+    for the page's rows only."""
     active = SlotBooking.objects.filter(cancelled_at__isnull=True).select_related("slot")
     connections = (
         portal_connections(user)

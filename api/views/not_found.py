@@ -11,6 +11,6 @@ from api.problems import PROBLEM_CONTENT_TYPE, problem_body
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     if not request.path.startswith("/api/"):
-        return page_not_found(request, exception)  # type: ignore[arg-type]
+        return page_not_found(request, exception)
     body = problem_body(status_code=404, detail=_("The API has no such address."))
     return JsonResponse(body, status=404, content_type=PROBLEM_CONTENT_TYPE)

@@ -315,7 +315,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # One name for the connection states, wherever a field uses them (state, from_state, to_state).
     "ENUM_NAME_OVERRIDES": {"ConnectionStateEnum": "connections.models.ConnectionState"},
-    # Every operation documents the problem responses it may give, and its path numbers as whole numbers (api/openapi_hooks.py).
+    # Every operation documents the problem responses it may give, its path ids as whole numbers (api/openapi_hooks.py).
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "api.openapi_hooks.problem_responses",
