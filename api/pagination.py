@@ -23,7 +23,8 @@ class ApiCursorPagination(CursorPagination):
         raw = request.query_params.get(self.page_size_query_param)
         if raw is None:
             return self.page_size
-        if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= self.max_page_size:
+        # the length first: int() refuses a string of more than 4,300 digits with a ValueError of its own
+        if not (raw.isascii() and raw.isdigit()) or len(raw) > 6 or not 1 <= int(raw) <= self.max_page_size:
             message = _("Give a whole number from 1 to %(maximum)d.") % {"maximum": self.max_page_size}
             raise ValidationError({self.page_size_query_param: [message]})
         return int(raw)

@@ -127,6 +127,8 @@ def test_an_unknown_query_parameter_is_a_400_problem_that_names_it(route, langua
         ({"page_size": "-1"}, "page_size"),
         ({"page_size": "\u0661\u0662"}, "page_size"),  # Arabic-Indic digits: isdigit(), yet no page size
         ({"page_size": ""}, "page_size"),
+        ({"page_size": "9" * 5000}, "page_size"),  # past int()'s 4,300 digits
+        ({"customer": "9" * 5000}, "customer"),
     ],
 )
 def test_a_parameter_of_the_wrong_type_is_a_400_problem(parameters, field, hub_token):
