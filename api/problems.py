@@ -7,7 +7,8 @@ the language of the request (Accept-Language, through Django's LocaleMiddleware)
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -15,6 +16,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
+from api.parsers import RequestTooLarge
 from htg_migration.errors import ApplicationError
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
@@ -31,6 +33,7 @@ def _titles() -> dict[int, str]:
         status.HTTP_405_METHOD_NOT_ALLOWED: _("This method is not allowed here."),
         status.HTTP_406_NOT_ACCEPTABLE: _("This format cannot be given."),
         status.HTTP_409_CONFLICT: _("Someone else changed this first."),
+        status.HTTP_413_REQUEST_ENTITY_TOO_LARGE: _("The request is too large."),
         status.HTTP_415_UNSUPPORTED_MEDIA_TYPE: _("This content type is not supported."),
         status.HTTP_429_TOO_MANY_REQUESTS: _("Too many requests."),
     }
@@ -45,6 +48,7 @@ def _slugs() -> dict[int, str]:
         405: "method-not-allowed",
         406: "not-acceptable",
         409: "conflict",
+        413: "too-large",
         415: "unsupported-media-type",
         429: "throttled",
     }
@@ -79,13 +83,9 @@ def _field_errors(detail: Any, prefix: str = "") -> list[dict[str, str]]:
 EXTENSION_MEMBERS = ("state", "conditions")
 
 
-def problem_response(
-    *,
-    status_code: int,
-    detail: str,
-    errors: list[dict[str, str]] | None = None,
-    extensions: dict[str, Any] | None = None,
-) -> Response:
+def problem_body(
+    *, status_code: int, detail: str, errors: list[dict[str, str]] | None = None, extensions: dict[str, Any] | None = None
+) -> dict[str, Any]:
     slug = _slugs().get(status_code, "error")
     body: dict[str, Any] = {
         "type": f"{TYPE_BASE}{slug}",
@@ -98,6 +98,17 @@ def problem_response(
     for name, value in (extensions or {}).items():
         if name in EXTENSION_MEMBERS:
             body[name] = value
+    return body
+
+
+def problem_response(
+    *,
+    status_code: int,
+    detail: str,
+    errors: list[dict[str, str]] | None = None,
+    extensions: dict[str, Any] | None = None,
+) -> Response:
+    body = problem_body(status_code=status_code, detail=detail, errors=errors, extensions=extensions)
     return Response(body, status=status_code, content_type=PROBLEM_CONTENT_TYPE)
 
 
@@ -116,6 +127,8 @@ def problem_details_handler(exc: Exception, context: dict[str, Any]) -> Response
         exc = exceptions.ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         )
+    elif isinstance(exc, RequestDataTooBig):  # Django's own limit, met where a body was read before DRF parsed it
+        exc = RequestTooLarge(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
     response = exception_handler(exc, context)
     if response is None or not isinstance(exc, exceptions.APIException):
         return response

@@ -3,6 +3,7 @@ signed-in session against its user, anyone else against the client address. Past
 
 from typing import TYPE_CHECKING, Any
 
+from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
 from htg_migration.client_ip import client_ip
@@ -14,6 +15,11 @@ if TYPE_CHECKING:
 
 class ApiTokenRateThrottle(SimpleRateThrottle):
     scope = "api"
+
+    def get_rate(self) -> str | None:
+        # Read when asked, not when the class was defined: a changed setting (override_settings) takes effect.
+        rates: dict[str, str | None] = api_settings.DEFAULT_THROTTLE_RATES
+        return rates.get(self.scope)
 
     def get_cache_key(self, request: "Request", view: "APIView") -> str | None:
         token: Any = getattr(request, "auth", None)

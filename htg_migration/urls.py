@@ -32,3 +32,6 @@ urlpatterns = [
     path("", include("traffic.urls")),
     path("", include("connections.urls")),
 ]
+
+# A path under /api/ that matches no route answers as the API does (problem details); any other, Django's own page.
+handler404 = "api.views.not_found.not_found"

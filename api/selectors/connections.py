@@ -7,7 +7,7 @@ from django.db.models import Prefetch, QuerySet
 
 from connections.models import Connection, ConnectionEvent, Customer, SlotBooking
 from connections.selectors.company_access import portal_connections, portal_customers
-from connections.selectors.company_steps import with_confirmations
+from connections.selectors.company_steps import confirmations_prefetch
 from connections.views.access import portal_connection_get
 
 
@@ -18,12 +18,13 @@ def api_company_list(*, user: Any) -> QuerySet[Customer]:
 
 def api_connection_list(*, user: Any, customer_id: int | None = None) -> QuerySet[Connection]:
     """The connections the caller may see, each with its customer, flow, active booking (`active_bookings`) and the
-    confirmations the company gave (for its next step): two queries for any number of rows."""
+        confirmations the company gave (for its next step): three queries for any number of rows, the confirmations read
+    for the page's rows only."""
     active = SlotBooking.objects.filter(cancelled_at__isnull=True).select_related("slot")
     connections = (
-        with_confirmations(portal_connections(user))
+        portal_connections(user)
         .select_related("customer", "flow")
-        .prefetch_related(Prefetch("bookings", queryset=active, to_attr="active_bookings"))
+        .prefetch_related(Prefetch("bookings", queryset=active, to_attr="active_bookings"), confirmations_prefetch())
     )
     if customer_id is not None:
         connections = connections.filter(customer_id=customer_id)

@@ -17,12 +17,13 @@ from api.serializers import (
     TimelineEventSerializer,
 )
 from api.serializers_team import TeamConnectionSerializer
+from api.views.strict import KnownQueryParametersOnly
 from api.views.team.connections import FILTER_PARAMETERS, team_connection_list
 from connections.models import Connection, ConnectionEvent, Customer
 from connections.selectors.company_access import portal_contact
 
 
-class CompanyListView(generics.ListAPIView[Customer]):
+class CompanyListView(KnownQueryParametersOnly, generics.ListAPIView[Customer]):
     """The caller's own company and, for a hub or software supplier, each client it serves."""
 
     serializer_class = CompanySerializer
@@ -32,15 +33,23 @@ class CompanyListView(generics.ListAPIView[Customer]):
 
 
 @extend_schema(parameters=[ConnectionFilterSerializer, *FILTER_PARAMETERS])
-class ConnectionListView(generics.ListAPIView[Connection]):
+class ConnectionListView(KnownQueryParametersOnly, generics.ListAPIView[Connection]):
     """The caller's connections, and a hub's clients' connections, oldest first (cursor-paginated); `customer`
     narrows them to one company. A team member gets the team's list with its filters (the other parameters)."""
 
     serializer_class = ConnectionSerializer
     permission_classes = [IsCompanyContactOrTeamMember, TokenScopeAllows]
 
+    query_serializer_class = ConnectionFilterSerializer
+
     def get_serializer_class(self) -> type[Any]:
         return ConnectionSerializer if portal_contact(self.request.user) is not None else TeamConnectionSerializer
+
+    def known_query_parameters(self) -> set[str]:
+        known = super().known_query_parameters()
+        if portal_contact(self.request.user) is None:  # the team's list: its filters
+            known |= {parameter.name for parameter in FILTER_PARAMETERS}
+        return known
 
     def get_queryset(self) -> QuerySet[Connection]:
         if portal_contact(self.request.user) is None:
@@ -50,7 +59,7 @@ class ConnectionListView(generics.ListAPIView[Connection]):
         return api_connection_list(user=self.request.user, customer_id=filters.validated_data.get("customer"))
 
 
-class ConnectionDetailView(generics.RetrieveAPIView[Connection]):
+class ConnectionDetailView(KnownQueryParametersOnly, generics.RetrieveAPIView[Connection]):
     """One connection of the caller's own company or of a client it serves; any other id is a 404."""
 
     serializer_class = ConnectionSerializer
@@ -64,7 +73,7 @@ class TimelinePagination(ApiCursorPagination):
     ordering = "created_at"
 
 
-class ConnectionTimelineView(generics.ListAPIView[ConnectionEvent]):
+class ConnectionTimelineView(KnownQueryParametersOnly, generics.ListAPIView[ConnectionEvent]):
     """What happened to one connection, oldest first; a connection the caller may not see is a 404."""
 
     serializer_class = TimelineEventSerializer

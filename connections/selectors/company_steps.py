@@ -3,7 +3,7 @@ the step asks of it (then the team acts next). Shared by the portal and the API,
 
 from typing import Any
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Prefetch
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy
 
@@ -50,8 +50,19 @@ def with_confirmations(connections: Any) -> Any:
     )
 
 
+def confirmations_prefetch() -> Prefetch:
+    """The same confirmations as `with_confirmations`, read for the fetched rows only (one query for a page of them):
+    for a paginated list, where PostgreSQL would otherwise plan the two EXISTS for every row the filter could give,
+    reading every event of the register (300 ms for a hub's first page at 10,000 customers)."""
+    confirmations = ConnectionEvent.objects.filter(transition__in=[kind.value for kind in CompanyConfirmation])
+    return Prefetch("events", queryset=confirmations.only("connection_id", "transition"), to_attr="confirmation_events")
+
+
 def confirmations_of(connection: Connection) -> set[str]:
-    """The confirmations `with_confirmations` found for one connection."""
+    """The confirmations `with_confirmations` (or `confirmations_prefetch`) found for one connection."""
+    prefetched = getattr(connection, "confirmation_events", None)
+    if prefetched is not None:
+        return {event.transition for event in prefetched}
     return {
         kind.value
         for kind in CompanyConfirmation

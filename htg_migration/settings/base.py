@@ -297,7 +297,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["api.permissions.IsCompanyContact", "api.permissions.TokenScopeAllows"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.LimitedJSONParser"],  # JSON up to DATA_UPLOAD_MAX_MEMORY_SIZE, else 413
     "DEFAULT_PAGINATION_CLASS": "api.pagination.ApiCursorPagination",
     "DEFAULT_THROTTLE_CLASSES": ["api.throttling.ApiTokenRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"api": os.environ.get("HTG_API_RATE", "600/min")},
@@ -321,6 +321,12 @@ SPECTACULAR_SETTINGS = {
         "CallbackStatusEnum": "connections.models.CallbackRequest.Status",
         "ImportStatusEnum": "imports.models.ImportBatch.Status",
     },
+    # Every operation documents the problem responses it may give, its path ids as whole numbers (api/openapi_hooks.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.openapi_hooks.problem_responses",
+        "api.openapi_hooks.path_integers_are_whole_numbers",
+    ],
 }
 
 # Logs (htg_migration/logs.py): every record through structlog's formatter, to standard error; JSON lines with

@@ -185,7 +185,7 @@ def test_a_list_is_cursor_paginated_without_skipping_or_repeating_a_row():
     assert "count" not in first
 
 
-def test_a_tampered_cursor_is_a_404_problem():
+def test_a_tampered_cursor_is_a_400_problem():
     # given
     contact = company_contact()
 
@@ -193,14 +193,14 @@ def test_a_tampered_cursor_is_a_404_problem():
     response = _signed_in(contact.user).get(LIST, {"cursor": "not-a-cursor"})
 
     # then
-    assert response.status_code == 404
+    assert response.status_code == 400
     assert response["Content-Type"] == "application/problem+json"
 
 
 # ------------------------------------------------------------------------------------------------- throttling
 def test_past_the_rate_a_caller_gets_429_with_retry_after(monkeypatch, settings):
     # given: a rate of two a minute, and a clock that stands still
-    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {"api": "2/min"})
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"api": "2/min"}}
     monkeypatch.setattr(SimpleRateThrottle, "timer", lambda self: 1_000_000.0)
     contact = company_contact()
     client = _signed_in(contact.user)
@@ -217,9 +217,9 @@ def test_past_the_rate_a_caller_gets_429_with_retry_after(monkeypatch, settings)
     assert (body["type"], body["title"]) == ("/api/docs/problems/throttled", "Too many requests.")
 
 
-def test_the_rate_is_counted_per_caller(monkeypatch):
+def test_the_rate_is_counted_per_caller(monkeypatch, settings):
     # given: one caller used its rate up
-    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {"api": "1/min"})
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"api": "1/min"}}
     monkeypatch.setattr(SimpleRateThrottle, "timer", lambda self: 1_000_000.0)
     first, second = _signed_in(company_contact().user), _signed_in(company_contact().user)
     assert first.get(LIST).status_code == 200

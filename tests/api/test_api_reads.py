@@ -181,8 +181,8 @@ def test_the_connection_list_pins_its_query_count(django_assert_num_queries, row
     client = _signed_in(hub.user)
     client.get("/api/v1/connections/")
 
-    # when / then: session, user, contact, connections, their bookings
-    with django_assert_num_queries(5):
+    # when / then: session, user, contact, connections, their bookings, their confirmations
+    with django_assert_num_queries(6):
         response = client.get("/api/v1/connections/")
     assert len(json.loads(response.content)["results"]) == rows
 

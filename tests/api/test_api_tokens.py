@@ -279,9 +279,9 @@ def test_removing_the_contact_who_made_a_token_keeps_the_token_listed_and_stops_
     assert "htg_" + token.prefix in _signed_in(colleague.user).get(PAGE).content.decode()
 
 
-def test_the_rate_is_counted_per_token(monkeypatch):
+def test_the_rate_is_counted_per_token(monkeypatch, settings):
     # given: two tokens of one company, the first used up (a rate of one a minute, a clock that stands still)
-    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {"api": "1/min"})
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"api": "1/min"}}
     monkeypatch.setattr(SimpleRateThrottle, "timer", lambda self: 1_000_000.0)
     cache.clear()
     contact = company_contact()
