@@ -84,7 +84,11 @@ EXTENSION_MEMBERS = ("state", "conditions")
 
 
 def problem_body(
-    *, status_code: int, detail: str, errors: list[dict[str, str]] | None = None, extensions: dict[str, Any] | None = None
+    *,
+    status_code: int,
+    detail: str,
+    errors: list[dict[str, str]] | None = None,
+    extensions: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     slug = _slugs().get(status_code, "error")
     body: dict[str, Any] = {
