@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import SAFE_METHODS, BasePermission
@@ -47,6 +48,16 @@ class TrafficFileSerializer(serializers.ModelSerializer[TrafficFile]):
         return reverse("traffic:api_traffic_detail", args=[traffic_file.pk])
 
 
+@extend_schema(
+    request={
+        "multipart/form-data": {
+            "type": "object",
+            "properties": {"file": {"type": "string", "format": "binary"}},
+            "required": ["file"],
+        }
+    },
+    responses={202: TrafficFileSerializer},
+)
 class TrafficUploadView(APIView):
     """Send one traffic file (multipart, field `file`): 202 with its row; the worker checks it and, when it has no
     errors, applies it. A file past the size limit is refused with 413 before it is read."""
@@ -80,6 +91,7 @@ class TrafficUploadView(APIView):
         return Response(TrafficFileSerializer(traffic_file).data, status=status.HTTP_202_ACCEPTED)
 
 
+@extend_schema(responses={200: TrafficFileSerializer})
 class TrafficDetailView(APIView):
     """One traffic file: its status and, when rejected, its check report (line, field, message in both languages)."""
 

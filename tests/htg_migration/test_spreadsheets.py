@@ -83,9 +83,14 @@ def _spreadsheet_writers(path: Path) -> list[str]:
     ]
 
 
+# CSV that no person opens: the rows fed to PostgreSQL's COPY (a traffic file in JSON lines, made CSV on the way).
+COPY_INPUT = {"traffic/services/apply.py: csv.writer"}
+
+
 def test_only_the_helper_starts_a_spreadsheet():
     helper = ROOT / "htg_migration" / "spreadsheets.py"
-    assert [writer for path in _modules() if path != helper for writer in _spreadsheet_writers(path)] == []
+    writers = [writer for path in _modules() if path != helper for writer in _spreadsheet_writers(path)]
+    assert [writer for writer in writers if writer not in COPY_INPUT] == []
     assert sorted(_spreadsheet_writers(helper)) == [
         "htg_migration/spreadsheets.py: csv.writer",
         "htg_migration/spreadsheets.py: openpyxl.Workbook",

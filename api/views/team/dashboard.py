@@ -2,6 +2,7 @@
 (`as_of`, read from the daily snapshots) and with the page's what-if; the same form checks the parameters."""
 
 import datetime
+import math
 from typing import Any
 
 from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema
@@ -15,6 +16,12 @@ from htg_migration import clock
 from plateaus.selectors import plateau_numbers
 from reporting.forms import DashboardForm
 from reporting.selectors import Dashboard, FlowFigures, PlateauFigures, WhatIf, dashboard_build
+
+
+def _finite(value: float | None) -> float | None:
+    """A rate as JSON: none (null) where the page shows none, e.g. the rate still needed when no working day is left
+    (infinite); JSON has no infinity."""
+    return value if value is None or math.isfinite(value) else None
 
 
 def _flow(flow: FlowFigures) -> dict[str, Any]:
@@ -43,8 +50,8 @@ def _plateau(plateau: PlateauFigures) -> dict[str, Any]:
         "remaining": plateau.remaining,
         "needs_slot": plateau.needs_slot,
         "blocked_pending": plateau.blocked_pending,
-        "rate": plateau.rate.rate,
-        "required_rate": plateau.required,
+        "rate": _finite(plateau.rate.rate),
+        "required_rate": _finite(plateau.required),
         "behind_plan": plateau.behind_plan,
         "forecast": {
             "expected": forecast.expected,
@@ -68,8 +75,8 @@ def dashboard_figures(dashboard: Dashboard) -> dict[str, Any]:
         "live": dashboard.live,
         "remaining": dashboard.remaining,
         "live_percent": round(dashboard.live_percent, 1),
-        "required_rate": dashboard.required_rate,
-        "actual_rate": dashboard.actual_rate,
+        "required_rate": _finite(dashboard.required_rate),
+        "actual_rate": _finite(dashboard.actual_rate),
         "companies": dashboard.companies,
         "companies_able": dashboard.companies_able,
         "blocked_pending": dashboard.blocked_pending,
