@@ -69,6 +69,11 @@ def problem_responses(result: dict[str, Any], generator: Any, request: Any, publ
             if method in UNSAFE_METHODS:
                 statuses.update(WITH_BODY)
             responses = operation["responses"]
+            for status, response in responses.items():
+                # An endpoint's own refusals (documented with its view) are problems too, whatever it declared.
+                content = response.get("content", {}) if status.isdigit() and int(status) >= 400 else {}
+                if "application/json" in content:
+                    content["application/problem+json"] = content.pop("application/json")
             for status, description in statuses.items():
                 responses.setdefault(status, _problem(description))
             throttled = responses["429"]

@@ -34,6 +34,9 @@ class TeamConnectionSerializer(serializers.ModelSerializer[Connection]):
     assigned_to = PersonSerializer(read_only=True, allow_null=True)
     is_overdue = serializers.BooleanField(read_only=True, default=False)
     booked_slot = serializers.SerializerMethodField()
+    channel = serializers.ChoiceField(
+        choices=Connection._meta.get_field("channel").choices, allow_blank=True, read_only=True
+    )
 
     class Meta:
         model = Connection

@@ -23,7 +23,6 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from api.serializers_actions import (
     BookingRequestSerializer,
@@ -36,6 +35,7 @@ from api.serializers_actions import (
     RescheduleRequestSerializer,
     SlotOfferSerializer,
 )
+from api.views.strict import KnownQueryParametersOnly
 from connections.models import CompanyConfirmation, SlotBooking
 from connections.selectors.company_access import portal_connections, portal_contact
 from connections.selectors.slots import connection_for_slots
@@ -109,7 +109,7 @@ def _booking_read(booking: SlotBooking) -> SlotBooking:
     return SlotBooking.objects.select_related("slot", "connection").get(pk=booking.pk)
 
 
-class ConnectionSlotsView(APIView):
+class ConnectionSlotsView(KnownQueryParametersOnly):
     """The slot page's answer: whether a slot can be chosen, the booked one, and the earliest free slots."""
 
     @extend_schema(responses={200: SlotOfferSerializer, **READ_PROBLEMS})
@@ -127,7 +127,7 @@ class ConnectionSlotsView(APIView):
         return Response(SlotOfferSerializer(offer).data)
 
 
-class ConnectionBookingView(APIView):
+class ConnectionBookingView(KnownQueryParametersOnly):
     """The connection's session: POST books a free slot (state "slot offered" to "slot booked"), PUT moves the
     booked session to another slot. The same e-mails and calendar invitations follow as from the portal."""
 
@@ -160,7 +160,7 @@ class ConnectionBookingView(APIView):
         return Response(BookingSerializer(_booking_read(booking), context={"rescheduled": True}).data)
 
 
-class ConfirmationView(APIView):
+class ConfirmationView(KnownQueryParametersOnly):
     """The company confirms a step without changing the state (test messages sent: in "testing"; ready for
     production: in "test passed"). 201 the first time; confirming again answers with the first confirmation (200)."""
 
@@ -184,7 +184,7 @@ class ConfirmationView(APIView):
         return Response(data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
-class ProblemReportView(APIView):
+class ProblemReportView(KnownQueryParametersOnly):
     """Report a problem with a connection that is live on HTG: the team calls back (sooner when urgent), and the
     reporter and the company's first contact get the reference by e-mail, as from the portal."""
 

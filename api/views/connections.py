@@ -4,8 +4,8 @@ connection's timeline: each read through the selectors in api/selectors/connecti
 from typing import Any
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema
-from rest_framework import generics
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema
+from rest_framework import generics, serializers
 
 from api.pagination import ApiCursorPagination
 from api.permissions import IsCompanyContactOrTeamMember, TokenScopeAllows
@@ -32,7 +32,27 @@ class CompanyListView(KnownQueryParametersOnly, generics.ListAPIView[Customer]):
         return api_company_list(user=self.request.user)
 
 
-@extend_schema(parameters=[ConnectionFilterSerializer, *FILTER_PARAMETERS])
+class TeamFilterTypes(serializers.Serializer[Any]):
+    """The team's filters typed as the schema lists them (FILTER_PARAMETERS): a wrong type is a 400 for every caller,
+    also a company's, whose list does not use them."""
+
+    plateau = serializers.IntegerField(required=False)
+    hub = serializers.IntegerField(required=False)
+    overdue = serializers.BooleanField(required=False)
+    escalated = serializers.BooleanField(required=False)
+    blocked = serializers.BooleanField(required=False)
+
+
+@extend_schema(
+    parameters=[ConnectionFilterSerializer, *FILTER_PARAMETERS],
+    # A company's caller gets its connections, a team member the team's list: one of the two shapes.
+    responses=PolymorphicProxySerializer(
+        component_name="ConnectionListItem",
+        serializers=[ConnectionSerializer, TeamConnectionSerializer],
+        resource_type_field_name=None,
+        many=True,
+    ),
+)
 class ConnectionListView(KnownQueryParametersOnly, generics.ListAPIView[Connection]):
     """The caller's connections, and a hub's clients' connections, oldest first (cursor-paginated); `customer`
     narrows them to one company. A team member gets the team's list with its filters (the other parameters)."""
@@ -46,12 +66,11 @@ class ConnectionListView(KnownQueryParametersOnly, generics.ListAPIView[Connecti
         return ConnectionSerializer if portal_contact(self.request.user) is not None else TeamConnectionSerializer
 
     def known_query_parameters(self) -> set[str]:
-        known = super().known_query_parameters()
-        if portal_contact(self.request.user) is None:  # the team's list: its filters
-            known |= {parameter.name for parameter in FILTER_PARAMETERS}
-        return known
+        # The team's filters are in the schema, so known to every caller; a company's list does not use them.
+        return super().known_query_parameters() | {parameter.name for parameter in FILTER_PARAMETERS}
 
     def get_queryset(self) -> QuerySet[Connection]:
+        TeamFilterTypes(data=self.request.query_params).is_valid(raise_exception=True)  # as the schema types them
         if portal_contact(self.request.user) is None:
             return team_connection_list(self.request)
         filters = ConnectionFilterSerializer(data=self.request.query_params)

@@ -10,9 +10,9 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from api.pagination import ApiCursorPagination
+from api.views.strict import KnownQueryParametersOnly
 from connections.models import Contact
 from connections.selectors.company_access import portal_contact, portal_customers
 from webhooks.models import Event, EventKind, WebhookDelivery, WebhookEndpoint
@@ -44,6 +44,11 @@ class EventFeedQuerySerializer(serializers.Serializer[Any]):
     )
     page_size = serializers.IntegerField(required=False, min_value=1, max_value=FEED_PAGE_SIZE_MAX)
 
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if self.initial_data.get("after") == "":  # a form's blank would be skipped: the schema wants a cursor
+            raise serializers.ValidationError({"after": [_("This is not a cursor of the events feed.")]})
+        return attrs
+
     def validate_after(self, value: str) -> int:
         position = event_cursor_parse(value)
         if position is None:
@@ -56,11 +61,13 @@ class EventFeedSerializer(serializers.Serializer[Any]):
     cursor = serializers.CharField(allow_null=True, help_text="Ask `?after=` this next (the same when nothing new).")
 
 
-class EventFeedView(APIView):
+class EventFeedView(KnownQueryParametersOnly):
     """Every change you may see, oldest first: your own company's and, for a hub or software supplier, its clients'
     events (a state changed, a slot booked or moved, an e-mail bounced, an escalation opened). Start without `after`,
     then ask again with the `cursor` of the last answer: read this way, the feed rebuilds every change you may see,
     each once, in the order they were committed."""
+
+    query_serializer_class = EventFeedQuerySerializer
 
     @extend_schema(parameters=[EventFeedQuerySerializer], responses=EventFeedSerializer)
     def get(self, request: Request) -> Response:
@@ -87,7 +94,9 @@ class WebhookEndpointSerializer(serializers.ModelSerializer[WebhookEndpoint]):
     events = serializers.ListField(
         source="kinds", child=serializers.ChoiceField(choices=EventKind.choices), min_length=1, max_length=10
     )
-    url = serializers.CharField(max_length=URL_MAX_LENGTH, help_text="https:// and a public host; no redirects.")
+    url = serializers.CharField(
+        min_length=1, max_length=URL_MAX_LENGTH, help_text="https:// and a public host; no redirects."
+    )
 
     class Meta:
         model = WebhookEndpoint
@@ -102,7 +111,7 @@ class WebhookEndpointCreatedSerializer(WebhookEndpointSerializer):
         fields = [*WebhookEndpointSerializer.Meta.fields, "secret"]
 
 
-class WebhookEndpointListView(generics.ListCreateAPIView[WebhookEndpoint]):
+class WebhookEndpointListView(KnownQueryParametersOnly, generics.ListCreateAPIView[WebhookEndpoint]):
     """Your company's webhook endpoints; POST registers one (a read-write token or a signed-in contact) and answers
     with its secret, shown this once."""
 
@@ -127,7 +136,7 @@ class WebhookEndpointListView(generics.ListCreateAPIView[WebhookEndpoint]):
         return Response({**answer, "secret": secret}, status=status.HTTP_201_CREATED)
 
 
-class WebhookEndpointDetailView(generics.RetrieveDestroyAPIView[WebhookEndpoint]):
+class WebhookEndpointDetailView(KnownQueryParametersOnly, generics.RetrieveDestroyAPIView[WebhookEndpoint]):
     """One of your company's endpoints; DELETE removes it with its deliveries."""
 
     serializer_class = WebhookEndpointSerializer
@@ -140,7 +149,7 @@ class WebhookEndpointDetailView(generics.RetrieveDestroyAPIView[WebhookEndpoint]
         endpoint_delete(customer_id=instance.customer_id, endpoint_id=instance.pk)
 
 
-class WebhookEndpointResumeView(APIView):
+class WebhookEndpointResumeView(KnownQueryParametersOnly):
     """Resume a paused endpoint: its waiting deliveries go now, in order."""
 
     @extend_schema(request=None, responses=WebhookEndpointSerializer)
@@ -181,11 +190,12 @@ class DeliveryPagination(ApiCursorPagination):
 
 
 @extend_schema(parameters=[DeliveryFilterSerializer])
-class WebhookDeliveryListView(generics.ListAPIView[WebhookDelivery]):
+class WebhookDeliveryListView(KnownQueryParametersOnly, generics.ListAPIView[WebhookDelivery]):
     """One endpoint's deliveries, newest first; `status=failed` gives those to send again."""
 
     serializer_class = WebhookDeliverySerializer
     pagination_class = DeliveryPagination
+    query_serializer_class = DeliveryFilterSerializer
 
     def get_queryset(self) -> QuerySet[WebhookDelivery]:
         contact = _contact(self.request)
@@ -199,7 +209,7 @@ class WebhookDeliveryListView(generics.ListAPIView[WebhookDelivery]):
         )
 
 
-class WebhookDeliveryResendView(APIView):
+class WebhookDeliveryResendView(KnownQueryParametersOnly):
     """Send a failed delivery again."""
 
     @extend_schema(request=None, responses=WebhookDeliverySerializer)
