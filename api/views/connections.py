@@ -4,6 +4,7 @@ connection's timeline: each read through the selectors in api/selectors/connecti
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema
 from rest_framework import generics, serializers
 
@@ -41,6 +42,15 @@ class TeamFilterTypes(serializers.Serializer[Any]):
     overdue = serializers.BooleanField(required=False)
     escalated = serializers.BooleanField(required=False)
     blocked = serializers.BooleanField(required=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        # A blank value (`?plateau=`) would be skipped as a form's empty field: for the API it is no number, no yes/no.
+        blank = [name for name in self.fields if self.initial_data.get(name, None) == ""]
+        if blank:
+            raise serializers.ValidationError(
+                {name: [_("Give a value, or leave the parameter out.")] for name in blank}
+            )
+        return attrs
 
 
 @extend_schema(

@@ -86,12 +86,24 @@ def _pinned(settings):
     cache.clear()
 
 
+# Lists a company's token cannot read, pinned at 3 and 30 rows with their own callers where they are tested: the team's
+# (tests/api/test_api_team_connections.py, test_api_team_work.py) and the webhooks' (tests/webhooks/).
+PINNED_ELSEWHERE = {
+    "api/v1/team/callbacks/",
+    "api/v1/team/customers/",
+    "api/v1/team/escalations/",
+    "api/v1/team/imports/",
+    "api/v1/webhooks/",
+    "api/v1/webhooks/<int:endpoint_id>/deliveries/",
+}
+
+
 def test_every_list_endpoint_has_a_pinned_count():
     # a list endpoint added later without an entry fails here
-    assert sorted(LISTS) == LIST_ROUTES
+    assert sorted(set(LISTS) | PINNED_ELSEWHERE) == LIST_ROUTES
 
 
-@pytest.mark.parametrize("route", LIST_ROUTES)
+@pytest.mark.parametrize("route", sorted(LISTS))
 def test_a_list_costs_the_same_queries_for_3_and_for_30_rows(route, django_assert_num_queries):
     case = LISTS[route]
     pattern = ROUTES[route]
