@@ -38,6 +38,8 @@ from tests.connections.portal_factories import company_contact
 from tests.connections.state_machine_oracle import path_to
 from tests.notifications.test_email_templates import KEYS
 from tests.portal.services.test_intake import valid_intake
+from tests.webhooks.factories import endpoint_for
+from webhooks.services.endpoints import endpoint_pause
 
 pytestmark = pytest.mark.django_db
 
@@ -102,6 +104,10 @@ def _every_email_the_app_sends(programme_flows):
         contact_phone="010 123 4567",
         urgent=False,
     )
+
+    # a webhook address that kept failing for 24 hours: paused, its owner told where to resume it
+    endpoint, _secret = endpoint_for(contact)
+    endpoint_pause(endpoint_id=endpoint.pk, reason="HTTP 500", now=amsterdam(5, 29))
 
     # the intake, a sign-in link, a password reset
     customer_intake_submit(email="anna@vandam.example", data=valid_intake())
