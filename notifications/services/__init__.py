@@ -1,6 +1,7 @@
 """The outbox's services: writing e-mails (outbox), rendering them (rendering) and sending them (sending)."""
 
 from notifications.selectors import address_normalise
+from notifications.services.claims import CLAIM_LOCK_NAMESPACE, ClaimHolder, claim_holder_gone, claim_token
 from notifications.services.outbox import (
     ERROR_MAX_LENGTH,
     EmailDraft,
@@ -15,11 +16,7 @@ from notifications.services.outbox import (
 )
 from notifications.services.rendering import email_template_render
 from notifications.services.sending import (
-    CLAIM_LOCK_NAMESPACE,
-    ClaimHolder,
     RecoverResult,
-    claim_holder_gone,
-    claim_token,
     email_claims_recover,
     email_send,
     email_sender,

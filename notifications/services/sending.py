@@ -14,13 +14,10 @@ import contextlib
 import dataclasses
 import datetime
 import logging
-import os
 import smtplib
-import socket
 import ssl
 import time
-import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from email import encoders
 from email.mime.base import MIMEBase
 from email.utils import formataddr, parseaddr
@@ -29,7 +26,7 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.core.mail.message import SafeMIMEText
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext
@@ -38,11 +35,14 @@ from htg_migration import clock
 from notifications.backends import DeliveryUnknownError, TlsRequiredError, email_connection, email_connection_drop
 from notifications.models import OutboxEmail, SuppressedAddress
 from notifications.selectors import suppression_for_addresses
+from notifications.services.claims import ClaimHolder
+from notifications.services.claims import claim_held as _claim_held
+from notifications.services.claims import claim_holder_gone as _claim_holder_gone
+from notifications.services.claims import claim_token as _claim_token
 from notifications.services.outbox import ERROR_MAX_LENGTH, address_suppress, outbox_message_id, suppression_note
 
 SWEEP_GRACE = datetime.timedelta(minutes=1)
 SWEEP_BATCH = 5000
-CLAIM_LOCK_NAMESPACE = 7_340_102  # the first key of the outbox's advisory locks
 DUE_STATUSES = (OutboxEmail.Status.QUEUED, OutboxEmail.Status.UNKNOWN)  # rows a sender takes when they are due
 MARK_RETRY_FIRST_WAIT = 0.5  # seconds; doubled after each failed try, up to MARK_RETRY_LONGEST_WAIT
 MARK_RETRY_LONGEST_WAIT = 10.0
@@ -125,68 +125,6 @@ class SendResult:
     failed: int = 0
     retrying: int = 0
     suppressed: int = 0
-
-
-def _claim_token() -> str:
-    return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:16]}"
-
-
-class ClaimHolder:
-    """Hold the token's advisory lock for as long as the sender works on its rows: `pg_advisory_xact_lock` in a
-    transaction left open on a database connection of its own (the sender's own connection commits each claim and
-    mark at once), rolled back at the end.
-
-    A killed worker's connections close at once (its host closes them), and PostgreSQL (or PgBouncer, which then
-    drops its server connection) ends the transaction and the lock with them. A worker whose host vanishes (power,
-    network) closes nothing: the server finds out by its TCP keepalive, which production sets short on PostgreSQL
-    and PgBouncer (docs/architecture.md); the worker's side is libpq's `keepalives_*` in the database OPTIONS.
-    After the database restarted, `renew` takes the lock again on a fresh connection."""
-
-    def __init__(self, token: str) -> None:
-        self.token = token
-        self.holder: Any = None
-
-    def take(self) -> None:
-        holder = connections.create_connection(DEFAULT_DB_ALIAS)
-        try:
-            holder.set_autocommit(False)
-            with holder.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [CLAIM_LOCK_NAMESPACE, self.token])
-        except BaseException:
-            holder.close()
-            raise
-        self.holder = holder
-
-    def release(self) -> None:
-        holder, self.holder = self.holder, None
-        if holder is not None:
-            with contextlib.suppress(DatabaseError):
-                holder.rollback()
-            with contextlib.suppress(DatabaseError):
-                holder.close()
-
-    def renew(self) -> None:
-        self.release()
-        self.take()
-
-
-@contextlib.contextmanager
-def _claim_held(token: str) -> Iterator[ClaimHolder]:
-    claim = ClaimHolder(token)
-    claim.take()
-    try:
-        yield claim
-    finally:
-        claim.release()
-
-
-def _claim_holder_gone(token: str) -> bool:
-    """Whether the sender that claimed rows with this token is gone: its advisory lock is free (the transaction that
-    held it ended with the sender). Run inside the caller's transaction, which then holds the lock itself until it
-    ends, so that two sweeps do not recover the same claim at once."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_xact_lock(%s, hashtext(%s))", [CLAIM_LOCK_NAMESPACE, token])
-        return bool(cursor.fetchone()[0])
 
 
 def _claim(
@@ -423,8 +361,6 @@ def emails_sweep(*, now: datetime.datetime, limit: int = SWEEP_BATCH) -> list[in
 
 # The claim's parts for other outboxes that claim rows the same way (webhooks.services.sending): a token, its holder,
 # and whether its sender is gone. Tokens are unique, so they share CLAIM_LOCK_NAMESPACE.
-claim_token = _claim_token
-claim_holder_gone = _claim_holder_gone
 
 
 @dataclasses.dataclass

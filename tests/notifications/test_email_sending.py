@@ -427,7 +427,8 @@ def test_a_sender_holds_its_claim_lock_in_a_transaction_of_its_own_and_nothing_o
     # given
     from django.db import connection
 
-    from notifications.services.sending import CLAIM_LOCK_NAMESPACE, _claim_held
+    from notifications.services.claims import CLAIM_LOCK_NAMESPACE
+    from notifications.services.claims import claim_held as _claim_held
 
     def advisory_locks() -> list[tuple[bool, bool]]:
         """(held by this session, held by a session in a transaction) of each outbox claim lock in this test's
