@@ -4,7 +4,7 @@ from django.urls import URLPattern, URLResolver, path
 
 from api.views import company_actions, connections, docs, webhooks
 from api.views.team import connections as team_connections
-from api.views.team import dashboard, escalations, helpdesk, imports, slots
+from api.views.team import dashboard, escalations, helpdesk, imports, slots, traffic
 from connections.models import CompanyConfirmation
 
 app_name = "api"
@@ -94,6 +94,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("v1/team/imports/<int:batch_id>/", imports.ImportDetailView.as_view(), name="team_import_detail"),
     path("v1/team/imports/<int:batch_id>/apply/", imports.ImportApplyView.as_view(), name="team_import_apply"),
     path("v1/team/imports/<int:batch_id>/progress/", imports.ImportProgressView.as_view(), name="team_import_progress"),
+    path("v1/traffic/", traffic.TrafficUploadView.as_view(), name="traffic_upload"),
+    path("v1/traffic/<int:file_id>/", traffic.TrafficDetailView.as_view(), name="traffic_detail"),
     path("v1/events/", webhooks.EventFeedView.as_view(), name="event_feed"),
     path("v1/webhooks/", webhooks.WebhookEndpointListView.as_view(), name="webhook_list"),
     path("v1/webhooks/<int:endpoint_id>/", webhooks.WebhookEndpointDetailView.as_view(), name="webhook_detail"),

@@ -71,13 +71,11 @@ class ConnectionListView(KnownQueryParametersOnly, generics.ListAPIView[Connecti
     permission_classes = [IsCompanyContactOrTeamMember, TokenScopeAllows]
 
     query_serializer_class = ConnectionFilterSerializer
+    # The team's filters are in the schema, so known to every caller; a company's list does not use them.
+    query_parameters = FILTER_PARAMETERS
 
     def get_serializer_class(self) -> type[Any]:
         return ConnectionSerializer if portal_contact(self.request.user) is not None else TeamConnectionSerializer
-
-    def known_query_parameters(self) -> set[str]:
-        # The team's filters are in the schema, so known to every caller; a company's list does not use them.
-        return super().known_query_parameters() | {parameter.name for parameter in FILTER_PARAMETERS}
 
     def get_queryset(self) -> QuerySet[Connection]:
         TeamFilterTypes(data=self.request.query_params).is_valid(raise_exception=True)  # as the schema types them

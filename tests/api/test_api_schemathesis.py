@@ -4,9 +4,9 @@ response: no 5xx, its status code documented, its content type documented, its b
 schema, and bad input refused with a 4xx; and no operation that answers 2xx to a request without authentication (or
 with a wrong token). An endpoint added later is in the schema, so it is covered here without a line of its own.
 
-The callers are in AUTH_CASES: one line per kind of caller (a team token, once there are staff tokens, is one more
-line). The run is bounded (MAX_EXAMPLES a operation) and replayable: Hypothesis draws from the suite's seed
-(HTG_TEST_SEED, in the report header)."""
+The callers are in AUTH_CASES: one line per kind of caller (a hub's token; a core-team member's staff token, who may
+use every team endpoint). The run is bounded (MAX_EXAMPLES a operation) and replayable: Hypothesis draws from the
+suite's seed (HTG_TEST_SEED, in the report header)."""
 
 import os
 from collections.abc import Callable, Iterator
@@ -21,10 +21,10 @@ from hypothesis import HealthCheck, seed, settings
 from schemathesis.core.parameters import ParameterLocation
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from api.services.tokens import api_token_create
+from api.services.tokens import api_token_create, api_token_staff_create
 from connections.models import Customer
 from plateaus.models import MessageFlow
-from tests.connections.factories import ConnectionFactory, CustomerFactory
+from tests.connections.factories import ConnectionFactory, CustomerFactory, core_team_member
 from tests.connections.portal_factories import company_contact
 from webhooks.services.addresses import URL_MAX_LENGTH
 
@@ -44,9 +44,18 @@ def _hub_token() -> str:
     return key
 
 
+def _core_team_token() -> str:
+    """A read-write staff token of a core-team member: the team's endpoints (escalations too), with a connection,
+    a customer and an escalation-worthy list to read."""
+    ConnectionFactory(customer=CustomerFactory())
+    _, key = api_token_staff_create(user=core_team_member(), name="Schemathesis", scope="read_write", expires_on=None)
+    return key
+
+
 # One line per kind of caller: its name and how to make its Authorization header's token.
 AUTH_CASES: dict[str, Callable[[], str]] = {
     "hub_read_write_token": _hub_token,
+    "core_team_read_write_token": _core_team_token,
 }
 
 

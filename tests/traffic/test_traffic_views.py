@@ -100,7 +100,7 @@ def test_the_api_takes_a_file_from_the_team_and_applies_it(client, django_captur
     file = io.BytesIO(traffic_csv([row()]))
     file.name = "htg-2020-03-02.csv"
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("traffic:api_traffic_upload"), {"file": file})
+        response = client.post(reverse("api:traffic_upload"), {"file": file})
     assert response.status_code == 202
     traffic_file = TrafficFile.objects.get()
     assert (traffic_file.source, traffic_file.status) == (TrafficFile.Source.API, S.APPLIED)
@@ -113,6 +113,6 @@ def test_the_api_refuses_a_file_past_the_limit_with_413(client, settings):
     client.force_login(team_member())
     file = io.BytesIO(traffic_csv([row(), row(flow="NCTS")]))
     file.name = "htg.csv"
-    response = client.post(reverse("traffic:api_traffic_upload"), {"file": file})
+    response = client.post(reverse("api:traffic_upload"), {"file": file})
     assert response.status_code == 413
     assert TrafficFile.objects.count() == 0

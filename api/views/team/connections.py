@@ -9,7 +9,6 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, generics
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from api.permissions import IsTeamMember, TokenScopeAllows
 from api.selectors.team import api_team_connection_get, api_team_connection_list, api_team_customer_list
@@ -20,6 +19,7 @@ from api.serializers_team import (
     TransitionRequestSerializer,
     TransitionSerializer,
 )
+from api.views.strict import KnownQueryParametersOnly
 from connections.models import Connection, Customer
 from connections.selectors.connection_list import ConnectionFilters
 from connections.selectors.connections import connection_available_transitions
@@ -57,17 +57,18 @@ def team_connection_list(request: Request) -> QuerySet[Connection]:
 
 
 @extend_schema(parameters=FILTER_PARAMETERS)
-class TeamCustomerListView(generics.ListAPIView[Customer]):
+class TeamCustomerListView(KnownQueryParametersOnly, generics.ListAPIView[Customer]):
     """The companies with a connection in the team's list under its filters."""
 
     permission_classes = TEAM
     serializer_class = TeamCustomerSerializer
+    query_parameters = FILTER_PARAMETERS
 
     def get_queryset(self) -> QuerySet[Customer]:
         return api_team_customer_list(filters=team_filters(self.request))
 
 
-class ConnectionTransitionListView(APIView):
+class ConnectionTransitionListView(KnownQueryParametersOnly):
     """The steps the caller may take now on this connection (its state, the step's conditions and the caller's role
     all allow it), as the connection's page offers them."""
 
@@ -80,7 +81,7 @@ class ConnectionTransitionListView(APIView):
         return Response(TransitionSerializer(available, many=True).data)
 
 
-class ConnectionTransitionView(APIView):
+class ConnectionTransitionView(KnownQueryParametersOnly):
     """Take one step, as the connection's page does (connections/services/transitions.py). 409 with the current
     `state` when the connection is no longer in `expected_state` (or the step does not leave from it); 403 when the
     caller's role may not; 400 with the reason when the step's conditions are not met. A refusal writes nothing."""
@@ -102,7 +103,7 @@ class ConnectionTransitionView(APIView):
         return Response(TeamConnectionSerializer(api_team_connection_get(connection_id=connection_id)).data)
 
 
-class ConnectionAssignmentView(APIView):
+class ConnectionAssignmentView(KnownQueryParametersOnly):
     """Give the connection to a team member, or to nobody (`assignee` null): a timeline event, as on its page."""
 
     permission_classes = TEAM

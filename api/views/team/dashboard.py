@@ -9,9 +9,9 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema
 from rest_framework import exceptions
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from api.permissions import IsTeamMember, TokenScopeAllows
+from api.views.strict import KnownQueryParametersOnly
 from htg_migration import clock
 from plateaus.selectors import plateau_numbers
 from reporting.forms import DashboardForm
@@ -97,21 +97,22 @@ def dashboard_figures(dashboard: Dashboard) -> dict[str, Any]:
     }
 
 
-class DashboardView(APIView):
+DASHBOARD_PARAMETERS = [
+    OpenApiParameter("as_of", OpenApiTypes.DATE),
+    OpenApiParameter("added_members", int),
+    OpenApiParameter("plateau", int),
+    OpenApiParameter("move_days", int),
+]
+
+
+class DashboardView(KnownQueryParametersOnly):
     """The dashboard's figures today, or as of an earlier day (`as_of`, YYYY-MM-DD), optionally with the page's
     what-if (`added_members`; `plateau` with `move_days`)."""
 
     permission_classes = [IsTeamMember, TokenScopeAllows]
+    query_parameters = DASHBOARD_PARAMETERS
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("as_of", OpenApiTypes.DATE),
-            OpenApiParameter("added_members", int),
-            OpenApiParameter("plateau", int),
-            OpenApiParameter("move_days", int),
-        ],
-        responses=OpenApiTypes.OBJECT,
-    )
+    @extend_schema(parameters=DASHBOARD_PARAMETERS, responses=OpenApiTypes.OBJECT)
     def get(self, request: Request) -> Response:
         today = clock.today()
         form = DashboardForm(request.query_params, today=today, plateau_numbers=plateau_numbers())

@@ -9,7 +9,6 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from api.permissions import IsCoreTeam, TokenScopeAllows
 from api.serializers_team import (
@@ -18,25 +17,26 @@ from api.serializers_team import (
     EscalationNotesSerializer,
     EscalationSerializer,
 )
+from api.views.strict import KnownQueryParametersOnly
 from connections.models import Escalation
 from connections.selectors.escalations import EscalationFilters, escalation_queue
 from connections.services.escalations import escalation_assign, escalation_close, escalation_note
 
 CORE_TEAM = [IsCoreTeam, TokenScopeAllows]
+QUEUE_PARAMETERS = [
+    OpenApiParameter("scope", str, enum=["open", "closed"]),
+    OpenApiParameter("owner", str, description="A core-team member's id, `me` or `none`."),
+    OpenApiParameter("plateau", int),
+]
 
 
-@extend_schema(
-    parameters=[
-        OpenApiParameter("scope", str, enum=["open", "closed"]),
-        OpenApiParameter("owner", str, description="A core-team member's id, `me` or `none`."),
-        OpenApiParameter("plateau", int),
-    ]
-)
-class EscalationListView(generics.ListAPIView[Escalation]):
+@extend_schema(parameters=QUEUE_PARAMETERS)
+class EscalationListView(KnownQueryParametersOnly, generics.ListAPIView[Escalation]):
     """The escalation queue under the page's filter (scope, owner, plateau)."""
 
     permission_classes = CORE_TEAM
     serializer_class = EscalationSerializer
+    query_parameters = QUEUE_PARAMETERS
 
     def get_queryset(self) -> QuerySet[Escalation]:
         filters = EscalationFilters.from_query(self.request.query_params)
@@ -59,7 +59,7 @@ def _body(serializer: Any, request: Request, escalation_id: int) -> dict[str, An
     return dict(body.validated_data)
 
 
-class EscalationAssignView(APIView):
+class EscalationAssignView(KnownQueryParametersOnly):
     """Make a core-team member the owner (`owner` null: back to the queue)."""
 
     permission_classes = CORE_TEAM
@@ -71,7 +71,7 @@ class EscalationAssignView(APIView):
         return _answer(escalation_id)
 
 
-class EscalationNotesView(APIView):
+class EscalationNotesView(KnownQueryParametersOnly):
     """Replace the escalation's notes."""
 
     permission_classes = CORE_TEAM
@@ -83,7 +83,7 @@ class EscalationNotesView(APIView):
         return _answer(escalation_id)
 
 
-class EscalationCloseView(APIView):
+class EscalationCloseView(KnownQueryParametersOnly):
     """Close with an outcome; closing twice is a 409."""
 
     permission_classes = CORE_TEAM

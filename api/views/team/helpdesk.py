@@ -9,7 +9,6 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from api.permissions import IsStaffMember, IsTeamMember, TokenScopeAllows
 from api.serializers_team import (
@@ -20,6 +19,7 @@ from api.serializers_team import (
     LookupRequestSerializer,
     LookupSerializer,
 )
+from api.views.strict import KnownQueryParametersOnly
 from connections.models import CallbackRequest, Customer
 from connections.services.callbacks import callback_request_close, callback_request_create
 from helpdesk.selectors import callback_queue
@@ -27,11 +27,12 @@ from helpdesk.services import helpdesk_lookup
 from htg_migration import clock
 
 
-class LookupView(APIView):
+class LookupView(KnownQueryParametersOnly):
     """Find a company by HTG number, name, KvK number or EORI, as the helpdesk's lookup does (with its audit row):
     `customer` is the one company the search points at, `results` the companies found when there are several."""
 
     permission_classes = [IsStaffMember, TokenScopeAllows]
+    query_serializer_class = LookupRequestSerializer
 
     @extend_schema(parameters=[LookupRequestSerializer], responses=LookupSerializer)
     def get(self, request: Request) -> Response:
@@ -49,11 +50,12 @@ def _callbacks() -> QuerySet[CallbackRequest]:
 
 
 @extend_schema(parameters=[CallbackFilterSerializer])
-class CallbackListView(generics.ListCreateAPIView[CallbackRequest]):
+class CallbackListView(KnownQueryParametersOnly, generics.ListCreateAPIView[CallbackRequest]):
     """GET: the team's open callback requests (`scope`: all, mine, unassigned, escalated), as its queue shows them.
     POST: ask the team to call a company back, as the helpdesk's customer screen does."""
 
     serializer_class = CallbackSerializer
+    query_serializer_class = CallbackFilterSerializer
 
     def get_permissions(self) -> list[Any]:
         # The queue is the team's page; asking for a callback is the helpdesk's (and the team's) form.
@@ -83,7 +85,7 @@ class CallbackListView(generics.ListCreateAPIView[CallbackRequest]):
         return Response(CallbackSerializer(_callbacks().get(pk=callback.pk)).data, status=status.HTTP_201_CREATED)
 
 
-class CallbackCloseView(APIView):
+class CallbackCloseView(KnownQueryParametersOnly):
     """Record that the team called back and what came of it; closing twice is a 409."""
 
     permission_classes = [IsTeamMember, TokenScopeAllows]

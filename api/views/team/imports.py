@@ -11,7 +11,6 @@ from rest_framework import generics, status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from api.permissions import IsTeamMember, TokenScopeAllows
 from api.serializers_team import (
@@ -20,6 +19,7 @@ from api.serializers_team import (
     ImportReportSerializer,
     ImportUploadSerializer,
 )
+from api.views.strict import KnownQueryParametersOnly
 from imports.models import ImportBatch
 from imports.selectors import import_batch_detail, import_batch_list, import_batch_progress
 from imports.services import import_batch_apply_request, import_batch_create
@@ -28,7 +28,7 @@ from imports.services.batches import RUNNING_STATES
 TEAM = [IsTeamMember, TokenScopeAllows]
 
 
-class ImportListView(generics.ListCreateAPIView[ImportBatch]):
+class ImportListView(KnownQueryParametersOnly, generics.ListCreateAPIView[ImportBatch]):
     """GET: the uploads, newest first. POST (multipart, field `file`): upload a registration list, CSV or XLSX; it is
     checked in the background (follow `progress`, then read the report)."""
 
@@ -45,7 +45,7 @@ class ImportListView(generics.ListCreateAPIView[ImportBatch]):
         return Response(ImportBatchSerializer(batch).data, status=status.HTTP_201_CREATED)
 
 
-class ImportDetailView(APIView):
+class ImportDetailView(KnownQueryParametersOnly):
     """One upload with its check report: the errors found (line, field, message in the request's language)."""
 
     permission_classes = TEAM
@@ -56,7 +56,7 @@ class ImportDetailView(APIView):
         return Response(ImportReportSerializer(batch, context={"language": get_language()}).data)
 
 
-class ImportApplyView(APIView):
+class ImportApplyView(KnownQueryParametersOnly):
     """Import a checked upload without errors (in the background); asking again while it runs changes nothing."""
 
     permission_classes = TEAM
@@ -68,7 +68,7 @@ class ImportApplyView(APIView):
         return Response(ImportBatchSerializer(batch).data, status=status.HTTP_202_ACCEPTED)
 
 
-class ImportProgressView(APIView):
+class ImportProgressView(KnownQueryParametersOnly):
     """How far the check or the import is: rows done of the total, and whether it has finished."""
 
     permission_classes = TEAM

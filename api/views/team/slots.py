@@ -6,10 +6,10 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from api.permissions import IsTeamMember, TokenScopeAllows
 from api.serializers_team import AvailabilityCreateSerializer, AvailabilityPageSerializer, AvailabilitySerializer
+from api.views.strict import KnownQueryParametersOnly
 from connections.models import TeamAvailability
 from connections.selectors.slots import availability_list
 from connections.services.slots import availability_publish, availability_withdraw
@@ -18,7 +18,7 @@ from htg_migration import clock
 TEAM = [IsTeamMember, TokenScopeAllows]
 
 
-class AvailabilityListView(APIView):
+class AvailabilityListView(KnownQueryParametersOnly):
     """GET: the caller's availability from today on, each block with its slots and the seats taken (a member's own
     coming weeks: one page, `next` always empty). POST: publish a block of whole hours; its one-hour slots are made."""
 
@@ -43,7 +43,7 @@ class AvailabilityListView(APIView):
         return Response(AvailabilitySerializer(block).data, status=status.HTTP_201_CREATED)
 
 
-class AvailabilityWithdrawView(APIView):
+class AvailabilityWithdrawView(KnownQueryParametersOnly):
     """Withdraw one of the caller's blocks: its free slots go; a booked slot refuses it (400, nothing changes)."""
 
     permission_classes = TEAM

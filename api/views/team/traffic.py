@@ -1,35 +1,25 @@
 """POST /api/v1/traffic/: a gateway's daily file sent by a team member's token (or signed-in session), received as
 an upload is, then checked and applied by the worker; GET /api/v1/traffic/<id>/: its status and check report.
-The authentication is the API's own (REST_FRAMEWORK's authentication classes); the problem details too."""
-
-from typing import Any
+The API's authentication, permissions, problem details and strict query parameters; the rules are the traffic app's
+services."""
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.parsers import MultiPartParser
-from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from connections.permissions import is_team_member
+from api.permissions import IsTeamMember, TokenScopeAllows
+from api.views.strict import KnownQueryParametersOnly
 from traffic.models import TrafficFile
 from traffic.services.receive import traffic_file_receive, traffic_upload_refusal
 
-
-class IsTeamMember(BasePermission):
-    """The programme team only (staff with the team's role); a write needs a token that may write."""
-
-    def has_permission(self, request: Request, view: APIView) -> bool:
-        token: Any = request.auth
-        if request.method not in SAFE_METHODS and token is not None and not getattr(token, "may_write", True):
-            return False
-        return is_team_member(request.user)
+TEAM = [IsTeamMember, TokenScopeAllows]
 
 
 class PayloadTooLarge(exceptions.APIException):
@@ -45,7 +35,7 @@ class TrafficFileSerializer(serializers.ModelSerializer[TrafficFile]):
         fields = ["id", "name", "gateway", "day", "sha256", "size", "status", "rows", "error_count", "report", "url"]
 
     def get_url(self, traffic_file: TrafficFile) -> str:
-        return reverse("traffic:api_traffic_detail", args=[traffic_file.pk])
+        return reverse("api:traffic_detail", args=[traffic_file.pk])
 
 
 @extend_schema(
@@ -58,11 +48,11 @@ class TrafficFileSerializer(serializers.ModelSerializer[TrafficFile]):
     },
     responses={202: TrafficFileSerializer},
 )
-class TrafficUploadView(APIView):
+class TrafficUploadView(KnownQueryParametersOnly):
     """Send one traffic file (multipart, field `file`): 202 with its row; the worker checks it and, when it has no
     errors, applies it. A file past the size limit is refused with 413 before it is read."""
 
-    permission_classes = [IsTeamMember]
+    permission_classes = TEAM
     parser_classes = [MultiPartParser]
 
     def post(self, request: Request) -> Response:
@@ -92,16 +82,10 @@ class TrafficUploadView(APIView):
 
 
 @extend_schema(responses={200: TrafficFileSerializer})
-class TrafficDetailView(APIView):
+class TrafficDetailView(KnownQueryParametersOnly):
     """One traffic file: its status and, when rejected, its check report (line, field, message in both languages)."""
 
-    permission_classes = [IsTeamMember]
+    permission_classes = TEAM
 
     def get(self, request: Request, file_id: int) -> Response:
         return Response(TrafficFileSerializer(get_object_or_404(TrafficFile, pk=file_id)).data)
-
-
-urlpatterns = [
-    path("", TrafficUploadView.as_view(), name="api_traffic_upload"),
-    path("<int:file_id>/", TrafficDetailView.as_view(), name="api_traffic_detail"),
-]
