@@ -5,6 +5,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from api.serializers_strict import QueryParameters
 from connections.models import Channel, Connection, ConnectionEvent, ConnectionState, Customer
 from connections.selectors.company_steps import company_next_step, confirmations_of, connection_confirmed
 
@@ -96,5 +97,5 @@ class TimelineEventSerializer(serializers.ModelSerializer[ConnectionEvent]):
         read_only_fields = fields
 
 
-class ConnectionFilterSerializer(serializers.Serializer[Any]):
+class ConnectionFilterSerializer(QueryParameters):
     customer = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)

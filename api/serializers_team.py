@@ -5,6 +5,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from api.serializers_strict import QueryParameters
 from connections.models import CallbackRequest, Connection, ConnectionState, Customer, Escalation, TeamAvailability
 from imports.models import ImportBatch
 
@@ -81,7 +82,7 @@ class AssignmentRequestSerializer(serializers.Serializer[Any]):
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
-class LookupRequestSerializer(serializers.Serializer[Any]):
+class LookupRequestSerializer(QueryParameters):
     q = serializers.CharField(max_length=200, help_text="An HTG number, name, KvK number or EORI.")
 
 
@@ -169,7 +170,7 @@ class CallbackCloseSerializer(serializers.Serializer[Any]):
     outcome = serializers.CharField(max_length=TEXT_MAX)
 
 
-class CallbackFilterSerializer(serializers.Serializer[Any]):
+class CallbackFilterSerializer(QueryParameters):
     scope = serializers.ChoiceField(choices=["all", "mine", "unassigned", "escalated"], required=False, default="all")
 
 

@@ -4,9 +4,8 @@ connection's timeline: each read through the selectors in api/selectors/connecti
 from typing import Any
 
 from django.db.models import QuerySet
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema
-from rest_framework import generics, serializers
+from rest_framework import generics
 
 from api.pagination import ApiCursorPagination
 from api.permissions import IsCompanyContactOrTeamMember, TokenScopeAllows
@@ -19,7 +18,7 @@ from api.serializers import (
 )
 from api.serializers_team import TeamConnectionSerializer
 from api.views.strict import KnownQueryParametersOnly
-from api.views.team.connections import FILTER_PARAMETERS, team_connection_list
+from api.views.team.connections import FILTER_PARAMETERS, TeamFilterTypes, team_connection_list
 from connections.models import Connection, ConnectionEvent, Customer
 from connections.selectors.company_access import portal_contact
 
@@ -31,26 +30,6 @@ class CompanyListView(KnownQueryParametersOnly, generics.ListAPIView[Customer]):
 
     def get_queryset(self) -> QuerySet[Customer]:
         return api_company_list(user=self.request.user)
-
-
-class TeamFilterTypes(serializers.Serializer[Any]):
-    """The team's filters typed as the schema lists them (FILTER_PARAMETERS): a wrong type is a 400 for every caller,
-    also a company's, whose list does not use them."""
-
-    plateau = serializers.IntegerField(required=False)
-    hub = serializers.IntegerField(required=False)
-    overdue = serializers.BooleanField(required=False)
-    escalated = serializers.BooleanField(required=False)
-    blocked = serializers.BooleanField(required=False)
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        # A blank value (`?plateau=`) would be skipped as a form's empty field: for the API it is no number, no yes/no.
-        blank = [name for name in self.fields if self.initial_data.get(name, None) == ""]
-        if blank:
-            raise serializers.ValidationError(
-                {name: [_("Give a value, or leave the parameter out.")] for name in blank}
-            )
-        return attrs
 
 
 @extend_schema(
@@ -78,12 +57,15 @@ class ConnectionListView(KnownQueryParametersOnly, generics.ListAPIView[Connecti
         return ConnectionSerializer if portal_contact(self.request.user) is not None else TeamConnectionSerializer
 
     def get_queryset(self) -> QuerySet[Connection]:
-        TeamFilterTypes(data=self.request.query_params).is_valid(raise_exception=True)  # as the schema types them
-        if portal_contact(self.request.user) is None:
-            return team_connection_list(self.request)
+        # Every parameter as the schema types it, for every caller (a company's list does not use the team's filters).
+        TeamFilterTypes(data=self.request.query_params).is_valid(raise_exception=True)
         filters = ConnectionFilterSerializer(data=self.request.query_params)
         filters.is_valid(raise_exception=True)
-        return api_connection_list(user=self.request.user, customer_id=filters.validated_data.get("customer"))
+        customer_id = filters.validated_data.get("customer")
+        if portal_contact(self.request.user) is None:
+            connections = team_connection_list(self.request)
+            return connections if customer_id is None else connections.filter(customer_id=customer_id)
+        return api_connection_list(user=self.request.user, customer_id=customer_id)
 
 
 class ConnectionDetailView(KnownQueryParametersOnly, generics.RetrieveAPIView[Connection]):

@@ -12,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api.pagination import ApiCursorPagination
+from api.serializers_strict import QueryParameters
 from api.views.strict import KnownQueryParametersOnly
 from connections.models import Contact
 from connections.selectors.company_access import portal_contact, portal_customers
@@ -38,16 +39,14 @@ class EventSerializer(serializers.ModelSerializer[Event]):
         return event_cursor(event)
 
 
-class EventFeedQuerySerializer(serializers.Serializer[Any]):
+class EventFeedQuerySerializer(QueryParameters):
     after = serializers.CharField(
         required=False, max_length=40, trim_whitespace=False, help_text="The `cursor` of the last event you have."
     )
     page_size = serializers.IntegerField(required=False, min_value=1, max_value=FEED_PAGE_SIZE_MAX)
 
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if self.initial_data.get("after") == "":  # a form's blank would be skipped: the schema wants a cursor
-            raise serializers.ValidationError({"after": [_("This is not a cursor of the events feed.")]})
-        return attrs
+    def blank_message(self, name: str) -> str:
+        return _("This is not a cursor of the events feed.") if name == "after" else super().blank_message(name)
 
     def validate_after(self, value: str) -> int:
         position = event_cursor_parse(value)
@@ -181,7 +180,7 @@ class WebhookDeliverySerializer(serializers.ModelSerializer[WebhookDelivery]):
         read_only_fields = fields
 
 
-class DeliveryFilterSerializer(serializers.Serializer[Any]):
+class DeliveryFilterSerializer(QueryParameters):
     status = serializers.ChoiceField(choices=WebhookDelivery.Status.choices, required=False)
 
 

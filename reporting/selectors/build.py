@@ -1,5 +1,7 @@
-"""The programme dashboard as one dataclass: headline, burn-up per plateau, funnel, capacity, readiness and risks."""
+"""The programme dashboard as one dataclass: headline, burn-up per plateau, funnel, capacity, readiness and risks (the
+connections not yet live at risk, and today also those live but still sending via Digipoort)."""
 
+import dataclasses
 import datetime
 from collections import defaultdict
 
@@ -35,6 +37,7 @@ from reporting.selectors.queries import (
     dashboard_reference,
 )
 from reporting.selectors.snapshots import daily_counts, daily_snapshot_readable
+from reporting.selectors.traffic import traffic_risks
 
 S = ConnectionState
 
@@ -143,7 +146,7 @@ def dashboard_build(
     risk_rows = aggregates["risks"].rows()
     free_slots_row = aggregates["free_slots"].rows()
     members_row = aggregates["members"].rows()
-    return _assemble(
+    dashboard = _assemble(
         reference=reference,
         today=today,
         what_if=what_if,
@@ -154,6 +157,15 @@ def dashboard_build(
         free_slots=free_slots_row[0][0] if free_slots_row else 0,
         members=members_row[0][0] if members_row else 0,
     )
+    if not reference.is_today:
+        return dashboard
+    # Live but still sending via Digipoort (the gateways' traffic): known as it is now, so today's list only.
+    limit: int = settings.HTG_DASHBOARD_RISKS_SHOWN
+    still, count = traffic_risks(as_of=as_of, limit=limit)
+    if not count:
+        return dashboard
+    risks = sorted([*dashboard.risks, *still], key=lambda risk: (-risk.score, risk.entered_at, risk.connection_id))
+    return dataclasses.replace(dashboard, risks=risks[:limit], at_risk=dashboard.at_risk + count)
 
 
 def _assemble(

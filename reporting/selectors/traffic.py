@@ -8,15 +8,23 @@ identities and their totals are not kept per day)."""
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import F
+from django.db.models import Count, F, QuerySet, Window
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
 
 from connections.models import ConnectionState, TrafficEvidence
+from connections.selectors.traffic import DAY as DAY_FORMAT
 from connections.selectors.traffic import digipoort_recent_since
+from htg_migration.dates import date_text
 from plateaus.models import MessageFlow
+from reporting.selectors.figures import RiskRow
 from traffic.models import Environment, Gateway, TrafficDaily, TrafficSender
 
 WINDOW_DAYS = 182  # six months of days in the chart and its table
 LISTED = 10
+# In the risk list, a connection live but still sending via Digipoort weighs as an open escalation does: its messages
+# stop the day Digipoort is switched off.
+STILL_ON_DIGIPOORT_RISK = 3
 
 
 @dataclass(frozen=True)
@@ -212,6 +220,51 @@ def traffic_share(*, first_day: datetime.date, last_day: datetime.date) -> Traff
     )
 
 
+def live_still_on_digipoort(*, as_of: datetime.date) -> QuerySet[TrafficEvidence]:
+    """The evidence of live connections whose flow still sent production messages via Digipoort after going live,
+    recently (within the business days after which closing the route is proposed)."""
+    return TrafficEvidence.objects.filter(
+        digipoort_since_live__gt=0,  # its index: the few rows with a volume after going live
+        connection__state=ConnectionState.LIVE,
+        live_on__isnull=False,
+        last_digipoort_production_on__gt=F("live_on"),
+        last_digipoort_on__gte=digipoort_recent_since(as_of),
+    )
+
+
+def traffic_risks(*, as_of: datetime.date, limit: int) -> tuple[list[RiskRow], int]:
+    """The risk list's rows for the connections live but still on Digipoort (the most volume first, at most `limit`)
+    and how many there are, in one query. The traffic evidence is what is known now, so the dashboard adds these for
+    today only."""
+    rows = list(
+        live_still_on_digipoort(as_of=as_of)
+        .select_related("customer", "flow", "connection")
+        .annotate(total=Window(Count("id")))  # all of them, counted before the cut: one query
+        .order_by("-digipoort_since_live", "id")[:limit]
+    )
+    risks = [
+        RiskRow(
+            connection_id=evidence.connection.pk,
+            customer=evidence.customer.legal_name,
+            htg_number=evidence.customer.htg_number,
+            flow_code=evidence.flow.code,
+            state=evidence.connection.state,
+            entered_at=evidence.connection.state_changed_at,
+            score=STILL_ON_DIGIPOORT_RISK,
+            reasons=[
+                _("Still sending via Digipoort: %(count)s production messages after going live, the last on %(last)s.")
+                % {
+                    "count": number_format(evidence.digipoort_since_live, force_grouping=True),
+                    "last": date_text(evidence.last_digipoort_production_on, DAY_FORMAT),  # type: ignore[arg-type]
+                }
+            ],
+        )
+        for evidence in rows
+        if evidence.connection is not None
+    ]
+    return risks, rows[0].total if rows else 0
+
+
 def dashboard_traffic(*, as_of: datetime.date) -> TrafficFigures:
     """The traffic section of the dashboard for `as_of` (nine queries, whatever the traffic's size)."""
     first_day = as_of - datetime.timedelta(days=WINDOW_DAYS - 1)
@@ -224,13 +277,7 @@ def dashboard_traffic(*, as_of: datetime.date) -> TrafficFigures:
     unknown = digipoort.filter(customer__isnull=True)
     evidence = TrafficEvidence.objects.select_related("customer", "flow")
     without = evidence.filter(connection__isnull=True, last_digipoort_production_on__gte=recent)
-    still = evidence.filter(
-        digipoort_since_live__gt=0,  # its index: the few rows with a volume after going live
-        connection__state=ConnectionState.LIVE,
-        live_on__isnull=False,
-        last_digipoort_production_on__gt=F("live_on"),
-        last_digipoort_on__gte=recent,
-    )
+    still = live_still_on_digipoort(as_of=as_of)
     return TrafficFigures(
         as_of=as_of,
         first_day=first_day,

@@ -28,8 +28,9 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
 SEED_DAY = datetime.date(2020, 5, 15)
 # The dashboard's reads: plateaus, flows with parties, the daily snapshot's day, funnel, companies, burn-up, risks,
-# free slots, team members.
-DASHBOARD_QUERIES = 9
+# free slots, team members; today also the live connections still on Digipoort (the traffic evidence, as it is now).
+DASHBOARD_QUERIES = 10
+PAST_DAY_QUERIES = 9
 LIVE = {"live", "digipoort_closed"}
 
 
@@ -107,7 +108,7 @@ def test_companies_able_count_their_own_and_their_hubs_live_connections(seeded):
 @pytest.mark.parametrize("day", [datetime.date(2020, 2, 20), datetime.date(2020, 4, 9), datetime.date(2020, 5, 14)])
 def test_time_travel_equals_the_replay_of_the_timeline(seeded, day, django_assert_num_queries):
     # when
-    with django_assert_num_queries(DASHBOARD_QUERIES):
+    with django_assert_num_queries(PAST_DAY_QUERIES):
         dashboard = dashboard_build(as_of=day, today=SEED_DAY)
     # then
     assert not dashboard.is_today
@@ -135,14 +136,14 @@ def test_the_number_of_queries_does_not_grow_with_the_data(django_assert_num_que
     demo_seed(customers=10, seed=2, as_of=SEED_DAY)
     with django_assert_num_queries(DASHBOARD_QUERIES):
         small = dashboard_build(as_of=SEED_DAY, today=SEED_DAY)
-    with django_assert_num_queries(DASHBOARD_QUERIES):
+    with django_assert_num_queries(PAST_DAY_QUERIES):
         dashboard_build(as_of=datetime.date(2020, 4, 1), today=SEED_DAY)
     # when: ten times the data
     demo_seed(customers=100, seed=3, as_of=SEED_DAY, reset=True)
     # then: the same number of queries
     with django_assert_num_queries(DASHBOARD_QUERIES):
         large = dashboard_build(as_of=SEED_DAY, today=SEED_DAY)
-    with django_assert_num_queries(DASHBOARD_QUERIES):
+    with django_assert_num_queries(PAST_DAY_QUERIES):
         dashboard_build(as_of=datetime.date(2020, 4, 1), today=SEED_DAY)
     assert large.total > 5 * small.total
 

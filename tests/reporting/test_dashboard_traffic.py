@@ -6,7 +6,7 @@ import datetime
 import pytest
 from django.db.models import Sum
 
-from connections.models import ConnectionState
+from connections.models import ConnectionState, TrafficEvidence
 from reporting.charts_traffic import share_chart, traffic_section
 from reporting.selectors.traffic import dashboard_traffic
 from tests.connections.factories import ConnectionFactory, CustomerFactory, team_member, walk_to
@@ -102,6 +102,42 @@ def test_the_lists_of_who_still_sends_via_digipoort(traffic):
         ("Moving B.V.", "AGS", 45, DAY)
     ]
     assert figures.live_on_digipoort_count == 1
+
+
+def test_the_risk_list_has_a_live_connection_still_on_digipoort_today_only(traffic):
+    from reporting.selectors import dashboard_build
+
+    # given the live AGS connection of Moving B.V., with 45 production messages via Digipoort after going live
+    connection = traffic["connection"]
+
+    # when the dashboard of today is built, and that of the day before the traffic
+    today = dashboard_build(as_of=DAY, today=DAY)
+    before = dashboard_build(as_of=DAY - datetime.timedelta(days=3), today=DAY)
+
+    # then today's risk list has it, with the volume and the last day, and counts it
+    row = next(risk for risk in today.risks if risk.connection_id == connection.pk)
+    assert (row.customer, row.flow_code, row.state, row.score) == ("Moving B.V.", "AGS", ConnectionState.LIVE, 3)
+    assert row.reasons == [
+        "Still sending via Digipoort: 45 production messages after going live, the last on 14 May 2020."
+    ]
+    assert today.at_risk == len([risk for risk in today.risks if risk.state != ConnectionState.LIVE]) + 1
+    # a past day's list is the timeline's (the traffic evidence is what is known now): not in it
+    assert connection.pk not in [risk.connection_id for risk in before.risks]
+
+
+def test_the_risk_list_leaves_out_a_live_connection_that_left_digipoort(traffic):
+    from reporting.selectors import dashboard_build
+
+    # given the same connection, its evidence now without Digipoort production after going live
+    connection = traffic["connection"]
+    TrafficEvidence.objects.filter(connection=connection).update(digipoort_since_live=0)
+
+    # when
+    dashboard = dashboard_build(as_of=DAY, today=DAY)
+
+    # then
+    assert connection.pk not in [risk.connection_id for risk in dashboard.risks]
+    assert all(risk.state != ConnectionState.LIVE for risk in dashboard.risks)
 
 
 def test_a_day_before_any_traffic_shows_none(traffic):

@@ -6,12 +6,13 @@ from typing import Any
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import exceptions, generics
+from rest_framework import exceptions, generics, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api.permissions import IsTeamMember, TokenScopeAllows
 from api.selectors.team import api_team_connection_get, api_team_connection_list, api_team_customer_list
+from api.serializers_strict import QueryParameters
 from api.serializers_team import (
     AssignmentRequestSerializer,
     TeamConnectionSerializer,
@@ -43,8 +44,21 @@ FILTER_PARAMETERS = [
 ]
 
 
+class TeamFilterTypes(QueryParameters):
+    """The team's filters typed as the schema lists them (FILTER_PARAMETERS): a wrong type is a 400 for every caller,
+    also a company's on /api/v1/connections/, whose list does not use them."""
+
+    plateau = serializers.IntegerField(required=False)
+    hub = serializers.IntegerField(required=False)
+    overdue = serializers.BooleanField(required=False)
+    escalated = serializers.BooleanField(required=False)
+    blocked = serializers.BooleanField(required=False)
+
+
 def team_filters(request: Request) -> ConnectionFilters:
-    """The list page's filter from the query string; a search the page refuses is a 400 here."""
+    """The list page's filter from the query string, its types checked first; a search the page refuses is a 400
+    here."""
+    TeamFilterTypes(data=request.query_params).is_valid(raise_exception=True)
     search = search_text(request.query_params)
     if search.errors:
         raise exceptions.ValidationError({"q": search.errors})

@@ -5,12 +5,13 @@ import datetime
 import math
 from typing import Any
 
-from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema
-from rest_framework import exceptions
+from drf_spectacular.utils import OpenApiTypes, extend_schema
+from rest_framework import exceptions, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api.permissions import IsTeamMember, TokenScopeAllows
+from api.serializers_strict import QueryParameters
 from api.views.strict import KnownQueryParametersOnly
 from htg_migration import clock
 from plateaus.selectors import plateau_numbers
@@ -97,12 +98,14 @@ def dashboard_figures(dashboard: Dashboard) -> dict[str, Any]:
     }
 
 
-DASHBOARD_PARAMETERS = [
-    OpenApiParameter("as_of", OpenApiTypes.DATE),
-    OpenApiParameter("added_members", int),
-    OpenApiParameter("plateau", int),
-    OpenApiParameter("move_days", int),
-]
+class DashboardParameters(QueryParameters):
+    """The parameters typed as the schema lists them (a date as YYYY-MM-DD only); the page's form then applies its
+    rules (a day of the programme, a plateau it has, what-if bounds)."""
+
+    as_of = serializers.DateField(required=False, input_formats=["iso-8601"])
+    added_members = serializers.IntegerField(required=False)
+    plateau = serializers.IntegerField(required=False)
+    move_days = serializers.IntegerField(required=False)
 
 
 class DashboardView(KnownQueryParametersOnly):
@@ -110,10 +113,11 @@ class DashboardView(KnownQueryParametersOnly):
     what-if (`added_members`; `plateau` with `move_days`)."""
 
     permission_classes = [IsTeamMember, TokenScopeAllows]
-    query_parameters = DASHBOARD_PARAMETERS
+    query_serializer_class = DashboardParameters
 
-    @extend_schema(parameters=DASHBOARD_PARAMETERS, responses=OpenApiTypes.OBJECT)
+    @extend_schema(parameters=[DashboardParameters], responses=OpenApiTypes.OBJECT)
     def get(self, request: Request) -> Response:
+        DashboardParameters(data=request.query_params).is_valid(raise_exception=True)
         today = clock.today()
         form = DashboardForm(request.query_params, today=today, plateau_numbers=plateau_numbers())
         if not form.is_valid():

@@ -5,12 +5,13 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import generics
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api.permissions import IsCoreTeam, TokenScopeAllows
+from api.serializers_strict import QueryParameters
 from api.serializers_team import (
     EscalationAssignSerializer,
     EscalationCloseSerializer,
@@ -23,22 +24,28 @@ from connections.selectors.escalations import EscalationFilters, escalation_queu
 from connections.services.escalations import escalation_assign, escalation_close, escalation_note
 
 CORE_TEAM = [IsCoreTeam, TokenScopeAllows]
-QUEUE_PARAMETERS = [
-    OpenApiParameter("scope", str, enum=["open", "closed"]),
-    OpenApiParameter("owner", str, description="A core-team member's id, `me` or `none`."),
-    OpenApiParameter("plateau", int),
-]
 
 
-@extend_schema(parameters=QUEUE_PARAMETERS)
+class QueueParameters(QueryParameters):
+    """The queue page's filter, typed (the page itself falls back to its defaults; the API says what is wrong)."""
+
+    scope = serializers.ChoiceField(choices=["open", "closed"], required=False)
+    owner = serializers.RegexField(
+        r"^(me|none|[0-9]{1,18})$", required=False, help_text="A core-team member's id, `me` or `none`."
+    )
+    plateau = serializers.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
+
+
+@extend_schema(parameters=[QueueParameters])
 class EscalationListView(KnownQueryParametersOnly, generics.ListAPIView[Escalation]):
     """The escalation queue under the page's filter (scope, owner, plateau)."""
 
     permission_classes = CORE_TEAM
     serializer_class = EscalationSerializer
-    query_parameters = QUEUE_PARAMETERS
+    query_serializer_class = QueueParameters
 
     def get_queryset(self) -> QuerySet[Escalation]:
+        QueueParameters(data=self.request.query_params).is_valid(raise_exception=True)
         filters = EscalationFilters.from_query(self.request.query_params)
         return escalation_queue(filters=filters, user_id=self.request.user.pk or 0)
 
