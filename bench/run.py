@@ -19,13 +19,12 @@ import argparse
 import datetime
 import json
 import os
-import platform
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,6 +39,8 @@ from bench.metrics_notifications import metric_emails_per_s  # noqa: E402 - need
 from bench.metrics_team import metric_connection_list  # noqa: E402 - needs the path above
 from bench.metrics_traffic import metric_traffic_share  # noqa: E402 - needs the path above
 from bench.metrics_webhooks import metric_webhooks_per_s  # noqa: E402 - needs the path above
+from bench.report import load_test_section, render_docs  # noqa: E402 - needs the path above
+from bench.shared import machine_facts, raw_insert_seconds, recreate_database  # noqa: E402 - needs the path above
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -235,47 +236,6 @@ METRICS: list[Callable[[BenchContext], list[Metric]]] = [
 # --- floors --------------------------------------------------------------------------------------------------
 
 
-def _raw_value(field: Any) -> str:
-    """A constant SQL value of the field's type and about its usual width; `g` is the generate_series row."""
-    kind = field.get_internal_type()
-    if field.primary_key or kind in {"ForeignKey", "OneToOneField"}:
-        return "g"
-    if kind in {"IntegerField", "BigIntegerField", "PositiveIntegerField"}:
-        return "g"
-    if kind in {"SmallIntegerField", "PositiveSmallIntegerField"}:
-        return "0"  # counters: a row number would overflow
-    if kind in {"CharField", "TextField", "EmailField", "SlugField"}:
-        width = min(field.max_length or 24, 24)
-        return "'" + "x" * width + "'"
-    if kind == "DateTimeField":
-        return "now()"
-    if kind == "DateField":
-        return "current_date"
-    if kind == "BooleanField":
-        return "false"
-    if kind == "GenericIPAddressField":
-        return "'192.0.2.1'::inet"
-    raise ValueError(f"no raw value for {field.model.__name__}.{field.name} ({kind})")
-
-
-def raw_insert_seconds(connection: "BaseDatabaseWrapper", model: "type[Model]", rows: int) -> float:
-    """How long PostgreSQL takes to write `rows` rows of the model's shape into an unlogged table without indexes."""
-    quote = connection.ops.quote_name
-    table = model._meta.db_table
-    copy = quote(f"bench_floor_{table}")
-    fields = [field for field in model._meta.concrete_fields if field.column]
-    columns = ", ".join(quote(str(field.column)) for field in fields)
-    values = ", ".join(_raw_value(field) for field in fields)
-    with connection.cursor() as cursor:
-        cursor.execute(f"DROP TABLE IF EXISTS {copy}")
-        cursor.execute(f"CREATE UNLOGGED TABLE {copy} (LIKE {quote(table)} INCLUDING DEFAULTS)")
-        started = time.perf_counter()
-        cursor.execute(f"INSERT INTO {copy} ({columns}) SELECT {values} FROM generate_series(1, %s) AS g", [rows])  # noqa: S608
-        seconds = time.perf_counter() - started
-        cursor.execute(f"DROP TABLE {copy}")
-    return seconds
-
-
 # --- the run -------------------------------------------------------------------------------------------------
 
 
@@ -307,46 +267,17 @@ def bench_cache_url() -> str:
         return ""
 
 
-def recreate_database(url: str) -> None:
-    import psycopg2
-    from psycopg2 import sql
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    server = psycopg2.connect(urlunsplit(parts._replace(path="/postgres")))
-    server.autocommit = True
-    try:
-        with server.cursor() as cursor:
-            cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-            cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    finally:
-        server.close()
-
-
 def machine_info(connection: "BaseDatabaseWrapper") -> dict[str, str]:
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW server_version")
-        postgres_version = cursor.fetchone()[0]
-    cpu = platform.processor() or platform.machine()
-    memory = ""
-    if Path("/proc/cpuinfo").exists():
-        lines = Path("/proc/cpuinfo").read_text().splitlines()
-        cpu = next((line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")), cpu)
-    if Path("/proc/meminfo").exists():
-        total_kb = int(Path("/proc/meminfo").read_text().split()[1])
-        memory = f"{total_kb / 1024 / 1024:.0f} GiB"
     from django.conf import settings
 
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        postgresql = cursor.fetchone()[0]
     cache = os.environ.get("DJANGO_CACHE_URL") or "none"
     return {
+        **machine_facts(postgresql=postgresql),
         "sessions": f"{settings.SESSION_ENGINE.rsplit('.', 1)[-1]} (cache: {cache})",
         "conn_max_age": str(settings.DATABASES["default"].get("CONN_MAX_AGE", 0)),
-        "nproc": str(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()),
-        "cpu": cpu,
-        "memory": memory,
-        "postgresql": postgres_version,
-        "python": platform.python_version(),
-        "date": datetime.date.today().isoformat(),
     }
 
 
@@ -408,73 +339,6 @@ def run(
     return metrics, machine_info(connection)
 
 
-def render_docs(
-    metrics: list[Metric],
-    machine: dict[str, str],
-    sizes: list[int],
-    measures: list[Callable[[BenchContext], list[Metric]]] | None = None,
-) -> str:
-    lines = [
-        "# Benchmarks",
-        "",
-        "Every performance budget, measured on PostgreSQL at "
-        + " and ".join(f"{size:,}" for size in sizes)
-        + " customers (built with `seed_demo`, seed 1, as of 15 May 2020), each figure beside its *floor*: what "
-        "the same work costs in raw form on the same machine in the same run. The ratio value / floor survives a "
-        "noisy or slower machine better than the bare figure. Budgets are never asserted as times in the test "
-        "suite; query counts are.",
-        "",
-        "Run it with `make bench` (or `.venv/bin/python bench/run.py --sizes 10000,100000`). It drops and creates "
-        "the bench database (`BENCH_DATABASE_URL`, else `DATABASE_URL`, else "
-        f"`{DEFAULT_DATABASE_URL}`; a name without `bench` in it gets `_bench` appended, so a working database is "
-        "never dropped), migrates it, and writes `bench/results.json` and this page. Generated: do not edit.",
-        "",
-        "## What each figure measures, and its floor",
-        "",
-    ]
-    for measure in measures if measures is not None else METRICS:
-        doc = " ".join((measure.__doc__ or measure.__name__).split())
-        lines.append(f"- {doc}")
-    lines += [
-        "",
-        "## Machine",
-        "",
-        f"- CPUs (nproc): {machine['nproc']} ({machine['cpu']})",
-        f"- memory: {machine['memory']}",
-        f"- PostgreSQL {machine['postgresql']}, Python {machine['python']}",
-        f"- sessions: {machine['sessions']}",
-        f"- database connections kept for {machine.get('conn_max_age', '0')} s (DATABASE_CONN_MAX_AGE), as in "
-        "docker-compose.yml",
-        f"- run on {machine['date']}",
-        "",
-        "## Figures",
-        "",
-        "A budget is a ratio to the floor, or a value in the figure's unit where it says one (ms). *Snapshot read*: "
-        "the dashboard's daily-snapshot rows (the day's row and its counts) read raw, beside the floor of the "
-        "aggregates they replace.",
-        "",
-        "| metric | size | value | unit | floor | ratio | snapshot read | budget |",
-        "|---|---:|---:|---|---:|---:|---:|---|",
-    ]
-    for figure in metrics:
-        snapshot_read = "" if figure.snapshot_read is None else f"{figure.snapshot_read}"
-        lines.append(
-            f"| `{figure.name}` | {figure.size:,} | {figure.value} | {figure.unit} | {figure.floor} | {figure.ratio} "
-            f"| {snapshot_read} | {figure.goal} |"
-        )
-    return "\n".join(lines) + "\n"
-
-
-def load_test_section(docs: Path) -> str:
-    """The "## Load test" section `make load` wrote into the page (bench/load/run.py), kept as it was."""
-    text = docs.read_text() if docs.exists() else ""
-    start = text.find("\n## Load test\n")
-    if start < 0:
-        return ""
-    end = text.find("\n## ", start + 1)
-    return text[start : end + 1 if end >= 0 else len(text)]
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Measure every performance budget on PostgreSQL.")
     parser.add_argument("--sizes", default="10000,100000", help="customer counts, comma-separated")
@@ -512,7 +376,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     docs = Path(arguments.docs)
     docs.parent.mkdir(parents=True, exist_ok=True)
-    docs.write_text(render_docs(metrics, machine, sizes, measures) + load_test_section(docs))
+    docs.write_text(render_docs(metrics, machine, sizes, measures, DEFAULT_DATABASE_URL) + load_test_section(docs))
     print(f"bench: wrote {output} and {docs}", flush=True)
     return 0
 

@@ -5,7 +5,7 @@ import datetime
 import pytest
 from django.db import connection
 
-from bench.run import raw_insert_seconds
+from bench.shared import raw_insert_seconds
 from connections.models import Connection, ConnectionEvent, Contact, Customer, HtgNumberAllocation
 
 
