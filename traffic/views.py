@@ -16,11 +16,10 @@ from htg_migration.errors import ApplicationError
 from traffic.models import TrafficFile
 from traffic.selectors import RUNNING, traffic_file_detail, traffic_file_list
 from traffic.services.apply import traffic_file_apply_request
-from traffic.services.receive import traffic_file_receive, traffic_upload_refusal
+from traffic.services.receive import traffic_file_receive, traffic_request_too_large
 
 LIST_SIZE = 50
 # What a multipart request may add to the file itself (the boundary, the token, the CSRF field).
-ENVELOPE_BYTES = 64_000
 
 
 def _wants_json(request: HttpRequest) -> bool:
@@ -46,13 +45,9 @@ def traffic_list(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         return _list_page(request, file_errors=[])
     # Refused before the body is read: a file past the limit is not received at all.
-    try:
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        declared = 0
-    if declared > settings.HTG_TRAFFIC_MAX_BYTES + ENVELOPE_BYTES:
-        refusal = traffic_upload_refusal(name="file.csv", size=declared)
-        return _list_page(request, file_errors=refusal.messages if refusal else [], status=413)
+    too_large = traffic_request_too_large(content_length=request.META.get("CONTENT_LENGTH"))
+    if too_large is not None:
+        return _list_page(request, file_errors=too_large.messages, status=413)
     upload = request.FILES.get("file")
     try:
         token = submit_token_parse(request.POST.get(SUBMIT_TOKEN_FIELD))

@@ -34,6 +34,19 @@ def _sha256(file: IO[bytes]) -> str:
     return digest.hexdigest()
 
 
+# What a multipart request holds beside the file itself (boundaries, headers, the other fields).
+ENVELOPE_BYTES = 64_000
+
+
+def traffic_request_too_large(*, content_length: str | None) -> ValidationError | None:
+    """Why a request whose declared length is past the limit is refused before its body is read (HTTP 413), or None
+    (also for a missing or malformed length: the upload's own size is checked then)."""
+    declared = int(content_length) if content_length and content_length.isdigit() else 0
+    if declared > settings.HTG_TRAFFIC_MAX_BYTES + ENVELOPE_BYTES:
+        return traffic_upload_refusal(name="file.csv", size=declared)
+    return None
+
+
 def traffic_upload_refusal(*, name: str, size: int) -> ValidationError | None:
     """Why an upload is refused before anything is written (a form error, HTTP 400 or 413), or None."""
     if size > settings.HTG_TRAFFIC_MAX_BYTES:

@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from api.permissions import IsTeamMember, TokenScopeAllows
 from api.views.strict import KnownQueryParametersOnly
 from traffic.models import TrafficFile
-from traffic.services.receive import traffic_file_receive, traffic_upload_refusal
+from traffic.services.receive import traffic_file_receive, traffic_request_too_large, traffic_upload_refusal
 
 TEAM = [IsTeamMember, TokenScopeAllows]
 
@@ -56,12 +56,9 @@ class TrafficUploadView(KnownQueryParametersOnly):
     parser_classes = [MultiPartParser]
 
     def post(self, request: Request) -> Response:
-        declared = (
-            int(request.META.get("CONTENT_LENGTH") or 0) if str(request.META.get("CONTENT_LENGTH", "")).isdigit() else 0
-        )
-        if declared > settings.HTG_TRAFFIC_MAX_BYTES + 64_000:
-            refusal = traffic_upload_refusal(name="file.csv", size=declared)
-            raise PayloadTooLarge(" ".join(refusal.messages) if refusal else None)
+        too_large = traffic_request_too_large(content_length=request.META.get("CONTENT_LENGTH"))
+        if too_large is not None:
+            raise PayloadTooLarge(" ".join(too_large.messages))
         upload = request.FILES.get("file")
         if upload is None:
             raise exceptions.ValidationError({"file": [_("Choose a file.")]})
