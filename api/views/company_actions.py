@@ -3,10 +3,12 @@ the free slots (`slot_page_context`, the portal's slot page), booking the sessio
 (PUT, `slot_reschedule`), confirming "test messages sent" and "ready for production"
 (`connection_company_confirm`), and reporting a problem (`connection_problem_report`, urgent or not).
 
-Who: the API's default permissions (a company contact; a read-only token only reads). Which connection: the
-portal's access rule (`portal_connection_get`), asked before the body is read, so another company's id is a 404
-whatever is sent. A service's refusal is problem details (ApplicationError 400, ConflictError 409, PermissionDenied
-403), its Django ValidationError field errors; each service owns its transaction, so a refusal writes nothing.
+Who: the API's default permissions (a company contact; a read-only token only reads); the slots and the booking also
+answer the connection team, who book and move sessions for companies as on a connection's page. Which connection:
+the portal's access rule (`portal_connection_get`) for a company, any connection for the team, asked before the body
+is read, so another company's id is a 404 whatever is sent. A service's refusal is problem details (ApplicationError
+400, ConflictError 409, PermissionDenied 403), its Django ValidationError field errors; each service owns its
+transaction, so a refusal writes nothing.
 
 A repeated request does not act twice: a second booking is refused (the connection has one: 409), a second
 confirmation answers with the first (200 instead of 201), and a problem report sent again with the same
@@ -16,7 +18,9 @@ import uuid
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import QuerySet
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -24,6 +28,7 @@ from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from api.permissions import IsCompanyContactOrTeamMember, TokenScopeAllows
 from api.serializers_actions import (
     BookingRequestSerializer,
     BookingSerializer,
@@ -36,7 +41,7 @@ from api.serializers_actions import (
     SlotOfferSerializer,
 )
 from api.views.strict import KnownQueryParametersOnly
-from connections.models import CompanyConfirmation, SlotBooking
+from connections.models import CompanyConfirmation, Connection, SlotBooking
 from connections.selectors.company_access import portal_connections, portal_contact
 from connections.selectors.slots import connection_for_slots
 from connections.services.company_actions import connection_company_confirm, connection_problem_report
@@ -57,11 +62,22 @@ READ_PROBLEMS = {
     403: _problem("Not a company account."),
     404: _problem("No connection of yours (or of a client you serve) has this id."),
 }
+# The slots and the booking: a company's, or the team's for any connection.
+SLOT_READ_PROBLEMS = {
+    **READ_PROBLEMS,
+    403: _problem("Neither a company account nor a member of the connection team."),
+    404: _problem("No connection you may see has this id."),
+}
 WRITE_PROBLEMS = {
     **READ_PROBLEMS,
     400: _problem("Bad input (field errors), or a rule refused it; nothing was written."),
     403: _problem("Not a company account, or a read-only token."),
     409: _problem("The connection's state or the slot changed first (taken, already booked); nothing was written."),
+}
+SLOT_WRITE_PROBLEMS = {
+    **WRITE_PROBLEMS,
+    403: _problem("Neither a company account nor a member of the connection team, or a read-only token."),
+    404: SLOT_READ_PROBLEMS[404],
 }
 IDEMPOTENCY_PARAMETER = OpenApiParameter(
     name=IDEMPOTENCY_HEADER,
@@ -104,6 +120,11 @@ def _field_errors(error: DjangoValidationError) -> serializers.ValidationError:
     return serializers.ValidationError(errors)
 
 
+def _slot_connections(request: Request) -> QuerySet[Connection]:
+    """Where a caller of the slot endpoints finds a connection: a company its own and its clients', the team all."""
+    return portal_connections(request.user) if portal_contact(request.user) is not None else Connection.objects.all()
+
+
 def _booking_read(booking: SlotBooking) -> SlotBooking:
     """The booking as it is now (the service's copy of the connection was loaded before its transition)."""
     return SlotBooking.objects.select_related("slot", "connection").get(pk=booking.pk)
@@ -112,9 +133,11 @@ def _booking_read(booking: SlotBooking) -> SlotBooking:
 class ConnectionSlotsView(KnownQueryParametersOnly):
     """The slot page's answer: whether a slot can be chosen, the booked one, and the earliest free slots."""
 
-    @extend_schema(responses={200: SlotOfferSerializer, **READ_PROBLEMS})
+    permission_classes = [IsCompanyContactOrTeamMember, TokenScopeAllows]
+
+    @extend_schema(responses={200: SlotOfferSerializer, **SLOT_READ_PROBLEMS})
     def get(self, request: Request, connection_id: int) -> Response:
-        connection = connection_for_slots(connection_id=connection_id, connections=portal_connections(request.user))
+        connection = connection_for_slots(connection_id=connection_id, connections=_slot_connections(request))
         if connection is None:
             raise Http404
         page = slot_page_context(connection)
@@ -129,15 +152,18 @@ class ConnectionSlotsView(KnownQueryParametersOnly):
 
 class ConnectionBookingView(KnownQueryParametersOnly):
     """The connection's session: POST books a free slot (state "slot offered" to "slot booked"), PUT moves the
-    booked session to another slot. The same e-mails and calendar invitations follow as from the portal."""
+    booked session to another slot. The same e-mails and calendar invitations follow as from the portal (or, for a
+    team member, as from the connection's page)."""
+
+    permission_classes = [IsCompanyContactOrTeamMember, TokenScopeAllows]
 
     @extend_schema(
         summary="Book a slot",
         request=BookingRequestSerializer,
-        responses={201: BookingSerializer, **WRITE_PROBLEMS},
+        responses={201: BookingSerializer, **SLOT_WRITE_PROBLEMS},
     )
     def post(self, request: Request, connection_id: int) -> Response:
-        connection = portal_connection_get(request.user, connection_id)
+        connection = get_object_or_404(_slot_connections(request).only("id"), pk=connection_id)
         body = _body(BookingRequestSerializer, request)
         booking = slot_book(
             slot_id=body["slot"],
@@ -151,10 +177,10 @@ class ConnectionBookingView(KnownQueryParametersOnly):
     @extend_schema(
         summary="Move the booked session to another slot",
         request=RescheduleRequestSerializer,
-        responses={200: BookingSerializer, **WRITE_PROBLEMS},
+        responses={200: BookingSerializer, **SLOT_WRITE_PROBLEMS},
     )
     def put(self, request: Request, connection_id: int) -> Response:
-        connection = portal_connection_get(request.user, connection_id)
+        connection = get_object_or_404(_slot_connections(request).only("id"), pk=connection_id)
         body = _body(RescheduleRequestSerializer, request)
         booking = slot_reschedule(connection_id=connection.pk, new_slot_id=body["slot"], actor=request.user)
         return Response(BookingSerializer(_booking_read(booking), context={"rescheduled": True}).data)

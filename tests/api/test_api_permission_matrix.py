@@ -75,6 +75,8 @@ A_OBJECT = {
     "team": "403",
     "core_team": "403",
 }
+# A connection's slots: A's, and the team's for any connection (it books for companies, as on a connection's page).
+SLOTS = {**A_OBJECT, "team": "200", "core_team": "200"}
 # The team's endpoints: no company account or company token, whatever its scope; the roles of the team's pages.
 NOT_STAFF = {
     "anonymous": "401",
@@ -125,7 +127,7 @@ MATRIX = {
     "api/v1/team/imports/<int:batch_id>/": TEAM,
     "api/v1/team/imports/<int:batch_id>/apply/": TEAM_POST,
     "api/v1/team/imports/<int:batch_id>/progress/": TEAM,
-    "api/v1/connections/<int:connection_id>/slots/": A_OBJECT,
+    "api/v1/connections/<int:connection_id>/slots/": SLOTS,
     "api/v1/traffic/": TEAM_POST,
     "api/v1/traffic/<int:file_id>/": TEAM,
     "api/v1/events/": A_LIST,
@@ -138,8 +140,9 @@ MATRIX = {
 # A write to one of A's objects, sent with a field no endpoint knows: the body is read only once the caller may write
 # and the object is theirs, so A and A's hub get the 400 (and nothing is written), anyone else the refusal before it.
 A_WRITE = {**A_OBJECT, "company_a": "400", "hub_of_a": "400", "read_only_token": "403"}
+SLOT_WRITE = {**A_WRITE, "team": "400", "core_team": "400"}  # the team books and moves sessions for any connection
 WRITES = {
-    "api/v1/connections/<int:connection_id>/booking/": {"post": A_WRITE, "put": A_WRITE},
+    "api/v1/connections/<int:connection_id>/booking/": {"post": SLOT_WRITE, "put": SLOT_WRITE},
     "api/v1/connections/<int:connection_id>/confirmations/test-messages-sent/": {"post": A_WRITE},
     "api/v1/connections/<int:connection_id>/confirmations/ready-for-production/": {"post": A_WRITE},
     "api/v1/connections/<int:connection_id>/problems/": {"post": A_WRITE},

@@ -102,8 +102,16 @@ schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", WSGIHandler(
 OPAQUE_INPUT = {"/api/v1/events/", "/api/v1/webhooks/"}
 # Operations with rules a schema cannot state, so a generated value that fits the schema may rightly be refused (400
 # with the reason): for these too "a schema-valid request is accepted" is not checked, every other check is. Each
-# rule's refusal is tested with real values (tests/api/test_api_team_parameters.py and test_api_team_work.py).
+# rule's refusal is tested with real values (tests/api/test_api_company_writes.py, test_api_team_parameters.py and
+# test_api_team_work.py).
 RULES_BEYOND_THE_SCHEMA = {
+    # A company's actions on one of its connections, once a generated id is one of them: the connection's state
+    # allows the action (a confirmation, a problem report), a slot is free and in its plateau's booking window.
+    ("POST", "/api/v1/connections/{connection_id}/booking/"): "a free slot, in the booking window, in the right state",
+    ("PUT", "/api/v1/connections/{connection_id}/booking/"): "a free slot other than the booked one",
+    ("POST", "/api/v1/connections/{connection_id}/confirmations/test-messages-sent/"): "the connection in testing",
+    ("POST", "/api/v1/connections/{connection_id}/confirmations/ready-for-production/"): "the connection test passed",
+    ("POST", "/api/v1/connections/{connection_id}/problems/"): "the connection live",
     ("POST", "/api/v1/team/availability/"): "a day to come, its end after its start",
     ("POST", "/api/v1/team/callbacks/"): "text that is not only spaces",
     ("GET", "/api/v1/team/dashboard/"): "a plateau of the programme, a what-if within the page's bounds",
