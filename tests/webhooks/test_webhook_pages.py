@@ -61,6 +61,36 @@ def test_an_address_that_is_refused_shows_the_reason_and_writes_nothing(settings
     assert WebhookEndpoint.objects.count() == 0
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://" + "a" * 64 + ".example.com/in",
+        "https://a..example.com/",
+        "https://[zz]/in",
+        "https://\u200f.example/",
+    ],
+    ids=["label-too-long", "empty-label", "bracketed-not-an-ip", "rtl-mark"],
+)
+def test_a_host_name_that_cannot_be_resolved_as_written_is_refused_with_the_reason(url):
+    # Such a host used to raise UnicodeError or ValueError out of the check: a 500 (and the same from the API).
+    contact = company_contact()
+    response = _signed_in(contact.user).post(
+        reverse("webhooks:list"), {"url": url, "kinds": ["slot.booked"]}, follow=True
+    )
+    assert response.status_code == 200
+    assert "The address&#x27;s host name is not valid." in response.content.decode()
+    assert WebhookEndpoint.objects.count() == 0
+
+
+def test_a_path_with_characters_beyond_ascii_is_kept_percent_encoded():
+    # A request line is ASCII: http.client could not send the address as typed, and the sender crashed on it.
+    contact = company_contact()
+    _signed_in(contact.user).post(
+        reverse("webhooks:list"), {"url": "http://127.0.0.1:8999/h\u00e9/\u202eevil?q=\u05e9", "kinds": ["slot.booked"]}
+    )
+    assert WebhookEndpoint.objects.get().url == "http://127.0.0.1:8999/h%C3%A9/%E2%80%AEevil?q=%D7%A9"
+
+
 def test_the_company_sends_a_failed_delivery_again_resumes_and_removes_its_address():
     contact = company_contact()
     endpoint, _secret = endpoint_for(contact)
