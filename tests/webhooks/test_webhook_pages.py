@@ -91,6 +91,17 @@ def test_a_path_with_characters_beyond_ascii_is_kept_percent_encoded():
     assert WebhookEndpoint.objects.get().url == "http://127.0.0.1:8999/h%C3%A9/%E2%80%AEevil?q=%D7%A9"
 
 
+def test_a_path_that_grows_past_the_limit_when_encoded_is_refused_not_a_500():
+    contact = company_contact()
+    url = "http://127.0.0.1:8999/" + "\u05e9" * 80  # 102 characters as typed, 502 percent-encoded
+    response = _signed_in(contact.user).post(
+        reverse("webhooks:list"), {"url": url, "kinds": ["slot.booked"]}, follow=True
+    )
+    assert response.status_code == 200
+    assert "too long once its special characters are encoded: at most 500" in response.content.decode()
+    assert WebhookEndpoint.objects.count() == 0
+
+
 def test_the_company_sends_a_failed_delivery_again_resumes_and_removes_its_address():
     contact = company_contact()
     endpoint, _secret = endpoint_for(contact)

@@ -59,6 +59,11 @@ def webhook_url_check(url: str) -> str:
         pass  # not resolvable now: checked again when a delivery goes
     if NOT_ASCII.search(parts.path + parts.query):
         url = urlunsplit((parts.scheme, parts.netloc, _ascii(parts.path), _ascii(parts.query), ""))
+        if len(url) > URL_MAX_LENGTH:
+            raise ApplicationError(
+                _("The address is too long once its special characters are encoded: at most %(length)s characters.")
+                % {"length": URL_MAX_LENGTH}
+            )
     return url
 
 
