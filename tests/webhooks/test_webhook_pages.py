@@ -10,6 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.connections.portal_factories import company_contact, hub_with_client
+from tests.submit_tokens import fresh_submit_token, page_submit_token
 from tests.webhooks.factories import endpoint_for
 from webhooks.models import EventKind, WebhookDelivery, WebhookEndpoint
 from webhooks.services import event_record
@@ -38,7 +39,10 @@ def test_a_contact_adds_an_address_and_sees_its_secret_once():
     http = _signed_in(contact.user)
 
     # when
-    posted = http.post(reverse("webhooks:list"), {"url": "http://127.0.0.1:8999/in", "kinds": ["slot.booked"]})
+    posted = http.post(
+        reverse("webhooks:list"),
+        {"url": "http://127.0.0.1:8999/in", "kinds": ["slot.booked"], "submit_token": fresh_submit_token()},
+    )
     first = http.get(reverse("webhooks:list")).content.decode()
     second = http.get(reverse("webhooks:list")).content.decode()
 
@@ -55,7 +59,9 @@ def test_an_address_that_is_refused_shows_the_reason_and_writes_nothing(settings
     settings.HTG_WEBHOOK_ALLOW_PRIVATE = False
     contact = company_contact()
     response = _signed_in(contact.user).post(
-        reverse("webhooks:list"), {"url": "http://hooks.example.com/in", "kinds": ["slot.booked"]}, follow=True
+        reverse("webhooks:list"),
+        {"url": "http://hooks.example.com/in", "kinds": ["slot.booked"], "submit_token": fresh_submit_token()},
+        follow=True,
     )
     assert "The address must start with https://." in response.content.decode()
     assert WebhookEndpoint.objects.count() == 0
@@ -75,9 +81,11 @@ def test_a_host_name_that_cannot_be_resolved_as_written_is_refused_with_the_reas
     # Such a host used to raise UnicodeError or ValueError out of the check: a 500 (and the same from the API).
     contact = company_contact()
     response = _signed_in(contact.user).post(
-        reverse("webhooks:list"), {"url": url, "kinds": ["slot.booked"]}, follow=True
+        reverse("webhooks:list"),
+        {"url": url, "kinds": ["slot.booked"], "submit_token": fresh_submit_token()},
+        follow=True,
     )
-    assert response.status_code == 200
+    assert response.status_code == 400  # the form again, with the reason
     assert "The address&#x27;s host name is not valid." in response.content.decode()
     assert WebhookEndpoint.objects.count() == 0
 
@@ -86,7 +94,12 @@ def test_a_path_with_characters_beyond_ascii_is_kept_percent_encoded():
     # A request line is ASCII: http.client could not send the address as typed, and the sender crashed on it.
     contact = company_contact()
     _signed_in(contact.user).post(
-        reverse("webhooks:list"), {"url": "http://127.0.0.1:8999/h\u00e9/\u202eevil?q=\u05e9", "kinds": ["slot.booked"]}
+        reverse("webhooks:list"),
+        {
+            "url": "http://127.0.0.1:8999/h\u00e9/\u202eevil?q=\u05e9",
+            "kinds": ["slot.booked"],
+            "submit_token": fresh_submit_token(),
+        },
     )
     assert WebhookEndpoint.objects.get().url == "http://127.0.0.1:8999/h%C3%A9/%E2%80%AEevil?q=%D7%A9"
 
@@ -95,10 +108,44 @@ def test_a_path_that_grows_past_the_limit_when_encoded_is_refused_not_a_500():
     contact = company_contact()
     url = "http://127.0.0.1:8999/" + "\u05e9" * 80  # 102 characters as typed, 502 percent-encoded
     response = _signed_in(contact.user).post(
-        reverse("webhooks:list"), {"url": url, "kinds": ["slot.booked"]}, follow=True
+        reverse("webhooks:list"),
+        {"url": url, "kinds": ["slot.booked"], "submit_token": fresh_submit_token()},
+        follow=True,
     )
-    assert response.status_code == 200
+    assert response.status_code == 400  # the form again, with the reason
     assert "too long once its special characters are encoded: at most 500" in response.content.decode()
+    assert WebhookEndpoint.objects.count() == 0
+
+
+def test_a_double_click_on_add_makes_one_address_and_the_secret_is_still_shown_once():
+    # given: the page, with its submit token
+    contact = company_contact()
+    http = _signed_in(contact.user)
+    token = page_submit_token(http.get(reverse("webhooks:list")))
+    data = {"url": "http://127.0.0.1:8999/in", "kinds": ["slot.booked"], "submit_token": token}
+
+    # when: it is sent twice (the second used to be refused "registered already", and its page showed no secret)
+    first = http.post(reverse("webhooks:list"), data)
+    second = http.post(reverse("webhooks:list"), data)
+    page = http.get(reverse("webhooks:list")).content.decode()
+
+    # then
+    endpoint = WebhookEndpoint.objects.get()
+    assert (first.status_code, second.status_code) == (302, 302)
+    assert endpoint.secret in page
+    assert endpoint.secret not in http.get(reverse("webhooks:list")).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("language", "refused"), [("en", "its submit code is missing"), ("nl", "de verzendcode ontbreekt")]
+)
+def test_a_missing_submit_token_is_refused_in_the_contacts_language_and_writes_nothing(language, refused):
+    contact = company_contact()
+    http = _signed_in(contact.user)
+    http.cookies["django_language"] = language
+    response = http.post(reverse("webhooks:list"), {"url": "http://127.0.0.1:8999/in", "kinds": ["slot.booked"]})
+    assert response.status_code == 400
+    assert refused in response.content.decode()
     assert WebhookEndpoint.objects.count() == 0
 
 
