@@ -13,6 +13,7 @@ from tests.browser.conftest import assert_accessible
 from tests.browser.journeys import DESKTOP, PHONE, browser_page, check_page
 from tests.browser.test_content_security_policy import PolicyWatch
 from tests.connections.portal_factories import company_contact
+from tests.webhooks.factories import endpoint_for
 from webhooks.models import EventKind, WebhookDelivery, WebhookEndpoint
 from webhooks.services import event_record
 
@@ -108,3 +109,27 @@ def test_a_long_address_secret_and_error_do_not_widen_the_page(chromium_browser,
     expect(page.locator("form[action*=resume] button")).to_be_visible()
     check_page(page, language=language)
     page.context.close()
+
+
+def test_a_double_click_on_remove_sends_it_once(page, live_server):
+    # given: an address on the page; the removal is answered "204 No Content" (as while a slow answer is on its way)
+    contact = company_contact()
+    endpoint_for(contact)
+    _sign_in(page, live_server, contact.user)
+    page.goto(f"{live_server.url}/portal/webhooks/")
+    sent = []
+
+    def no_content(route):
+        sent.append(route.request.url)
+        route.fulfill(status=204)
+
+    page.route("**/remove/", no_content)
+    button = page.get_by_role("button", name="Remove http://127.0.0.1:9/hook")
+
+    # when: a click, then another (the second used to arrive after the address was gone: "Page not found")
+    button.click()
+    expect(button).to_be_disabled()
+    button.click(force=True)
+
+    # then
+    assert len(sent) == 1, sent
