@@ -22,7 +22,7 @@ from connections.views.access import company_required
 from connections.views.feedback import form_errors_add, refusals_as_messages
 from htg_migration.errors import ApplicationError
 from htg_migration.forms import HtgForm
-from webhooks.models import EventKind, WebhookDelivery
+from webhooks.models import EventKind, WebhookDelivery, WebhookEndpoint
 from webhooks.selectors import delivery_list, endpoint_list
 from webhooks.services.addresses import URL_MAX_LENGTH
 from webhooks.services.endpoints import delivery_resend, endpoint_delete, endpoint_resume
@@ -126,7 +126,11 @@ def webhook_resend_view(request: HttpRequest, endpoint_id: int, delivery_id: int
     with refusals_as_messages(request) as outcome:
         delivery_resend(customer_id=customer_id, delivery_id=delivery_id)
     if outcome.ok:
-        messages.success(request, _("The event is sent again."))
+        # A paused address gets nothing until it is resumed: the event waits for that, and the message says so.
+        if endpoint_list(customer_id=customer_id).filter(pk=endpoint_id, state=WebhookEndpoint.State.PAUSED).exists():
+            messages.success(request, _("The event waits: it is sent once you resume the address."))
+        else:
+            messages.success(request, _("The event is sent again."))
     return HttpResponseRedirect(reverse("webhooks:list"))
 
 

@@ -166,6 +166,21 @@ def test_the_company_sends_a_failed_delivery_again_resumes_and_removes_its_addre
     assert WebhookEndpoint.objects.count() == 0
 
 
+def test_send_again_on_a_paused_address_says_the_event_waits_for_its_resumption():
+    # The sender takes deliveries of active addresses only: "The event is sent again." was not true while paused.
+    contact = company_contact()
+    endpoint, _secret = endpoint_for(contact)
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(state="paused")
+    delivery = _failed_delivery(contact, endpoint)
+    http = _signed_in(contact.user)
+
+    page = http.post(reverse("webhooks:resend", args=[endpoint.pk, delivery.pk]), follow=True).content.decode()
+
+    assert "The event waits: it is sent once you resume the address." in page
+    assert "The event is sent again." not in page
+    assert WebhookDelivery.objects.get().status == "pending"
+
+
 @pytest.mark.parametrize("who", ["other company", "hub of the company"])
 def test_another_company_or_the_hub_gets_404s_and_changes_nothing(who):
     hub, client = hub_with_client()
