@@ -15,6 +15,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
@@ -32,6 +33,25 @@ class PortalDutchByDefaultMiddleware:
         if request.path_info.startswith(PORTAL_PREFIX) and settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
             request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
         return self.get_response(request)
+
+
+class MethodNotAllowedPageMiddleware:
+    """A button's address opened as a page (typed, bookmarked, or a GET on a view that only takes a form's POST) is
+    answered with the app's own page in the reader's language instead of the browser's blank "HTTP ERROR 405". The
+    API keeps its own answers (problem documents)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.status_code != 405 or response.content or request.method != "GET":
+            return response
+        if request.path_info.startswith("/api/"):
+            return response
+        page = render(request, "405.html", status=405)
+        page["Allow"] = response.get("Allow", "")
+        return page
 
 
 class SessionLimitsMiddleware:

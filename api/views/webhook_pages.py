@@ -7,6 +7,7 @@ The new secret is shown once, after the redirect that follows its making (Post/R
 
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -15,13 +16,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from api.services.webhook_forms import endpoint_create_once
+from connections.services.submit_tokens import SUBMIT_TOKEN_FIELD, submit_owner_user, submit_token_parse
 from connections.views.access import company_required
-from connections.views.feedback import refusals_as_messages
+from connections.views.feedback import form_errors_add, refusals_as_messages
+from htg_migration.errors import ApplicationError
 from htg_migration.forms import HtgForm
-from webhooks.models import EventKind, WebhookDelivery
+from webhooks.models import EventKind, WebhookDelivery, WebhookEndpoint
 from webhooks.selectors import delivery_list, endpoint_list
 from webhooks.services.addresses import URL_MAX_LENGTH
-from webhooks.services.endpoints import delivery_resend, endpoint_create, endpoint_delete, endpoint_resume
+from webhooks.services.endpoints import delivery_resend, endpoint_delete, endpoint_resume
 
 SHOWN_ONCE_KEY = "webhook_secret_shown_once"
 FAILED_SHOWN = 20  # the newest failed deliveries listed per address
@@ -47,16 +51,24 @@ def webhook_list_view(request: HttpRequest) -> HttpResponse:
     contact = request.portal_contact  # type: ignore[attr-defined]
     form = WebhookEndpointForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        with refusals_as_messages(request) as outcome:
-            endpoint, secret = endpoint_create(
+        try:
+            endpoint, secret = endpoint_create_once(
                 customer_id=contact.customer_id,
                 url=form.cleaned_data["url"],
                 kinds=form.cleaned_data["kinds"],
                 owner_email=contact.email,
                 owner_language=contact.language,
+                submit_owner=submit_owner_user(request.user),
+                submit_token=submit_token_parse(request.POST.get(SUBMIT_TOKEN_FIELD)),
             )
-            request.session[SHOWN_ONCE_KEY] = {"id": endpoint.pk, "secret": secret}
-        if outcome.ok:
+        except ValidationError as error:
+            form_errors_add(form, error)
+        except ApplicationError as error:
+            form.add_error(None, error.message)
+        else:
+            # The same page sent again (a double click) made nothing: the first submit keeps the secret to show.
+            if secret is not None:
+                request.session[SHOWN_ONCE_KEY] = {"id": endpoint.pk, "secret": secret}
             return HttpResponseRedirect(reverse("webhooks:list"))
     shown = request.session.pop(SHOWN_ONCE_KEY, None) if request.method == "GET" else None
     failed = WebhookDelivery.objects.filter(status=WebhookDelivery.Status.FAILED).select_related("event")
@@ -114,7 +126,11 @@ def webhook_resend_view(request: HttpRequest, endpoint_id: int, delivery_id: int
     with refusals_as_messages(request) as outcome:
         delivery_resend(customer_id=customer_id, delivery_id=delivery_id)
     if outcome.ok:
-        messages.success(request, _("The event is sent again."))
+        # A paused address gets nothing until it is resumed: the event waits for that, and the message says so.
+        if endpoint_list(customer_id=customer_id).filter(pk=endpoint_id, state=WebhookEndpoint.State.PAUSED).exists():
+            messages.success(request, _("The event waits: it is sent once you resume the address."))
+        else:
+            messages.success(request, _("The event is sent again."))
     return HttpResponseRedirect(reverse("webhooks:list"))
 
 

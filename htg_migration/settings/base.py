@@ -74,6 +74,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
     "connections.middleware.RefusalAuditMiddleware",  # a row for every refused request (403, signed-in 404)
+    "htg_migration.middleware.MethodNotAllowedPageMiddleware",  # a button's address opened as a page: the app's 405
 ]
 
 ROOT_URLCONF = "htg_migration.urls"

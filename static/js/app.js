@@ -123,5 +123,7 @@
     document.querySelectorAll("[data-select-all]").forEach(wireSelectAll);
     document.querySelectorAll("[data-confirm]").forEach(wireConfirm);
     document.querySelectorAll("input[name='submit_token']").forEach(function (input) { wireSubmitOnce(input.form); });
+    // A button whose second press would be refused (remove: the address is gone by then), marked data-submit-once.
+    document.querySelectorAll("form[data-submit-once]").forEach(wireSubmitOnce);
   });
 })();

@@ -15,6 +15,7 @@ pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
         ("/no-such-page/", 404, "Page not found"),
         ("/test-errors/500/", 500, "Something went wrong on our side"),
         ("/test-errors/403/", 403, "You are not allowed to open this page"),
+        ("/team/traffic/1/apply/", 405, "This address belongs to a button"),
     ],
 )
 def test_an_error_page_looks_like_the_app_and_is_accessible(page, live_server, settings, path, status, heading):

@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 
 from connections.services.staff import staff_groups_sync
 from tests.browser.conftest import assert_accessible, sign_in, staff_user
+from tests.browser.journeys import PHONE, browser_page, check_page, staff_sign_in
 from tests.connections.factories import team_member
 from tests.traffic.files import row, traffic_csv
 from traffic.models import TrafficCount, TrafficFile
@@ -78,3 +79,26 @@ def test_a_file_past_the_limit_is_refused_before_it_is_sent(page, live_server, t
     expect(page.get_by_role("alert")).to_contain_text("The file is larger than 0.0002 MB and cannot be uploaded.")
     assert TrafficFile.objects.count() == 0
     assert_accessible(page)
+
+
+def test_the_report_of_a_file_with_a_long_name_fits_a_phone_in_dutch(chromium_browser, live_server, tessa):
+    # given: Tessa on her phone, her browser in Dutch
+    page = browser_page(chromium_browser, language="nl", viewport=PHONE)
+    page.goto(f"{live_server.url}/accounts/login/")
+    staff_sign_in(page, "tessa")
+    page.goto(f"{live_server.url}/team/traffic/")
+
+    # when: she uploads a file with a name of one long word and three bad rows
+    bad = traffic_csv([row(flow="A" * 300), row(flow="NCTS", messages="-4"), row(flow="CID", day="2020-02-30")])
+    page.locator("#traffic-file").set_input_files({"name": "htg-" + "a" * 200 + ".csv", "mimeType": "text/csv",
+                                                   "buffer": bad})  # fmt: skip
+    page.get_by_role("button", name="Uploaden en controleren").click()
+
+    # then: the report, its table a region she can scroll with the keyboard, and no sideways scrolling of the page
+    expect(page.get_by_role("heading", name="Fouten: er is niets verwerkt")).to_be_visible()
+    check_page(page, language="nl")
+
+    # and the list of files, with that name in it
+    page.get_by_role("link", name="Terug naar berichtenverkeer").click()
+    check_page(page, language="nl")
+    page.context.close()

@@ -140,3 +140,16 @@ def test_an_unknown_kind_of_file_is_refused_at_upload():
     with pytest.raises(ValidationError):
         receive(b"PK\x03\x04", name="traffic.xlsx")
     assert TrafficFile.objects.count() == 0
+
+
+def test_a_nul_in_a_cell_or_a_column_name_is_reported_not_a_check_that_never_ends():
+    # The report is jsonb, which cannot hold a NUL: the check used to fail on saving it and the file stayed "checking".
+    content = traffic_csv([row(flow="A\x00GS")], columns=[*COLUMNS[:-1], "last\x00at"])
+    report = _rejected(content)
+    assert (1, "last\ufffdat", f"Unknown column last\ufffdat; the columns are: {', '.join(COLUMNS)}.") in report
+    assert report[-1][:2] == (2, "flow") and "A\ufffdGS" in report[-1][2]
+
+
+def test_json_nested_deeper_than_the_parser_goes_is_a_line_that_is_not_json():
+    report = _rejected(b"[" * 100_000 + b"\n" + traffic_json_lines([row()]), name="htg-2020-03-02.jsonl")
+    assert report == [(1, "", "The line is not valid JSON.")]

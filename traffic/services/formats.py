@@ -98,7 +98,7 @@ def json_rows(lines: Iterator[tuple[int, str, bool]]) -> Iterator[tuple[int, dic
             continue
         try:
             value = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested deeper than the parser goes
             yield number, RowProblem(_("The line is not valid JSON.")), complete
             continue
         if not isinstance(value, dict):

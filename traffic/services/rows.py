@@ -53,7 +53,9 @@ class CheckResult:
     def add(self, line: int, field_name: str, message: Any, params: dict[str, Any] | None = None) -> None:
         self.error_count += 1
         if len(self.errors) < REPORT_LIMIT:
-            self.errors.append({"line": line, "field": field_name, **message_pair(message, params or {})})
+            error = {"field": field_name, **message_pair(message, params or {})}
+            # The report is stored as jsonb, which holds no NUL: a NUL the file had is shown as U+FFFD.
+            self.errors.append({"line": line, **{key: text.replace("\x00", "\ufffd") for key, text in error.items()}})
 
     def check_row(self, line: int, values: list[Any]) -> None:
         """One row's values in COLUMNS order: text (CSV or JSON strings), int (JSON numbers) or None (absent).

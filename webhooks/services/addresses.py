@@ -5,10 +5,11 @@ http too."""
 
 import http.client
 import ipaddress
+import re
 import socket
 import ssl
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -16,6 +17,12 @@ from django.utils.translation import gettext as _
 from htg_migration.errors import ApplicationError
 
 URL_MAX_LENGTH = 500
+NOT_ASCII = re.compile(r"[^\x00-\x7f]+")
+
+
+def _ascii(text: str) -> str:
+    """A path or query with its non-ASCII characters percent-encoded (UTF-8), as a request line must have them."""
+    return NOT_ASCII.sub(lambda found: quote(found.group()), text)
 
 
 class AddressRefusedError(Exception):
@@ -28,7 +35,11 @@ def webhook_url_check(url: str) -> str:
     url = url.strip()
     if not url or len(url) > URL_MAX_LENGTH or any(ord(character) < 33 for character in url):
         raise ApplicationError(_("Enter an address of at most %(length)s characters.") % {"length": URL_MAX_LENGTH})
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        (parts.hostname or "").encode("idna")  # as the connection will resolve it
+    except ValueError:  # a bracketed host that is no IP address; a label empty, too long or with a bad character
+        raise ApplicationError(_("The address's host name is not valid.")) from None
     allow_private = settings.HTG_WEBHOOK_ALLOW_PRIVATE
     if parts.scheme != "https" and not (allow_private and parts.scheme == "http"):
         raise ApplicationError(_("The address must start with https://."))
@@ -46,6 +57,13 @@ def webhook_url_check(url: str) -> str:
         raise ApplicationError(str(error)) from None
     except OSError:
         pass  # not resolvable now: checked again when a delivery goes
+    if NOT_ASCII.search(parts.path + parts.query):
+        url = urlunsplit((parts.scheme, parts.netloc, _ascii(parts.path), _ascii(parts.query), ""))
+        if len(url) > URL_MAX_LENGTH:
+            raise ApplicationError(
+                _("The address is too long once its special characters are encoded: at most %(length)s characters.")
+                % {"length": URL_MAX_LENGTH}
+            )
     return url
 
 
@@ -119,4 +137,4 @@ def webhook_connection(url: str, *, timeout: float) -> http.client.HTTPConnectio
 def webhook_target(url: str) -> str:
     """The path and query the request asks for."""
     parts = urlsplit(url)
-    return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    return _ascii(parts.path or "/") + (f"?{_ascii(parts.query)}" if parts.query else "")
