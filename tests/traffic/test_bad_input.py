@@ -153,3 +153,39 @@ def test_a_nul_in_a_cell_or_a_column_name_is_reported_not_a_check_that_never_end
 def test_json_nested_deeper_than_the_parser_goes_is_a_line_that_is_not_json():
     report = _rejected(b"[" * 100_000 + b"\n" + traffic_json_lines([row()]), name="htg-2020-03-02.jsonl")
     assert report == [(1, "", "The line is not valid JSON.")]
+
+
+def test_a_check_that_fails_unforeseen_rejects_the_file_with_a_report_rather_than_checking_for_ever(monkeypatch):
+    # given: the content's check breaks on something nobody foresaw
+    def broken(**_kwargs):
+        raise ValueError("unforeseen")
+
+    monkeypatch.setattr("traffic.services.check.traffic_content_check", broken)
+
+    # when / then: rejected, with the reason, nothing counted
+    assert _rejected(traffic_csv([row()])) == [
+        (
+            0,
+            "",
+            "The check could not read this file to its end (an unexpected error, logged for the team). Nothing was "
+            "applied: send the file again, or ask the team.",
+        )
+    ]
+
+
+def test_a_check_that_loses_the_database_leaves_the_file_to_be_checked_again(monkeypatch):
+    from django.db import OperationalError
+
+    # given: the database goes away in the middle of the check
+    def away(**_kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr("traffic.services.check.traffic_content_check", away)
+
+    # when
+    with pytest.raises(OperationalError):
+        receive(traffic_csv([row()]))
+
+    # then: not rejected: still waiting for its check (the every-minute resume runs it again), nothing counted
+    assert TrafficFile.objects.get().status == S.CHECKING
+    assert TrafficCount.objects.count() == 0

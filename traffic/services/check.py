@@ -3,10 +3,11 @@ header, a cut-off last line) and every row's (traffic/services/rows.py). A file 
 writes nothing; its report stays on its row."""
 
 import datetime
+import logging
 from typing import IO, Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import Max, Min
 from django.utils.translation import gettext_lazy as _
 
@@ -25,6 +26,11 @@ from traffic.services.formats import (
 from traffic.services.rows import INDEX, CheckResult
 
 S = TrafficFile.Status
+logger = logging.getLogger(__name__)
+UNREADABLE = _(
+    "The check could not read this file to its end (an unexpected error, logged for the team). Nothing was applied: "
+    "send the file again, or ask the team."
+)
 TRUNCATED = _("The last line is cut off: the file ends in the middle of a row. Was it copied completely?")
 
 
@@ -169,6 +175,22 @@ def size_refusal(size: int) -> Any:
     )
 
 
+def _content_result(traffic_file: TrafficFile) -> CheckResult:
+    """The content's check; a file the check cannot get through (its content gone from the storage, an error nobody
+    foresaw) is rejected with a report that says so, rather than left "checking" and tried again every minute for
+    ever. The database being away is no reason to reject: that error goes up, and the check runs again later."""
+    try:
+        with traffic_file.file.open("rb") as content:
+            return traffic_content_check(name=traffic_file.name, size=traffic_file.size, file=content)
+    except DatabaseError:
+        raise
+    except Exception:
+        logger.exception("traffic file %s: the check could not read it", traffic_file.pk)
+        result = CheckResult(window=(datetime.date.min, datetime.date.max), today=datetime.date.max, flows={})
+        result.add(0, "", UNREADABLE)
+        return result
+
+
 def traffic_file_check(*, file_id: int) -> TrafficFile:
     """Check a received file as a whole and record the result: checked (ready to apply) or rejected (its report).
     Safe to run twice: a file that is no longer waiting for its check is returned as it is."""
@@ -194,8 +216,7 @@ def traffic_file_check(*, file_id: int) -> TrafficFile:
             {"when": f"{earlier.received_at:%Y-%m-%d %H:%M}", "name": earlier.name},
         )
     else:
-        with traffic_file.file.open("rb") as content:
-            result = traffic_content_check(name=traffic_file.name, size=traffic_file.size, file=content)
+        result = _content_result(traffic_file)
     with transaction.atomic():
         traffic_file = TrafficFile.objects.select_for_update().get(pk=file_id)
         if traffic_file.status != S.CHECKING:
