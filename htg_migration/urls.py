@@ -34,4 +34,5 @@ urlpatterns = [
 ]
 
 # A path under /api/ that matches no route answers as the API does (problem details); any other, Django's own page.
+handler403 = "connections.views.access.permission_denied"
 handler404 = "api.views.not_found.not_found"

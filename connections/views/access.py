@@ -12,7 +12,8 @@ from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponseBase, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
+from django.shortcuts import render
 from django.urls import reverse
 
 from connections.models import Connection
@@ -71,3 +72,10 @@ def company_required(view: View) -> View:
 def portal_sign_in_redirect(request: HttpRequest) -> HttpResponseRedirect:
     """To the portal's sign-in page, and back to this page afterwards (as the staff pages' `redirect_to_login`)."""
     return redirect_to_login(request.get_full_path(), login_url=reverse("portal:sign_in"))
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """The site's 403 page (handler403). A company account that reached a page of the programme team (a typed or old
+    address) is told where its own pages are, rather than to ask the core team."""
+    company_account = portal_contact(request.user) is not None
+    return render(request, "403.html", {"company_account": company_account}, status=403)

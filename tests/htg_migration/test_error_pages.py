@@ -72,3 +72,34 @@ def test_a_form_refused_by_the_csrf_check_gets_the_apps_page(production_like, la
     assert response.status_code == 403
     assert f"<h1>{heading}</h1>" in page
     assert "CSRF verification failed" not in page
+
+
+@pytest.mark.parametrize("language", ["en", "nl"])
+def test_a_company_account_on_a_team_page_is_sent_to_its_own_pages(settings, language):
+    from tests.connections.factories import helpdesk_member
+    from tests.connections.portal_factories import company_contact
+
+    # given: DEBUG off, the app's own URLs; a company contact, and a helpdesk member (staff without the team's role)
+    settings.DEBUG = False
+    company, helpdesk = Client(HTTP_ACCEPT_LANGUAGE=language), Client(HTTP_ACCEPT_LANGUAGE=language)
+    company.force_login(company_contact().user)
+    helpdesk.force_login(helpdesk_member())
+
+    # when: both open the team's dashboard
+    to_company = company.get(reverse("reporting:dashboard"))
+    to_staff = helpdesk.get(reverse("reporting:dashboard"))
+
+    # then: the company is pointed at the portal, the staff member at the core team
+    with translation.override(language):
+        # ({% translate %} puts a translation in the page as it is)
+        portal = translation.gettext(
+            "This page is for the programme's team. Nothing was changed. Your company's pages are in the portal."
+        )
+        core_team = translation.gettext(
+            "Your account does not give access to this page. Nothing was changed. If you need it for your work, "
+            "ask a colleague of the core team."
+        )
+    assert (to_company.status_code, to_staff.status_code) == (403, 403)
+    assert portal in to_company.content.decode() and reverse("portal:status") in to_company.content.decode()
+    assert core_team not in to_company.content.decode()
+    assert core_team in to_staff.content.decode() and portal not in to_staff.content.decode()
