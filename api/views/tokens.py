@@ -10,7 +10,6 @@ import datetime
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import path, reverse
@@ -21,11 +20,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 from api.models import ApiToken
 from api.selectors.tokens import api_token_list
 from api.services.tokens import NAME_MAX_LENGTH, api_token_create, api_token_revoke
+from api.views.shown_once import make_then_redirect, secret_to_show
 from connections.services.submit_tokens import SUBMIT_TOKEN_FIELD, submit_token_parse
 from connections.views.access import company_required
-from connections.views.feedback import form_errors_add, refusals_as_messages
+from connections.views.feedback import refusals_as_messages
 from htg_migration import clock
-from htg_migration.errors import ApplicationError
 from htg_migration.forms import HtgForm
 
 SHOWN_ONCE_KEY = "api_token_shown_once"
@@ -69,26 +68,23 @@ def api_token_list_view(request: HttpRequest) -> HttpResponse:
     contact = request.portal_contact  # type: ignore[attr-defined]
     form = ApiTokenForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        try:
-            token, key = api_token_create(
+        made = make_then_redirect(
+            request,
+            form,
+            make=lambda: api_token_create(
                 contact=contact,
                 name=form.cleaned_data["name"],
                 scope=form.cleaned_data["scope"],
                 expires_on=form.cleaned_data["expires_on"],
                 submit_token=submit_token_parse(request.POST.get(SUBMIT_TOKEN_FIELD)),
-            )
-        except ValidationError as error:
-            form_errors_add(form, error)
-        except ApplicationError as error:
-            form.add_error(None, error.message)
-        else:
-            # The same page sent again (a double click) made nothing: the first submit keeps the key to show.
-            if key is not None:
-                request.session[SHOWN_ONCE_KEY] = {"id": token.pk, "key": key}
-            return HttpResponseRedirect(reverse("api_tokens:list"))
-    shown = request.session.pop(SHOWN_ONCE_KEY, None) if request.method == "GET" else None
+            ),
+            session_key=SHOWN_ONCE_KEY,
+            to=reverse("api_tokens:list"),
+        )
+        if made is not None:
+            return made
     tokens = list(api_token_list(contact=contact))
-    new_key = shown["key"] if shown and any(token.pk == shown.get("id") for token in tokens) else None
+    new_key = secret_to_show(request, SHOWN_ONCE_KEY, tokens)
     return render(
         request,
         "api/tokens.html",

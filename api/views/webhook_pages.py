@@ -7,7 +7,6 @@ The new secret is shown once, after the redirect that follows its making (Post/R
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -17,10 +16,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from api.services.webhook_forms import endpoint_create_once
+from api.views.shown_once import make_then_redirect, secret_to_show
 from connections.services.submit_tokens import SUBMIT_TOKEN_FIELD, submit_owner_user, submit_token_parse
 from connections.views.access import company_required
-from connections.views.feedback import form_errors_add, refusals_as_messages
-from htg_migration.errors import ApplicationError
+from connections.views.feedback import refusals_as_messages
 from htg_migration.forms import HtgForm
 from webhooks.models import EventKind, WebhookDelivery, WebhookEndpoint
 from webhooks.selectors import delivery_list, endpoint_list
@@ -51,8 +50,10 @@ def webhook_list_view(request: HttpRequest) -> HttpResponse:
     contact = request.portal_contact  # type: ignore[attr-defined]
     form = WebhookEndpointForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        try:
-            endpoint, secret = endpoint_create_once(
+        made = make_then_redirect(
+            request,
+            form,
+            make=lambda: endpoint_create_once(
                 customer_id=contact.customer_id,
                 url=form.cleaned_data["url"],
                 kinds=form.cleaned_data["kinds"],
@@ -60,17 +61,12 @@ def webhook_list_view(request: HttpRequest) -> HttpResponse:
                 owner_language=contact.language,
                 submit_owner=submit_owner_user(request.user),
                 submit_token=submit_token_parse(request.POST.get(SUBMIT_TOKEN_FIELD)),
-            )
-        except ValidationError as error:
-            form_errors_add(form, error)
-        except ApplicationError as error:
-            form.add_error(None, error.message)
-        else:
-            # The same page sent again (a double click) made nothing: the first submit keeps the secret to show.
-            if secret is not None:
-                request.session[SHOWN_ONCE_KEY] = {"id": endpoint.pk, "secret": secret}
-            return HttpResponseRedirect(reverse("webhooks:list"))
-    shown = request.session.pop(SHOWN_ONCE_KEY, None) if request.method == "GET" else None
+            ),
+            session_key=SHOWN_ONCE_KEY,
+            to=reverse("webhooks:list"),
+        )
+        if made is not None:
+            return made
     failed = WebhookDelivery.objects.filter(status=WebhookDelivery.Status.FAILED).select_related("event")
     endpoints = list(
         endpoint_list(customer_id=contact.customer_id).prefetch_related(
@@ -79,7 +75,7 @@ def webhook_list_view(request: HttpRequest) -> HttpResponse:
     )
     for endpoint in endpoints:
         endpoint.kind_labels = [EventKind(kind).label for kind in endpoint.kinds if kind in EventKind.values]  # type: ignore[attr-defined]
-    new_secret = shown["secret"] if shown and any(endpoint.pk == shown.get("id") for endpoint in endpoints) else None
+    new_secret = secret_to_show(request, SHOWN_ONCE_KEY, endpoints)
     return render(
         request,
         "api/webhooks.html",

@@ -10,6 +10,7 @@ import re
 import pytest
 from django.core.cache import cache
 from django.test import Client
+from django.utils import timezone
 from rest_framework.throttling import SimpleRateThrottle
 
 from api.models import ApiToken
@@ -177,7 +178,7 @@ def test_a_token_reads_its_companys_connections_and_notes_when_and_from_where():
     assert [row["id"] for row in json.loads(response.content)["results"]] == [mine.pk]
     token.refresh_from_db()
     assert token.last_used_from == "192.0.2.7"
-    assert token.last_used_at is not None and token.last_used_at.date() == TODAY
+    assert token.last_used_at is not None and timezone.localtime(token.last_used_at).date() == TODAY  # Amsterdam day
 
 
 @pytest.mark.parametrize(
