@@ -24,13 +24,18 @@ class UnknownFieldsRefused(serializers.Serializer[Any]):
 class QueryParameters(serializers.Serializer[Any]):
     """The query parameters of an endpoint, typed as its schema lists them. A parameter given without a value
     (`?plateau=`) is refused: DRF reads a query string as a form, where a blank field counts as left out, but for the
-    API a blank is no number, no choice and no cursor. Every query serializer of the API inherits this."""
+    API a blank is no number, no choice and no cursor (a text field that allows blank, a search, takes it). Every
+    query serializer of the API inherits this."""
 
     def blank_message(self, name: str) -> str:
         return _("Give a value, or leave the parameter out.")
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        blank = [name for name in self.fields if self.initial_data.get(name, None) == ""]
+        blank = [
+            name
+            for name, field in self.fields.items()
+            if self.initial_data.get(name, None) == "" and not getattr(field, "allow_blank", False)
+        ]
         if blank:
             raise serializers.ValidationError({name: [self.blank_message(name)] for name in blank})
         return attrs

@@ -42,6 +42,8 @@ def _fields(response) -> list[str]:
     [
         ("/api/v1/connections/", {"customer": "0"}, "customer"),
         ("/api/v1/connections/", {"plateau": "one"}, "plateau"),
+        ("/api/v1/connections/", {"q": "HTG\x00"}, "q"),
+        ("/api/v1/team/customers/", {"q": "\x00"}, "q"),
         ("/api/v1/team/customers/", {"plateau": "one"}, "plateau"),
         ("/api/v1/team/customers/", {"overdue": "maybe"}, "overdue"),
         ("/api/v1/team/customers/", {"hub": ""}, "hub"),

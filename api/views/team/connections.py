@@ -40,7 +40,10 @@ FILTER_PARAMETERS = [
     OpenApiParameter("overdue", bool, description="Only those past their due date."),
     OpenApiParameter("escalated", bool, description="Only those with an open escalation."),
     OpenApiParameter("blocked", bool, description="Only those whose flow waits for its government party."),
-    OpenApiParameter("q", str, description="An HTG number, KvK number, EORI or part of the name."),
+    # Any text but a NUL character (the list page's search box refuses it too).
+    OpenApiParameter(
+        "q", str, pattern=r"^[^\x00]*$", description="An HTG number, KvK number, EORI or part of the name."
+    ),
 ]
 
 
@@ -53,6 +56,7 @@ class TeamFilterTypes(QueryParameters):
     overdue = serializers.BooleanField(required=False)
     escalated = serializers.BooleanField(required=False)
     blocked = serializers.BooleanField(required=False)
+    q = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)  # no NUL character
 
 
 def team_filters(request: Request) -> ConnectionFilters:
