@@ -57,15 +57,18 @@ class ConnectionListView(KnownQueryParametersOnly, generics.ListAPIView[Connecti
         return ConnectionSerializer if portal_contact(self.request.user) is not None else TeamConnectionSerializer
 
     def get_queryset(self) -> QuerySet[Connection]:
-        # Every parameter as the schema types it, for every caller (a company's list does not use the team's filters).
-        TeamFilterTypes(data=self.request.query_params).is_valid(raise_exception=True)
+        # Every parameter as the schema types it, for every caller.
+        if portal_contact(self.request.user) is None:
+            connections = team_connection_list(self.request)  # its filters' types checked there (team_filters)
+            customer_id = self._customer_id()
+            return connections if customer_id is None else connections.filter(customer_id=customer_id)
+        TeamFilterTypes(data=self.request.query_params).is_valid(raise_exception=True)  # unused here, still typed
+        return api_connection_list(user=self.request.user, customer_id=self._customer_id())
+
+    def _customer_id(self) -> int | None:
         filters = ConnectionFilterSerializer(data=self.request.query_params)
         filters.is_valid(raise_exception=True)
-        customer_id = filters.validated_data.get("customer")
-        if portal_contact(self.request.user) is None:
-            connections = team_connection_list(self.request)
-            return connections if customer_id is None else connections.filter(customer_id=customer_id)
-        return api_connection_list(user=self.request.user, customer_id=customer_id)
+        return filters.validated_data.get("customer")
 
 
 class ConnectionDetailView(KnownQueryParametersOnly, generics.RetrieveAPIView[Connection]):
