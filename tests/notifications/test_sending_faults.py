@@ -58,8 +58,10 @@ class _DatabaseRestartingHandler(SinkHandler):
             ) as killer,
             killer.cursor() as cursor,
         ):
+            # with a timeout, PostgreSQL waits until each backend has exited and so released its claim lock;
+            # without one it only signals them, and the sweep below could still find the sender's lock held
             cursor.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity "
                 "WHERE datname = current_database() AND pid <> pg_backend_pid()"
             )
         killer.close()
