@@ -2,7 +2,9 @@
 
 `DailySnapshot` says which days hold figures one may read: today's once it is opened (a recount under a table lock),
 kept current by the services that create connections or change their state; a past day's once it is closed (checked
-against the timeline's replay). `DailyCount` holds the counts; a plateau is its flows' sum.
+against the timeline's replay). `DailyCount` holds the counts; a plateau is its flows' sum. `DailyGoLive` holds the
+connections that went live per day and flow (the burn-up's steps), every day's, current while today's snapshot is open.
+A closed day also keeps its risk list (the rows shown and how many were at risk), as the timeline had it at its end.
 """
 
 from django.db import models
@@ -18,6 +20,10 @@ class DailySnapshot(models.Model):
     companies = models.IntegerField(_("companies"), null=True, blank=True)
     companies_not_able = models.IntegerField(_("companies not yet able"), null=True, blank=True)
     repairs = models.IntegerField(_("counts repaired"), default=0)
+    # A closed day's risk list: the rows the dashboard shows (the risk query's columns, times in ISO 8601) and the
+    # number of connections at risk; the reasons are put in words when read, in the reader's language.
+    risks = models.JSONField(_("risk list"), null=True, blank=True)
+    at_risk = models.IntegerField(_("connections at risk"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("daily snapshot")
@@ -41,3 +47,21 @@ class DailyCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.flow_id} {self.state}: {self.count}"
+
+
+class DailyGoLive(models.Model):
+    """How many connections of a flow went live on a day (Europe/Amsterdam): the burn-up's steps. Every day's rows are
+    written when today's snapshot is opened (a recount of the timeline) and a go-live adds itself to its day's row
+    while it is open, so the burn-up of any day need not scan the timeline."""
+
+    day = models.DateField(_("day"))
+    flow = models.ForeignKey("plateaus.MessageFlow", on_delete=models.CASCADE, related_name="+")
+    count = models.IntegerField(_("count"), default=0)
+
+    class Meta:
+        verbose_name = _("go-lives of a day")
+        verbose_name_plural = _("go-lives per day")
+        constraints = [models.UniqueConstraint(fields=["day", "flow"], name="daily_go_live_day_flow")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.flow_id}: {self.count}"

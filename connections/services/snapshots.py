@@ -4,7 +4,8 @@ to today's counts, in its own transaction (`reporting.services.snapshots` opens,
 One statement per change, race-free: `INSERT ... ON CONFLICT (day, flow_id, state) DO UPDATE SET count = count +
 EXCLUDED.count` adds in the database, so concurrent changes never lose one another's. It writes only while today's
 snapshot is open; before that the dashboard counts from the connections, and opening recounts under a table lock that
-waits for every change in flight (see reporting.services.snapshots).
+waits for every change in flight (see reporting.services.snapshots). A go-live also adds one to its day's go-lives
+(`DailyGoLive`), the same way.
 """
 
 import datetime
@@ -17,7 +18,7 @@ from django.db import connection as database
 from django.db.models import Model
 from django.utils import timezone
 
-from connections.models import DailyCount, DailySnapshot
+from connections.models import ConnectionState, DailyCount, DailyGoLive, DailySnapshot
 from htg_migration import clock
 
 
@@ -54,6 +55,22 @@ def snapshot_state_move(*, flow_id: int, from_state: str, to_state: str, moment:
     """One connection of the flow left `from_state` for `to_state`."""
     changes = [] if from_state == to_state else [(flow_id, from_state, -1), (flow_id, to_state, 1)]
     snapshot_counts_add(changes=changes, moment=moment)
+    if to_state == ConnectionState.LIVE and from_state != ConnectionState.LIVE:
+        _go_live_add(flow_id=flow_id, moment=moment)
+
+
+def _go_live_add(*, flow_id: int, moment: datetime.datetime) -> None:
+    """One more go-live on the moment's day (a step recorded afterwards counts on its own day), if today's snapshot
+    is open: one statement, race-free as the counts are."""
+    day = timezone.localtime(moment, zoneinfo.ZoneInfo(settings.TIME_ZONE)).date()
+    go_lives = _table(DailyGoLive)
+    sql = (
+        f"INSERT INTO {go_lives} (day, flow_id, count) SELECT %s, %s, 1 "  # noqa: S608 - table names and placeholders only
+        f"WHERE EXISTS (SELECT 1 FROM {_table(DailySnapshot)} sd WHERE sd.day = %s AND sd.closed_at IS NULL) "
+        f"ON CONFLICT (day, flow_id) DO UPDATE SET count = {go_lives}.count + 1"
+    )
+    with database.cursor() as cursor:
+        cursor.execute(sql, [day, flow_id, clock.today()])
 
 
 def snapshots_discard() -> None:
@@ -61,3 +78,4 @@ def snapshots_discard() -> None:
     (or `manage.py snapshots_rebuild`) makes them again, the dashboard counts from the connections."""
     DailySnapshot.objects.all().delete()
     DailyCount.objects.all().delete()
+    DailyGoLive.objects.all().delete()

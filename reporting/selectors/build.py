@@ -36,7 +36,7 @@ from reporting.selectors.queries import (
     dashboard_aggregates,
     dashboard_reference,
 )
-from reporting.selectors.snapshots import daily_counts, daily_snapshot_readable
+from reporting.selectors.snapshots import daily_counts, daily_go_lives, daily_snapshots_readable, stored_risk_rows
 from reporting.selectors.traffic import traffic_risks
 
 S = ConnectionState
@@ -124,13 +124,14 @@ def dashboard_build(
     """The dashboard as it stood at the end of `as_of` (rebuilt from the timeline for a past day), with the what-if
     applied to the planning figures. A fixed number of queries (see queries.py), whatever the data size.
 
-    The counts per flow and state come from the daily snapshot when the day's is readable (a past day's companies
-    too), else from the aggregates; `snapshot=False` always takes the aggregates (the snapshot's check and tests)."""
+    The counts per flow and state come from the daily snapshot when the day's is readable (a closed day's companies
+    and risk list too), the burn-up's go-lives from the stored go-lives per day while today's snapshot is open, else
+    each from its aggregate; `snapshot=False` always takes the aggregates (the snapshot's check and tests)."""
     what_if = what_if or WhatIf()
     reference = dashboard_reference(as_of=as_of, today=today)
     aggregates = dashboard_aggregates(reference)
     day = today if reference.is_today else as_of
-    stored = daily_snapshot_readable(day=day, is_today=reference.is_today) if snapshot else None
+    stored, go_lives_current = daily_snapshots_readable(day=day, today=today) if snapshot else (None, False)
     counts: dict[int, dict[str, int]] = defaultdict(dict)
     funnel = daily_counts(day=day, flow_ids=reference.flow_ids) if stored else aggregates["funnel"].rows()
     for flow_id, state, count in funnel:
@@ -141,9 +142,18 @@ def dashboard_build(
         companies_row = aggregates["companies"].rows()
         companies, not_able = companies_row[0] if companies_row else (0, 0)
     go_lives: dict[int, dict[datetime.date, int]] = defaultdict(dict)
-    for plateau_id, day, count in aggregates["burnup"].rows():
-        go_lives[plateau_id][day] = count
-    risk_rows = aggregates["risks"].rows()
+    if go_lives_current:
+        plateau_of = {flow.id: flow.plateau_id for flow in reference.flows}
+        for flow_id, go_live_day, count in daily_go_lives(through=as_of, flow_ids=reference.flow_ids):
+            plateau_days = go_lives[plateau_of[flow_id]]
+            plateau_days[go_live_day] = plateau_days.get(go_live_day, 0) + count
+    else:
+        for plateau_id, go_live_day, count in aggregates["burnup"].rows():
+            go_lives[plateau_id][go_live_day] = count
+    if stored is not None and stored.risks is not None:
+        risk_rows = stored_risk_rows(stored)
+    else:
+        risk_rows = aggregates["risks"].rows()
     free_slots_row = aggregates["free_slots"].rows()
     members_row = aggregates["members"].rows()
     dashboard = _assemble(

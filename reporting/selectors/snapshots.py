@@ -1,8 +1,10 @@
-"""The dashboard's reads of the daily snapshot (connections.models.snapshots): the day's row, then its counts."""
+"""The dashboard's reads of the daily snapshot (connections.models.snapshots): the day's row, its counts, the
+go-lives per day and a closed day's stored risk list."""
 
 import datetime
+from typing import Any
 
-from connections.models import DailyCount, DailySnapshot
+from connections.models import DailyCount, DailyGoLive, DailySnapshot
 
 
 def daily_snapshot_readable(*, day: datetime.date, is_today: bool) -> DailySnapshot | None:
@@ -14,6 +16,17 @@ def daily_snapshot_readable(*, day: datetime.date, is_today: bool) -> DailySnaps
     return snapshot
 
 
+def daily_snapshots_readable(*, day: datetime.date, today: datetime.date) -> tuple[DailySnapshot | None, bool]:
+    """The day's snapshot if readable (as `daily_snapshot_readable`), and whether today's is open, which keeps the
+    go-lives of every day current: one query."""
+    rows = {snapshot.day: snapshot for snapshot in DailySnapshot.objects.filter(day__in={day, today})}
+    is_today = day >= today
+    snapshot = rows.get(today if is_today else day)
+    readable = snapshot if snapshot is not None and (snapshot.closed_at is None) == is_today else None
+    today_row = rows.get(today)
+    return readable, today_row is not None and today_row.closed_at is None
+
+
 def daily_counts(*, day: datetime.date, flow_ids: list[int]) -> list[tuple[int, str, int]]:
     """(flow id, state, count) of the day for these flows, the states with connections only: the funnel's rows."""
     return list(
@@ -22,3 +35,21 @@ def daily_counts(*, day: datetime.date, flow_ids: list[int]) -> list[tuple[int, 
         .order_by()
         .values_list("flow_id", "state", "count")
     )
+
+
+def daily_go_lives(*, through: datetime.date, flow_ids: list[int]) -> list[tuple[int, datetime.date, int]]:
+    """(flow id, day, go-lives) of every day up to and including `through`, for these flows: the burn-up's steps."""
+    return list(
+        DailyGoLive.objects.filter(day__lte=through, flow_id__in=flow_ids)
+        .exclude(count=0)
+        .order_by()
+        .values_list("flow_id", "day", "count")
+    )
+
+
+def stored_risk_rows(snapshot: DailySnapshot) -> list[tuple[Any, ...]]:
+    """A closed day's risk list as the risk query's rows (its entry times back as datetimes)."""
+    return [
+        tuple(datetime.datetime.fromisoformat(value) if index == 5 else value for index, value in enumerate(row))
+        for row in snapshot.risks or []
+    ]

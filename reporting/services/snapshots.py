@@ -4,6 +4,10 @@ The truth is the dashboard's own aggregate (`funnel_query`): today's connections
 timeline. A snapshot is checked against it; a difference is logged, repaired (the recount is written) and counted on
 the day's row (`repairs`), never hidden. Each day is its own transaction, so a rebuild stopped half-way keeps the days
 it closed and the next run goes on from there.
+
+The go-lives per day (the burn-up's steps) are recounted from the timeline (`burnup_query`'s rule, every flow and day)
+when today's snapshot is opened, and checked and repaired the same way each time it is checked. Closing a day also
+stores its risk list (`risk_query` on the timeline's replay) beside its companies figures.
 """
 
 import dataclasses
@@ -14,13 +18,20 @@ import zoneinfo
 from django.conf import settings
 from django.db import connection as database
 from django.db import transaction
-from django.db.models import Min
+from django.db.models import Count, Min
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from connections.models import Connection, DailyCount, DailySnapshot
+from connections.models import Connection, ConnectionEvent, ConnectionState, DailyCount, DailyGoLive, DailySnapshot
 from htg_migration import clock
 from plateaus.models import MessageFlow
-from reporting.selectors.queries import FlowReference, companies_query, dashboard_reference, funnel_query
+from reporting.selectors.queries import (
+    FlowReference,
+    companies_query,
+    dashboard_reference,
+    funnel_query,
+    risk_query,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -34,10 +45,12 @@ class SnapshotCheck:
     day: datetime.date
     opened: bool
     differences: dict[tuple[int, str], tuple[int, int]]
+    # Today's check: per (day, flow id) the go-lives stored and recounted, where they differed.
+    go_live_differences: dict[tuple[datetime.date, int], tuple[int, int]] = dataclasses.field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
-        return not self.differences
+        return not self.differences and not self.go_live_differences
 
 
 def _recount(*, day: datetime.date, today: datetime.date) -> Counts:
@@ -83,6 +96,57 @@ def _report(snapshot: DailySnapshot, differences: dict[tuple[int, str], tuple[in
     snapshot.save(update_fields=["repairs"])
 
 
+GoLives = dict[tuple[datetime.date, int], int]
+
+
+def _go_lives_recount() -> GoLives:
+    """Per day (Europe/Amsterdam) and flow, the connections that went live: the burn-up's rule (an event into live
+    from another state), over every flow and day."""
+    zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+    rows = (
+        ConnectionEvent.objects.filter(to_state=ConnectionState.LIVE)
+        .exclude(from_state=ConnectionState.LIVE)
+        .annotate(day=TruncDate("created_at", tzinfo=zone))
+        .order_by()
+        .values("day", "connection__flow_id")
+        .annotate(count=Count("connection_id"))
+        .values_list("day", "connection__flow_id", "count")
+    )
+    return {(day, flow_id): count for day, flow_id, count in rows}
+
+
+def _go_lives_stored() -> GoLives:
+    rows = DailyGoLive.objects.exclude(count=0).values_list("day", "flow_id", "count")
+    return {(day, flow_id): count for day, flow_id, count in rows}
+
+
+def _go_lives_check(snapshot: DailySnapshot, *, opened: bool) -> dict[tuple[datetime.date, int], tuple[int, int]]:
+    """Write the recount when today's snapshot is opened; else compare, and log, count and repair a difference."""
+    recount = _go_lives_recount()
+    differences: dict[tuple[datetime.date, int], tuple[int, int]] = {}
+    if not opened:
+        stored = _go_lives_stored()
+        differences = {
+            key: (stored.get(key, 0), recount.get(key, 0))
+            for key in sorted(stored.keys() | recount.keys())
+            if stored.get(key, 0) != recount.get(key, 0)
+        }
+        if not differences:
+            return {}
+        logger.error(
+            "go-lives per day differed from their recount in %d row(s), repaired: %s",
+            len(differences),
+            "; ".join(f"{day} flow {flow}: {had} -> {truth}" for (day, flow), (had, truth) in differences.items()),
+        )
+        snapshot.repairs += len(differences)
+        snapshot.save(update_fields=["repairs"])
+    DailyGoLive.objects.all().delete()
+    DailyGoLive.objects.bulk_create(
+        [DailyGoLive(day=day, flow_id=flow_id, count=count) for (day, flow_id), count in recount.items()]
+    )
+    return differences
+
+
 def _connections_lock() -> None:
     """Hold back writes to connections until the transaction ends (reads and row locks go on): the changes in flight
     commit first, later ones wait. Transaction-scoped, so fine through PgBouncer."""
@@ -107,7 +171,12 @@ def daily_snapshot_today_check(*, today: datetime.date | None = None) -> Snapsho
         _report(snapshot, differences)
     if opened or differences:
         _write(today, recount)
-    return SnapshotCheck(day=today, opened=opened, differences=differences)
+    go_live_differences = _go_lives_check(snapshot, opened=opened)
+    return SnapshotCheck(day=today, opened=opened, differences=differences, go_live_differences=go_live_differences)
+
+
+def _json_value(value: object) -> object:
+    return value.isoformat() if isinstance(value, datetime.datetime) else value
 
 
 @transaction.atomic
@@ -129,10 +198,14 @@ def daily_snapshot_close(*, day: datetime.date, today: datetime.date | None = No
     if differences:
         _report(snapshot, differences)
     _write(day, recount)
-    companies_rows = companies_query(dashboard_reference(as_of=day, today=today)).rows()
+    reference = dashboard_reference(as_of=day, today=today)
+    companies_rows = companies_query(reference).rows()
     snapshot.companies, snapshot.companies_not_able = companies_rows[0] if companies_rows else (0, 0)
+    risk_rows = risk_query(reference).rows()
+    snapshot.risks = [[_json_value(value) for value in row] for row in risk_rows]
+    snapshot.at_risk = risk_rows[0][-1] if risk_rows else 0
     snapshot.closed_at = clock.now()
-    snapshot.save(update_fields=["companies", "companies_not_able", "closed_at"])
+    snapshot.save(update_fields=["companies", "companies_not_able", "risks", "at_risk", "closed_at"])
     return SnapshotCheck(day=day, opened=opened, differences=differences)
 
 

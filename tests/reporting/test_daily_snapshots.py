@@ -9,7 +9,15 @@ from collections import Counter
 import pytest
 from django.core.management import call_command
 
-from connections.models import OPEN_STATES, Connection, DailyCount, DailySnapshot
+from connections.models import (
+    OPEN_STATES,
+    Connection,
+    ConnectionEvent,
+    ConnectionState,
+    DailyCount,
+    DailyGoLive,
+    DailySnapshot,
+)
 from connections.services.connections import connection_create
 from connections.services.demo import demo_seed
 from connections.services.transitions import connection_transition
@@ -69,13 +77,17 @@ def test_the_dashboard_from_the_snapshot_equals_the_dashboard_from_its_aggregate
         connection_transition(connection_id=connection_id, transition="withdraw", actor=None)
     connection_transition(connection_id=open_ids[3], transition="hold", actor=None)
     connection_create(customer=CustomerFactory(), flow=MessageFlow.objects.get(code="AGS"))
+    passed = Connection.objects.filter(state=ConnectionState.TEST_PASSED).order_by("pk").first()
+    assert passed is not None
+    connection_transition(connection_id=passed.pk, transition="go_live", actor=None)  # today's burn-up moves
     # when / then: three past days and today, the same figures both ways, and the snapshot is what was read
     for day in [*PAST_DAYS, SEED_DAY]:
         is_today = day == SEED_DAY
         assert daily_snapshot_readable(day=day, is_today=is_today) is not None, day
-        # reference (2), the snapshot's day, its counts, burn-up, risks, free slots, members; today also the companies
-        # and the live connections still on Digipoort
-        with django_assert_num_queries(10 if is_today else 8):
+        # reference (2), the snapshots of the day and today, its counts, the go-lives per day, free slots, members;
+        # today also the risks (a closed day stored its own), the companies and the live connections still on
+        # Digipoort
+        with django_assert_num_queries(10 if is_today else 7):
             from_snapshot = dashboard_build(as_of=day, today=SEED_DAY)
         from_aggregates = dashboard_build(as_of=day, today=SEED_DAY, snapshot=False)
         assert from_snapshot == from_aggregates, day
@@ -258,3 +270,87 @@ def test_the_nightly_task_closes_the_days_and_opens_today(seeded):
     assert outcome == f"daily snapshots: {days - (PAST_DAYS[2] - first).days + 1} day(s) checked, repaired: none"
     assert DailySnapshot.objects.filter(closed_at__isnull=False).count() == days
     assert daily_snapshot_readable(day=SEED_DAY, is_today=True) is not None
+
+
+def _go_lives():
+    return sorted(DailyGoLive.objects.exclude(count=0).values_list("day", "flow__code", "count"))
+
+
+@pytest.mark.django_db
+def test_the_go_lives_per_day_are_recounted_when_today_opens_and_a_difference_is_reported_and_repaired(seeded, caplog):
+    # given: today's snapshot opened (every day's go-lives recounted from the timeline)
+    assert daily_snapshot_today_check(today=SEED_DAY).opened
+    truth = _go_lives()
+    assert (
+        truth
+        and sum(count for _day, _flow, count in truth)
+        == ConnectionEvent.objects.filter(to_state=ConnectionState.LIVE)
+        .exclude(from_state=ConnectionState.LIVE)
+        .count()
+    )
+    # and one day's go-lives gone wrong, another's gone
+    wrong, gone = DailyGoLive.objects.order_by("day", "flow_id")[:2]
+    DailyGoLive.objects.filter(pk=wrong.pk).update(count=wrong.count + 3)
+    DailyGoLive.objects.filter(pk=gone.pk).delete()
+    # when
+    with caplog.at_level(logging.ERROR, logger="reporting.services.snapshots"):
+        check = daily_snapshot_today_check(today=SEED_DAY)
+    # then: both named, logged, counted on today's row and repaired
+    assert not check.ok and not check.differences
+    assert check.go_live_differences == {
+        (wrong.day, wrong.flow_id): (wrong.count + 3, wrong.count),
+        (gone.day, gone.flow_id): (0, gone.count),
+    }
+    assert DailySnapshot.objects.get(day=SEED_DAY).repairs == 2
+    assert sum("go-lives per day differed" in record.getMessage() for record in caplog.records) == 1
+    assert _go_lives() == truth
+    assert daily_snapshot_today_check(today=SEED_DAY).ok
+
+
+@pytest.mark.django_db
+def test_a_go_live_counts_on_its_own_day_and_not_before_today_is_opened(seeded):
+    # given: two connections whose tests passed
+    first, second = Connection.objects.filter(state=ConnectionState.TEST_PASSED).order_by("pk")[:2]
+    # when: one goes live before today's snapshot is opened: nothing stored
+    connection_transition(connection_id=first.pk, transition="go_live", actor=None)
+    assert not DailyGoLive.objects.exists()
+    # when: today's is opened, then the other goes live, recorded as yesterday
+    daily_snapshot_today_check(today=SEED_DAY)
+    before = dict(DailyGoLive.objects.filter(flow_id=second.flow_id).values_list("day", "count"))
+    moment = datetime.datetime.combine(PAST_DAYS[2], datetime.time(15), AMSTERDAM)
+    connection_transition(connection_id=second.pk, transition="go_live", actor=None, at=moment)
+    # then: the recount had today's first go-live; the second added one to yesterday's row, as a recount finds
+    after = dict(DailyGoLive.objects.filter(flow_id=second.flow_id).values_list("day", "count"))
+    assert after[PAST_DAYS[2]] == before.get(PAST_DAYS[2], 0) + 1
+    assert {day: count for day, count in after.items() if day != PAST_DAYS[2]} == {
+        day: count for day, count in before.items() if day != PAST_DAYS[2]
+    }
+    assert DailyGoLive.objects.get(day=SEED_DAY, flow_id=first.flow_id).count >= 1
+    assert daily_snapshot_today_check(today=SEED_DAY).ok
+    # and a step that is not a go-live adds none
+    rows = _go_lives()
+    connection_transition(connection_id=second.pk, transition="close_digipoort", actor=None)
+    assert _go_lives() == rows
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_twenty_concurrent_go_lives_each_count_once(pinned_clock):
+    # given: 20 connections of one flow whose tests passed, and today's snapshot open
+    flow = MessageFlow.objects.get(code="AGS")
+    ids = [ConnectionFactory(flow=flow, state=ConnectionState.TEST_PASSED).pk for _number in range(20)]
+    daily_snapshot_today_check(today=SEED_DAY)
+    start = threading.Barrier(len(ids), timeout=20)
+
+    def step(connection_id):
+        def run():
+            start.wait()
+            return connection_transition(connection_id=connection_id, transition="go_live", actor=None)
+
+        return run
+
+    # when: all twenty at once on the same go-live row
+    results = run_in_threads([step(connection_id) for connection_id in ids])
+    # then
+    assert all(isinstance(result, Connection) for result in results), results
+    assert _go_lives() == [(SEED_DAY, "AGS", 20)]
+    assert daily_snapshot_today_check(today=SEED_DAY).ok
