@@ -154,7 +154,9 @@ class Connection(ConcurrentTransitionMixin, models.Model):
             # The list's default order (latest change first), alone and within a state.
             models.Index(fields=["state_changed_at", "id"], name="connection_changed_idx"),
             models.Index(fields=["state", "state_changed_at", "id"], name="connection_state_changed_idx"),
-            models.Index(fields=["flow", "state"], name="connection_flow_state_idx"),
+            # A flow's connections in a state, oldest change first: the dashboard's risk list reads the first few of
+            # each (flow, state) and counts those past a due moment from the index alone.
+            models.Index(fields=["flow", "state", "state_changed_at", "id"], name="connection_flow_state_idx"),
             models.Index(fields=["assigned_to", "state"], name="connection_assignee_state_idx"),
             # The list sorted by due date (either way, ids breaking ties), and the ladder's due rows. Each rung of
             # the ladder then adds an index entry: a job's cost, paid so that the page a person uses stays fast.

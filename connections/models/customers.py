@@ -113,6 +113,8 @@ class Contact(models.Model):
             models.Index(fields=["email"], name="contact_email_idx"),
             # The helpdesk's exact e-mail lookup compares UPPER(email) (Django's iexact).
             models.Index(Upper("email"), name="contact_email_upper_idx"),
+            # A suppressed address (stored in lower case) finds its contacts: the dashboard's bounced companies.
+            models.Index(Lower("email"), name="contact_email_lower_idx"),
             # The helpdesk finds a company by a contact's phone number.
             models.Index(fields=["phone"], name="contact_phone_idx"),
         ]

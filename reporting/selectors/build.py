@@ -36,6 +36,7 @@ from reporting.selectors.queries import (
     dashboard_aggregates,
     dashboard_reference,
 )
+from reporting.selectors.risks import risk_query_today
 from reporting.selectors.snapshots import daily_counts, daily_go_lives, daily_snapshots_readable, stored_risk_rows
 from reporting.selectors.traffic import traffic_risks
 
@@ -152,6 +153,8 @@ def dashboard_build(
             go_lives[plateau_id][go_live_day] = count
     if stored is not None and stored.risks is not None:
         risk_rows = stored_risk_rows(stored)
+    elif stored is not None and reference.is_today:
+        risk_rows = risk_query_today(reference, today=today).rows()
     else:
         risk_rows = aggregates["risks"].rows()
     free_slots_row = aggregates["free_slots"].rows()

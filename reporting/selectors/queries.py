@@ -159,11 +159,11 @@ class Aggregate:
             return [tuple(row) for row in cursor.fetchall()]
 
 
-def _table(model: type[Model]) -> str:
+def table(model: type[Model]) -> str:
     return database.ops.quote_name(model._meta.db_table)
 
 
-def _placeholders(values: Sequence[Any]) -> str:
+def placeholders(values: Sequence[Any]) -> str:
     return ", ".join(["%s"] * len(values)) if values else "NULL"
 
 
@@ -175,8 +175,8 @@ def _states(reference: Reference, *, materialized: bool | None = None) -> tuple[
     day takes each connection's last state change before the day's end (events that change no state, a company's
     confirmation or an assignment, are not one): a LATERAL index lookup.
     """
-    connection, event = _table(Connection), _table(ConnectionEvent)
-    flows = _placeholders(reference.flow_ids)
+    connection, event = table(Connection), table(ConnectionEvent)
+    flows = placeholders(reference.flow_ids)
     hint = {True: "MATERIALIZED ", False: "NOT MATERIALIZED ", None: ""}[materialized]
     if reference.is_today:
         sql = (
@@ -207,12 +207,12 @@ def companies_query(reference: Reference) -> Aggregate:
     """Companies with a connection in use (not withdrawn), and of those the ones not yet able to message via HTG for
     every flow they use: a flow works when their own connection is live, or their hub's one for that flow."""
     states, params = _states(reference, materialized=not reference.is_today)
-    live = _placeholders(LIVE_STATES)
+    live = placeholders(LIVE_STATES)
     # Per company: 1 when some flow in use works neither directly nor through its hub; then count the companies.
     sql = (
         f"WITH {states}, live AS (SELECT customer_id, flow_id FROM s WHERE state IN ({live})), "  # noqa: S608
         f"per_company AS (SELECT s.customer_id, MAX(CASE WHEN s.state NOT IN ({live}) AND h.customer_id IS NULL "
-        f"THEN 1 ELSE 0 END) AS not_able FROM s JOIN {_table(Customer)} cu ON cu.id = s.customer_id "
+        f"THEN 1 ELSE 0 END) AS not_able FROM s JOIN {table(Customer)} cu ON cu.id = s.customer_id "
         f"LEFT JOIN live h ON h.customer_id = cu.hub_id AND h.flow_id = s.flow_id WHERE s.state <> %s "
         f"GROUP BY s.customer_id) "
         f"SELECT COUNT(*), COALESCE(SUM(not_able), 0) FROM per_company"
@@ -247,7 +247,7 @@ def _no_response_cutoffs(as_of: datetime.date, zone: zoneinfo.ZoneInfo) -> dict[
     }
 
 
-def _step_flags(reference: Reference) -> tuple[str, list[Any]]:
+def step_flags(reference: Reference) -> tuple[str, list[Any]]:
     """The CTE `steps` (state, steps_left, days_needed, is_late, is_tight, no_response_before): per pending state
     what follows from the state alone on the day, worked out here once rather than per connection in SQL (the risk
     list scores every pending connection: repeating these CASEs per row was most of its cost)."""
@@ -277,11 +277,11 @@ def risk_query(reference: Reference) -> Aggregate:
     or only just enough (1), no response past the due date (2), an open escalation (3), a bounced address (2), a
     blocked flow (2), a hub on whom many clients wait (1)."""
     states, params = _states(reference)
-    steps, steps_params = _step_flags(reference)
+    steps, steps_params = step_flags(reference)
     end = reference.day_end
     blocked = reference.blocked_flow_ids
-    pending = _placeholders(PENDING_STATES)
-    customer, contact = _table(Customer), _table(Contact)
+    pending = placeholders(PENDING_STATES)
+    customer, contact = table(Customer), table(Contact)
     # Today: what is open and suppressed now. A past day: what was open, and suppressed, at its end.
     escalated_when, bounced_when, when_params = (
         ("closed_at IS NULL", "1 = 1", [])
@@ -290,16 +290,16 @@ def risk_query(reference: Reference) -> Aggregate:
     )
     sql = f"""WITH {states}, {steps},
     hubs AS (SELECT hub_id, COUNT(*) AS clients FROM {customer} WHERE hub_id IS NOT NULL GROUP BY hub_id),
-    escalated AS (SELECT DISTINCT connection_id FROM {_table(Escalation)} WHERE {escalated_when}),
+    escalated AS (SELECT DISTINCT connection_id FROM {table(Escalation)} WHERE {escalated_when}),
     bounced AS (SELECT DISTINCT ct.customer_id FROM {contact} ct
-        JOIN {_table(SuppressedAddress)} sa ON sa.address = LOWER(ct.email) WHERE {bounced_when}),
+        JOIN {table(SuppressedAddress)} sa ON sa.address = LOWER(ct.email) WHERE {bounced_when}),
     flagged AS (
         SELECT s.id, s.customer_id, s.flow_id, s.state, s.entered_at, st.steps_left, st.days_needed, st.is_late,
             st.is_tight,
             CASE WHEN s.entered_at < st.no_response_before THEN 1 ELSE 0 END AS no_response,
             CASE WHEN x.connection_id IS NULL THEN 0 ELSE 1 END AS escalated,
             CASE WHEN b.customer_id IS NULL THEN 0 ELSE 1 END AS bounced,
-            CASE WHEN s.flow_id IN ({_placeholders(blocked)}) THEN 1 ELSE 0 END AS blocked,
+            CASE WHEN s.flow_id IN ({placeholders(blocked)}) THEN 1 ELSE 0 END AS blocked,
             COALESCE(h.clients, 0) AS hub_clients
         FROM s JOIN steps st ON st.state = s.state
         LEFT JOIN escalated x ON x.connection_id = s.id LEFT JOIN bounced b ON b.customer_id = s.customer_id
@@ -314,7 +314,7 @@ def risk_query(reference: Reference) -> Aggregate:
         ORDER BY score DESC, entered_at, id LIMIT %s)
     SELECT r.id, cu.legal_name, cu.htg_number, f.code, r.state, r.entered_at, r.steps_left, r.days_needed, r.is_late,
         r.is_tight, r.no_response, r.escalated, r.bounced, r.blocked, r.hub_clients, r.score, r.at_risk
-    FROM ranked r JOIN {customer} cu ON cu.id = r.customer_id JOIN {_table(MessageFlow)} f ON f.id = r.flow_id
+    FROM ranked r JOIN {customer} cu ON cu.id = r.customer_id JOIN {table(MessageFlow)} f ON f.id = r.flow_id
     ORDER BY r.score DESC, r.entered_at, r.id"""  # noqa: S608 - names and placeholders only
     all_params = [
         *params,
