@@ -22,7 +22,7 @@ from connections.models.health import Heartbeat
 from connections.models.helpdesk import CallbackRequest, HelpdeskContact, LookupAudit
 from connections.models.jobs import BulkJob, BulkJobItem
 from connections.models.slots import SLOT_CAPACITY_MAX, Slot, SlotBooking, TeamAvailability
-from connections.models.snapshots import DailyCount, DailyGoLive, DailySnapshot
+from connections.models.snapshots import CompanyReadiness, DailyCount, DailyGoLive, DailySnapshot
 from connections.models.submit_tokens import SubmitToken
 from connections.models.traffic import TrafficEvidence
 
@@ -41,6 +41,7 @@ __all__ = [
     "CallbackRequest",
     "Channel",
     "CompanyConfirmation",
+    "CompanyReadiness",
     "Connection",
     "ConnectionEvent",
     "ConnectionState",

@@ -65,3 +65,23 @@ class DailyGoLive(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.flow_id}: {self.count}"
+
+
+class CompanyReadiness(models.Model):
+    """Whether a company has a connection in use (not withdrawn) and whether it can message via HTG for every flow
+    it uses (its own connection live, or its hub's for that flow): the dashboard's companies figures of today, a
+    count of these rows. Written for every company when today's snapshot is opened, and again for the companies a
+    change touches (a step, a new connection, an import; a hub's go-live touches its clients) in its transaction."""
+
+    customer = models.OneToOneField(
+        "connections.Customer", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    in_use = models.BooleanField(_("has a connection in use"), default=False)
+    able = models.BooleanField(_("able to message via HTG"), default=True)
+
+    class Meta:
+        verbose_name = _("company readiness")
+        verbose_name_plural = _("company readiness")
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}: in use {self.in_use}, able {self.able}"

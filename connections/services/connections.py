@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from connections.models import ASSIGN_EVENT, Channel, Connection, ConnectionEvent, Customer, TlsVersion
 from connections.permissions import CONNECTION_TEAM, CORE_TEAM, is_team_member
-from connections.services.snapshots import snapshot_counts_add
+from connections.services.snapshots import readiness_refresh, snapshot_counts_add
 from htg_migration import clock
 from htg_migration.errors import ApplicationError
 from plateaus.models import MessageFlow
@@ -29,6 +29,7 @@ def connection_create(*, customer: Customer, flow: MessageFlow) -> Connection:
         )
     connection = Connection.objects.create(customer=customer, flow=flow)
     snapshot_counts_add(changes=[(flow.pk, connection.state, 1)])
+    readiness_refresh(customer_ids=[customer.pk])
     return connection
 
 

@@ -5,12 +5,13 @@ One statement per change, race-free: `INSERT ... ON CONFLICT (day, flow_id, stat
 EXCLUDED.count` adds in the database, so concurrent changes never lose one another's. It writes only while today's
 snapshot is open; before that the dashboard counts from the connections, and opening recounts under a table lock that
 waits for every change in flight (see reporting.services.snapshots). A go-live also adds one to its day's go-lives
-(`DailyGoLive`), the same way.
+(`DailyGoLive`), the same way, and the companies a change touches have their readiness worked out again
+(`CompanyReadiness`, under a row lock: see `readiness_refresh`).
 """
 
 import datetime
 import zoneinfo
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import Any
 
 from django.conf import settings
@@ -18,7 +19,15 @@ from django.db import connection as database
 from django.db.models import Model
 from django.utils import timezone
 
-from connections.models import ConnectionState, DailyCount, DailyGoLive, DailySnapshot
+from connections.models import (
+    CompanyReadiness,
+    Connection,
+    ConnectionState,
+    Customer,
+    DailyCount,
+    DailyGoLive,
+    DailySnapshot,
+)
 from htg_migration import clock
 
 
@@ -73,9 +82,63 @@ def _go_live_add(*, flow_id: int, moment: datetime.datetime) -> None:
         cursor.execute(sql, [day, flow_id, clock.today()])
 
 
+LIVE_STATES = (ConnectionState.LIVE.value, ConnectionState.DIGIPOORT_CLOSED.value)
+
+
+def readiness_select(where: str) -> tuple[str, list[Any]]:
+    """SQL giving (customer id, in use, able) for the customers `cu` matching `where`: in use when a connection is
+    not withdrawn; able when every such connection is live, or its flow is live at the company's hub (the rule of
+    the dashboard's companies figures)."""
+    connection, customer = _table(Connection), _table(Customer)
+    withdrawn = ConnectionState.WITHDRAWN.value
+    sql = (
+        f"SELECT cu.id, EXISTS (SELECT 1 FROM {connection} c WHERE c.customer_id = cu.id AND c.state <> %s), "  # noqa: S608 - table names and placeholders only
+        f"NOT EXISTS (SELECT 1 FROM {connection} c WHERE c.customer_id = cu.id AND c.state NOT IN (%s, %s, %s) "
+        f"AND NOT EXISTS (SELECT 1 FROM {connection} h WHERE h.customer_id = cu.hub_id AND h.flow_id = c.flow_id "
+        f"AND h.state IN (%s, %s))) FROM {customer} cu WHERE {where}"
+    )
+    return sql, [withdrawn, withdrawn, *LIVE_STATES, *LIVE_STATES]
+
+
+def readiness_refresh(*, customer_ids: Collection[int]) -> None:
+    """Work out again whether these companies are in use and able, if today's snapshot is open (opening it works
+    out every company's). Their rows are locked first, in id order, and only then read: a change committed by
+    another transaction on the same company (or its hub) meanwhile is seen, so concurrent changes never leave a
+    company's row as only one of them saw it. Call it after the change, in its transaction."""
+    ids = sorted(set(customer_ids))
+    if not ids or not DailySnapshot.objects.filter(day=clock.today(), closed_at__isnull=True).exists():
+        return
+    readiness = _table(CompanyReadiness)
+    select, params = readiness_select("cu.id = ANY(%s)")
+    with database.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {readiness} (customer_id, in_use, able) SELECT id, FALSE, TRUE "  # noqa: S608 - table names and placeholders only
+            f"FROM unnest(%s::bigint[]) AS id ON CONFLICT (customer_id) DO NOTHING",
+            [ids],
+        )
+        cursor.execute(
+            f"SELECT customer_id FROM {readiness} WHERE customer_id = ANY(%s) ORDER BY customer_id FOR UPDATE",  # noqa: S608
+            [ids],
+        )
+        cursor.execute(
+            f"UPDATE {readiness} r SET in_use = x.in_use, able = x.able FROM ({select}) AS x (id, in_use, able) "  # noqa: S608
+            f"WHERE r.customer_id = x.id AND (r.in_use, r.able) IS DISTINCT FROM (x.in_use, x.able)",
+            [*params, ids],
+        )
+
+
+def readiness_touched(*, customer_id: int, from_state: str, to_state: str) -> list[int]:
+    """The companies whose readiness a step of this company's connection may change: the company, and when the
+    connection became live or stopped being so, the clients for whom it is the hub."""
+    if (from_state in LIVE_STATES) == (to_state in LIVE_STATES):
+        return [customer_id]
+    return [customer_id, *Customer.objects.filter(hub_id=customer_id).values_list("pk", flat=True)]
+
+
 def snapshots_discard() -> None:
     """Forget every snapshot: for writers that bypass the services (the demo seed's bulk rows). Until the nightly job
     (or `manage.py snapshots_rebuild`) makes them again, the dashboard counts from the connections."""
     DailySnapshot.objects.all().delete()
     DailyCount.objects.all().delete()
     DailyGoLive.objects.all().delete()
+    CompanyReadiness.objects.all().delete()

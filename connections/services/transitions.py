@@ -20,7 +20,7 @@ from connections.models import (
 )
 from connections.services.events import connection_state_changed_record
 from connections.services.ladder import ladder_due_business_days
-from connections.services.snapshots import snapshot_state_move
+from connections.services.snapshots import readiness_refresh, readiness_touched, snapshot_state_move
 from connections.services.step_emails import connection_step_email_enqueue
 from htg_migration import clock
 from htg_migration.calendar import add_business_days
@@ -140,6 +140,11 @@ def connection_transition(
     except ConcurrentTransition:
         raise ConflictError(_("Someone else changed this connection first. Nothing was changed.")) from None
     snapshot_state_move(flow_id=connection.flow_id, from_state=from_state, to_state=connection.state, moment=moment)
+    readiness_refresh(
+        customer_ids=readiness_touched(
+            customer_id=connection.customer_id, from_state=from_state, to_state=connection.state
+        )
+    )
     _release_booking(connection=connection, from_state=from_state, transition=transition, moment=moment)
     _close_escalation(connection=connection, from_state=from_state, moment=moment)
     event = ConnectionEvent.objects.create(

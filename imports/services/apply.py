@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from connections.models import Connection, ConnectionState, Contact, Customer
-from connections.services.snapshots import snapshot_counts_add
+from connections.services.snapshots import readiness_refresh, snapshot_counts_add
 from htg_migration import clock
 from imports.services.plan import CustomerChange, RegistrationPlan
 
@@ -121,4 +121,6 @@ def registration_plan_apply(
     snapshot_counts_add(
         changes=[(flow_id, ConnectionState.PLANNED.value, count) for flow_id, count in per_flow.items()]
     )
+    # The companies the file changed (new connections, a hub changed): their readiness for today's figures.
+    readiness_refresh(customer_ids=[customer_ids[change.row.eori] for change in plan.changes])
     return AppliedCounts(created_customers=created, updated_customers=updated, created_connections=connections)

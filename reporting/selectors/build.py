@@ -37,7 +37,13 @@ from reporting.selectors.queries import (
     dashboard_reference,
 )
 from reporting.selectors.risks import risk_query_today
-from reporting.selectors.snapshots import daily_counts, daily_go_lives, daily_snapshots_readable, stored_risk_rows
+from reporting.selectors.snapshots import (
+    company_readiness_counts,
+    daily_counts,
+    daily_go_lives,
+    daily_snapshots_readable,
+    stored_risk_rows,
+)
 from reporting.selectors.traffic import traffic_risks
 
 S = ConnectionState
@@ -126,8 +132,9 @@ def dashboard_build(
     applied to the planning figures. A fixed number of queries (see queries.py), whatever the data size.
 
     The counts per flow and state come from the daily snapshot when the day's is readable (a closed day's companies
-    and risk list too), the burn-up's go-lives from the stored go-lives per day while today's snapshot is open, else
-    each from its aggregate; `snapshot=False` always takes the aggregates (the snapshot's check and tests)."""
+    and risk list too; today's companies from their readiness rows, today's risk list through indexes), the
+    burn-up's go-lives from the stored go-lives per day while today's snapshot is open, else each from its aggregate;
+    `snapshot=False` always takes the aggregates (the snapshot's check and tests)."""
     what_if = what_if or WhatIf()
     reference = dashboard_reference(as_of=as_of, today=today)
     aggregates = dashboard_aggregates(reference)
@@ -139,6 +146,8 @@ def dashboard_build(
         counts[flow_id][state] = count
     if stored is not None and stored.companies is not None:
         companies, not_able = stored.companies, stored.companies_not_able or 0
+    elif stored is not None and reference.is_today and reference.is_only_programme:
+        companies, not_able = company_readiness_counts()
     else:
         companies_row = aggregates["companies"].rows()
         companies, not_able = companies_row[0] if companies_row else (0, 0)

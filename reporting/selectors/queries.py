@@ -83,6 +83,8 @@ class Reference:
     flows: list[FlowReference]
     day_end: datetime.datetime
     zone: zoneinfo.ZoneInfo
+    # The programme is the only one: every flow is one of its flows (the companies' readiness covers all flows).
+    is_only_programme: bool = True
 
     @property
     def flow_ids(self) -> list[int]:
@@ -134,6 +136,7 @@ def dashboard_reference(*, as_of: datetime.date, today: datetime.date) -> Refere
         flows=list(flows.values()),
         day_end=day_end,
         zone=zone,
+        is_only_programme=len(programmes) <= 1,
     )
 
 

@@ -4,7 +4,9 @@ go-lives per day and a closed day's stored risk list."""
 import datetime
 from typing import Any
 
-from connections.models import DailyCount, DailyGoLive, DailySnapshot
+from django.db.models import Count, Q
+
+from connections.models import CompanyReadiness, DailyCount, DailyGoLive, DailySnapshot
 
 
 def daily_snapshot_readable(*, day: datetime.date, is_today: bool) -> DailySnapshot | None:
@@ -53,3 +55,12 @@ def stored_risk_rows(snapshot: DailySnapshot) -> list[tuple[Any, ...]]:
         tuple(datetime.datetime.fromisoformat(value) if index == 5 else value for index, value in enumerate(row))
         for row in snapshot.risks or []
     ]
+
+
+def company_readiness_counts() -> tuple[int, int]:
+    """(companies with a connection in use, of those not yet able to message via HTG for every flow they use), from
+    the companies' readiness rows kept current while today's snapshot is open. One query."""
+    counts = CompanyReadiness.objects.aggregate(
+        companies=Count("pk", filter=Q(in_use=True)), not_able=Count("pk", filter=Q(in_use=True, able=False))
+    )
+    return counts["companies"], counts["not_able"]

@@ -7,7 +7,9 @@ it closed and the next run goes on from there.
 
 The go-lives per day (the burn-up's steps) are recounted from the timeline (`burnup_query`'s rule, every flow and day)
 when today's snapshot is opened, and checked and repaired the same way each time it is checked. Closing a day also
-stores its risk list (`risk_query` on the timeline's replay) beside its companies figures.
+stores its risk list (`risk_query` on the timeline's replay) beside its companies figures. Today's companies figures
+come from each company's readiness (`CompanyReadiness`), worked out for every company when today's snapshot is opened
+and checked and repaired the same way.
 """
 
 import dataclasses
@@ -22,7 +24,17 @@ from django.db.models import Count, Min
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from connections.models import Connection, ConnectionEvent, ConnectionState, DailyCount, DailyGoLive, DailySnapshot
+from connections.models import (
+    CompanyReadiness,
+    Connection,
+    ConnectionEvent,
+    ConnectionState,
+    Customer,
+    DailyCount,
+    DailyGoLive,
+    DailySnapshot,
+)
+from connections.services.snapshots import readiness_select
 from htg_migration import clock
 from plateaus.models import MessageFlow
 from reporting.selectors.queries import (
@@ -47,10 +59,14 @@ class SnapshotCheck:
     differences: dict[tuple[int, str], tuple[int, int]]
     # Today's check: per (day, flow id) the go-lives stored and recounted, where they differed.
     go_live_differences: dict[tuple[datetime.date, int], tuple[int, int]] = dataclasses.field(default_factory=dict)
+    # Today's check: per company, (in use, able) stored and worked out again, where they differed.
+    readiness_differences: dict[int, tuple[tuple[bool, bool], tuple[bool, bool]]] = dataclasses.field(
+        default_factory=dict
+    )
 
     @property
     def ok(self) -> bool:
-        return not self.differences and not self.go_live_differences
+        return not self.differences and not self.go_live_differences and not self.readiness_differences
 
 
 def _recount(*, day: datetime.date, today: datetime.date) -> Counts:
@@ -147,11 +163,57 @@ def _go_lives_check(snapshot: DailySnapshot, *, opened: bool) -> dict[tuple[date
     return differences
 
 
-def _connections_lock() -> None:
-    """Hold back writes to connections until the transaction ends (reads and row locks go on): the changes in flight
-    commit first, later ones wait. Transaction-scoped, so fine through PgBouncer."""
+Readiness = tuple[bool, bool]
+NOT_IN_USE: Readiness = (False, True)  # a company without a row: nothing in use, nothing missing
+
+
+def _readiness_check(snapshot: DailySnapshot, *, opened: bool) -> dict[int, tuple[Readiness, Readiness]]:
+    """Work out every company's readiness; write it when today's snapshot is opened, else compare it with the rows,
+    and log, count and repair a difference."""
+    select, params = readiness_select("TRUE")
     with database.cursor() as cursor:
-        cursor.execute(f"LOCK TABLE {database.ops.quote_name(Connection._meta.db_table)} IN SHARE ROW EXCLUSIVE MODE")
+        cursor.execute(select, params)
+        recount: dict[int, Readiness] = {row[0]: (row[1], row[2]) for row in cursor.fetchall()}
+    stored: dict[int, Readiness] = (
+        {}
+        if opened
+        else {row[0]: (row[1], row[2]) for row in CompanyReadiness.objects.values_list("customer_id", "in_use", "able")}
+    )
+    differences = {
+        customer_id: (stored.get(customer_id, NOT_IN_USE), truth)
+        for customer_id, truth in recount.items()
+        if stored.get(customer_id, NOT_IN_USE) != truth
+    }
+    if not opened and differences:
+        logger.error(
+            "company readiness differed from its recount for %d company(ies), repaired: %s",
+            len(differences),
+            "; ".join(f"company {customer}: {had} -> {truth}" for customer, (had, truth) in differences.items()),
+        )
+        snapshot.repairs += len(differences)
+        snapshot.save(update_fields=["repairs"])
+    if opened:
+        CompanyReadiness.objects.all().delete()
+    CompanyReadiness.objects.bulk_create(
+        [
+            CompanyReadiness(customer_id=customer, in_use=truth[0], able=truth[1])
+            for customer, (_had, truth) in differences.items()
+        ],
+        update_conflicts=True,
+        unique_fields=["customer"],
+        update_fields=["in_use", "able"],
+        batch_size=5_000,
+    )
+    return {} if opened else differences
+
+
+def _connections_lock() -> None:
+    """Hold back writes to connections (and to companies, whose hub counts for their readiness) until the
+    transaction ends (reads and row locks go on): the changes in flight commit first, later ones wait.
+    Transaction-scoped, so fine through PgBouncer."""
+    with database.cursor() as cursor:
+        for model in (Connection, Customer):
+            cursor.execute(f"LOCK TABLE {database.ops.quote_name(model._meta.db_table)} IN SHARE ROW EXCLUSIVE MODE")
 
 
 @transaction.atomic
@@ -171,8 +233,13 @@ def daily_snapshot_today_check(*, today: datetime.date | None = None) -> Snapsho
         _report(snapshot, differences)
     if opened or differences:
         _write(today, recount)
-    go_live_differences = _go_lives_check(snapshot, opened=opened)
-    return SnapshotCheck(day=today, opened=opened, differences=differences, go_live_differences=go_live_differences)
+    return SnapshotCheck(
+        day=today,
+        opened=opened,
+        differences=differences,
+        go_live_differences=_go_lives_check(snapshot, opened=opened),
+        readiness_differences=_readiness_check(snapshot, opened=opened),
+    )
 
 
 def _json_value(value: object) -> object:

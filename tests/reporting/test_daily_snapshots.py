@@ -11,6 +11,7 @@ from django.core.management import call_command
 
 from connections.models import (
     OPEN_STATES,
+    CompanyReadiness,
     Connection,
     ConnectionEvent,
     ConnectionState,
@@ -353,4 +354,61 @@ def test_twenty_concurrent_go_lives_each_count_once(pinned_clock):
     # then
     assert all(isinstance(result, Connection) for result in results), results
     assert _go_lives() == [(SEED_DAY, "AGS", 20)]
+    assert daily_snapshot_today_check(today=SEED_DAY).ok
+
+
+def _readiness():
+    return dict(CompanyReadiness.objects.filter(in_use=True).values_list("customer_id", "able"))
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_hub_going_live_while_its_clients_take_steps_leaves_every_company_s_readiness_right(pinned_clock):
+    # given: a hub whose AGS tests passed, and ten clients with a planned AGS connection each (not able, no hub live)
+    flow = MessageFlow.objects.get(code="AGS")
+    hub = CustomerFactory(role="hub")
+    hub_connection = ConnectionFactory(customer=hub, flow=flow, state=ConnectionState.TEST_PASSED)
+    clients = [CustomerFactory(hub=hub) for _number in range(10)]
+    client_connections = [ConnectionFactory(customer=client, flow=flow).pk for client in clients]
+    daily_snapshot_today_check(today=SEED_DAY)
+    assert _readiness() == {**{client.pk: False for client in clients}, hub.pk: False}
+    start = threading.Barrier(11, timeout=20)
+
+    def step(connection_id, transition):
+        def run():
+            start.wait()
+            return connection_transition(connection_id=connection_id, transition=transition, actor=None)
+
+        return run
+
+    # when: the hub goes live while each client is invited, all at once
+    results = run_in_threads([step(hub_connection.pk, "go_live"), *(step(pk, "invite") for pk in client_connections)])
+    # then: every client can message through its hub, and the check finds nothing to repair
+    assert all(isinstance(result, Connection) for result in results), results
+    assert _readiness() == {**{client.pk: True for client in clients}, hub.pk: True}
+    check = daily_snapshot_today_check(today=SEED_DAY)
+    assert check.ok, check
+    assert dashboard_build(as_of=SEED_DAY, today=SEED_DAY) == dashboard_build(
+        as_of=SEED_DAY, today=SEED_DAY, snapshot=False
+    )
+
+
+@pytest.mark.django_db
+def test_a_company_s_readiness_gone_wrong_is_reported_and_repaired(seeded, caplog):
+    # given: today's snapshot open, then one company's row wrong and another's gone
+    daily_snapshot_today_check(today=SEED_DAY)
+    truth = _readiness()
+    wrong, gone = CompanyReadiness.objects.filter(in_use=True).order_by("customer_id")[:2]
+    CompanyReadiness.objects.filter(pk=wrong.pk).update(able=not wrong.able)
+    CompanyReadiness.objects.filter(pk=gone.pk).delete()
+    # when
+    with caplog.at_level(logging.ERROR, logger="reporting.services.snapshots"):
+        check = daily_snapshot_today_check(today=SEED_DAY)
+    # then
+    assert check.readiness_differences == {
+        wrong.customer_id: ((True, not wrong.able), (True, wrong.able)),
+        gone.customer_id: ((False, True), (True, gone.able)),
+    }
+    assert DailySnapshot.objects.get(day=SEED_DAY).repairs == 2
+    assert sum("company readiness differed" in record.getMessage() for record in caplog.records) == 1
+    assert _readiness() == truth
     assert daily_snapshot_today_check(today=SEED_DAY).ok
