@@ -53,7 +53,8 @@ def render_docs(
         "## Figures",
         "",
         "A budget is a ratio to the floor, or a value in the figure's unit where it says one (ms). *Snapshot read*: "
-        "the dashboard's daily-snapshot rows (the day's row and its counts) read raw, beside the floor of the "
+        "the dashboard's reads of what is stored (snapshot rows and counts, go-lives per day, a closed day's risk "
+        "list or today's companies' readiness and risk list through indexes) run raw, beside the floor of the "
         "aggregates they replace.",
         "",
         "| metric | size | value | unit | floor | ratio | snapshot read | budget |",

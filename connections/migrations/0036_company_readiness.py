@@ -4,6 +4,13 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 
+def reopen_today(apps, schema_editor):
+    """An open (today's) snapshot has neither go-lives per day nor companies' readiness yet: forget it, so the
+    dashboard counts from the connections until the nightly job (or `manage.py snapshots_rebuild`) opens it again
+    with both. Closed days stay readable; those closed before their risk list was stored read it live."""
+    apps.get_model("connections", "DailySnapshot").objects.filter(closed_at__isnull=True).delete()
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -23,4 +30,5 @@ class Migration(migrations.Migration):
                 'verbose_name_plural': 'company readiness',
             },
         ),
+        migrations.RunPython(reopen_today, migrations.RunPython.noop),
     ]
