@@ -9,14 +9,15 @@ PDF (`chart_drawing`), so the page and the report always show the same chart.
 import datetime
 from dataclasses import dataclass, field
 
-from django.utils.formats import date_format, number_format
+from django.template.defaultfilters import floatformat
+from django.utils.formats import date_format, localize, number_format
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from reportlab.graphics.shapes import Drawing, Polygon, PolyLine, String
 from reportlab.lib import colors
 
-from htg_migration.dates import date_text
+from htg_migration.dates import date_pattern, date_text
 from reporting.pdf_fonts import pdf_fonts_register
 from reporting.selectors import PlateauFigures
 
@@ -175,6 +176,16 @@ def burnup_chart(*, plateau: PlateauFigures, deadline: datetime.date, as_of: dat
         lines.append(Line(tuple((scale.x(point.day), scale.y(point.live)) for point in series), INK, 3))
         labels.append(Label(now_x + 6, now_y + 4, _("Live: %(live)s") % {"live": _count(plateau.live)}, bold=True))
     return chart
+
+
+def burnup_table(plateau: PlateauFigures) -> list[tuple[str, str, str]]:
+    """The chart's numbers as its table shows them: (the day, e.g. "Fri 15/05/2020", live, plan rounded), each as the
+    template's filters would write it in the reader's language, the day's format resolved once for all rows."""
+    pattern = f"{date_pattern('D')} {date_pattern('SHORT_DATE_FORMAT')}"
+    return [
+        (date_format(point.day, pattern), str(localize(point.live)), floatformat(point.plan, 0))
+        for point in plateau.series
+    ]
 
 
 def _number(value: float) -> str:

@@ -14,7 +14,7 @@ from connections.models import ConnectionState
 from connections.views.access import team_required
 from htg_migration import clock
 from plateaus.selectors import plateau_numbers
-from reporting.charts import burnup_chart, chart_svg, forecast_sentence
+from reporting.charts import burnup_chart, burnup_table, chart_svg, forecast_sentence
 from reporting.charts_traffic import traffic_section
 from reporting.forms import DashboardForm
 from reporting.selectors import WhatIf, dashboard_build
@@ -39,7 +39,9 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
             if dashboard.deadline
             else ""
         )
-        charts.append({"plateau": plateau, "svg": chart, "forecast": forecast_sentence(plateau)})
+        charts.append(
+            {"plateau": plateau, "svg": chart, "forecast": forecast_sentence(plateau), "table": burnup_table(plateau)}
+        )
     context = {
         "nav_active": "dashboard",
         "form": form,
