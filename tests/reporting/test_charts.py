@@ -1,5 +1,6 @@
 """The burn-up chart is SVG drawn on the server, described in words and readable without colour."""
 
+import dataclasses
 import datetime
 import re
 
@@ -7,7 +8,7 @@ from django.utils import translation
 from reportlab.graphics.shapes import PolyLine, String
 
 from plateaus.planning import forecast_completion, recent_rate
-from reporting.charts import burnup_chart, chart_drawing, chart_svg, forecast_sentence
+from reporting.charts import burnup_chart, burnup_table, chart_drawing, chart_svg, forecast_sentence
 from reporting.selectors import BurnupPoint, FlowFigures, PlateauFigures
 
 DEADLINE = datetime.date(2020, 6, 30)
@@ -97,3 +98,29 @@ def test_the_charts_dates_have_a_lower_case_month_in_dutch_and_a_capital_in_engl
     assert "15 mei" in chart["nl"] and "15 Mei" not in chart["nl"]
     assert "30 jun" in chart["nl"] and "30 Jun" not in chart["nl"]
     assert "15 May" in chart["en"] and "30 Jun" in chart["en"]
+
+
+def test_the_table_of_the_chart_s_numbers_is_written_as_the_template_s_filters_wrote_it():
+    # given: a plateau whose numbers pass a thousand and whose plan has decimals
+    from django.template import engines
+
+    plateau = _plateau(live_per_day=3)
+    plateau = dataclasses.replace(
+        plateau,
+        series=[
+            dataclasses.replace(point, live=point.live * 100, plan=index * 12.55)
+            for index, point in enumerate(plateau.series)
+        ],
+    )
+    filters = engines["django"].from_string(
+        '{% for point in plateau.series %}{{ point.day|date:"D" }} {{ point.day|date:"SHORT_DATE_FORMAT" }}|'
+        "{{ point.live }}|{{ point.plan|floatformat:0 }};{% endfor %}"
+    )
+    for language in ("nl", "en"):
+        with translation.override(language):
+            # when
+            rows = burnup_table(plateau)
+            # then
+            assert ";".join("|".join(row) for row in rows) + ";" == filters.render({"plateau": plateau}), language
+    with translation.override("nl"):
+        assert burnup_table(plateau)[0][0] == "ma 2 mrt 2020"
