@@ -7,9 +7,12 @@ PDF (`chart_drawing`), so the page and the report always show the same chart.
 """
 
 import datetime
+import functools
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.template.defaultfilters import floatformat
+from django.utils import translation
 from django.utils.formats import date_format, localize, number_format
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -178,12 +181,20 @@ def burnup_chart(*, plateau: PlateauFigures, deadline: datetime.date, as_of: dat
     return chart
 
 
+@functools.lru_cache(maxsize=4096)
+def _table_day(day: datetime.date, language: str) -> str:
+    """A day as the table writes it ("Fri 15 May 2020", "vr 15 mei 2020"): the same for every request in a language,
+    and dear to work out (translated names, each looked up) for the hundreds of rows of every page, so kept."""
+    with translation.override(language):
+        return date_format(day, f"{date_pattern('D')} {date_pattern('SHORT_DATE_FORMAT')}")
+
+
 def burnup_table(plateau: PlateauFigures) -> list[tuple[str, str, str]]:
-    """The chart's numbers as its table shows them: (the day, e.g. "Fri 15/05/2020", live, plan rounded), each as the
-    template's filters would write it in the reader's language, the day's format resolved once for all rows."""
-    pattern = f"{date_pattern('D')} {date_pattern('SHORT_DATE_FORMAT')}"
+    """The chart's numbers as its table shows them: (the day, live, plan rounded), each as the template's filters
+    would write it in the reader's language."""
+    language = translation.get_language() or settings.LANGUAGE_CODE
     return [
-        (date_format(point.day, pattern), str(localize(point.live)), floatformat(point.plan, 0))
+        (_table_day(point.day, language), str(localize(point.live)), floatformat(point.plan, 0))
         for point in plateau.series
     ]
 
