@@ -55,7 +55,8 @@ def risk_query_today(reference: Reference, *, today: datetime.date) -> Aggregate
     few AS (
         SELECT {columns} FROM {connection} c JOIN escalated x ON x.connection_id = c.id
         UNION SELECT {columns} FROM {connection} c JOIN bounced b ON b.customer_id = c.customer_id
-        UNION SELECT {columns} FROM {connection} c JOIN hubs h ON h.hub_id = c.customer_id WHERE h.clients >= %s),
+        UNION SELECT {columns} FROM {connection} c JOIN hubs h ON h.hub_id = c.customer_id
+            WHERE h.clients >= %s AND c.state IN (SELECT state FROM steps)),
     flagged AS (
         SELECT c.id, c.customer_id, c.flow_id, c.state, c.state_changed_at AS entered_at, g.steps_left,
             g.days_needed, g.is_late, g.is_tight,
