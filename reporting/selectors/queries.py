@@ -33,13 +33,13 @@ from connections.models import (
     SlotBooking,
 )
 from connections.permissions import CONNECTION_TEAM, CORE_TEAM
+from connections.services.snapshots import LIVE_STATES
 from htg_migration.calendar import subtract_business_days
 from notifications.models import SuppressedAddress
 from plateaus.models import GovernmentParty, MessageFlow, Plateau, Programme
 from plateaus.planning import working_days_left
 
 S = ConnectionState
-LIVE_STATES = (S.LIVE.value, S.DIGIPOORT_CLOSED.value)
 # Not yet live and still going somewhere: what the risk list and the capacity look at.
 PENDING_STATES = (*(state.value for state in OPEN_STATES), S.ON_HOLD.value)
 # A connection in these states still needs a slot booked (on hold: where it was is not in the timeline's state).

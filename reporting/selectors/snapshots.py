@@ -12,10 +12,7 @@ from connections.models import CompanyReadiness, DailyCount, DailyGoLive, DailyS
 def daily_snapshot_readable(*, day: datetime.date, is_today: bool) -> DailySnapshot | None:
     """The day's snapshot if its figures may be read: today's while it is open (kept current), a past day's once it
     is closed (checked against the timeline). None sends the dashboard to its aggregate. One query."""
-    snapshot = DailySnapshot.objects.filter(day=day).first()
-    if snapshot is None or (snapshot.closed_at is None) != is_today:
-        return None
-    return snapshot
+    return daily_snapshots_readable(day=day, today=day if is_today else day + datetime.timedelta(days=1))[0]
 
 
 def daily_snapshots_readable(*, day: datetime.date, today: datetime.date) -> tuple[DailySnapshot | None, bool]:

@@ -16,6 +16,7 @@ import dataclasses
 import datetime
 import logging
 import zoneinfo
+from typing import Any
 
 from django.conf import settings
 from django.db import connection as database
@@ -85,11 +86,12 @@ def _stored(day: datetime.date) -> Counts:
     return {(flow_id, state): count for flow_id, state, count in rows}
 
 
-def _differences(stored: Counts, recount: Counts) -> dict[tuple[int, str], tuple[int, int]]:
+def _differences(stored: dict[Any, Any], recount: dict[Any, Any], *, missing: Any = 0) -> dict[Any, tuple[Any, Any]]:
+    """Per key of either side, (stored, recounted) where they differ; a key one side lacks counts as `missing`."""
     return {
-        key: (stored.get(key, 0), recount.get(key, 0))
+        key: (stored.get(key, missing), recount.get(key, missing))
         for key in sorted(stored.keys() | recount.keys())
-        if stored.get(key, 0) != recount.get(key, 0)
+        if stored.get(key, missing) != recount.get(key, missing)
     }
 
 
@@ -142,11 +144,7 @@ def _go_lives_check(snapshot: DailySnapshot, *, opened: bool) -> dict[tuple[date
     differences: dict[tuple[datetime.date, int], tuple[int, int]] = {}
     if not opened:
         stored = _go_lives_stored()
-        differences = {
-            key: (stored.get(key, 0), recount.get(key, 0))
-            for key in sorted(stored.keys() | recount.keys())
-            if stored.get(key, 0) != recount.get(key, 0)
-        }
+        differences = _differences(stored, recount)
         if not differences:
             return {}
         logger.error(
@@ -179,11 +177,7 @@ def _readiness_check(snapshot: DailySnapshot, *, opened: bool) -> dict[int, tupl
         if opened
         else {row[0]: (row[1], row[2]) for row in CompanyReadiness.objects.values_list("customer_id", "in_use", "able")}
     )
-    differences = {
-        customer_id: (stored.get(customer_id, NOT_IN_USE), truth)
-        for customer_id, truth in recount.items()
-        if stored.get(customer_id, NOT_IN_USE) != truth
-    }
+    differences = _differences(stored, recount, missing=NOT_IN_USE)
     if not opened and differences:
         logger.error(
             "company readiness differed from its recount for %d company(ies), repaired: %s",
